@@ -1,0 +1,176 @@
+// Package dockerapi is bilge's only door to the Docker engine: it resolves
+// the endpoint, owns the moby client, and maps engine types to model types.
+package dockerapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/docker/go-connections/tlsconfig"
+	"github.com/moby/moby/client"
+
+	"bilge/model"
+)
+
+// api is the narrow set of engine calls bilge uses; *client.Client
+// satisfies it.
+type api interface {
+	Ping(ctx context.Context, opts client.PingOptions) (client.PingResult, error)
+	ServerVersion(ctx context.Context, opts client.ServerVersionOptions) (client.ServerVersionResult, error)
+	ImageList(ctx context.Context, opts client.ImageListOptions) (client.ImageListResult, error)
+	ContainerList(ctx context.Context, opts client.ContainerListOptions) (client.ContainerListResult, error)
+	VolumeList(ctx context.Context, opts client.VolumeListOptions) (client.VolumeListResult, error)
+	NetworkList(ctx context.Context, opts client.NetworkListOptions) (client.NetworkListResult, error)
+	DiskUsage(ctx context.Context, opts client.DiskUsageOptions) (client.DiskUsageResult, error)
+	Events(ctx context.Context, opts client.EventsListOptions) client.EventsResult
+	ClientVersion() string
+	io.Closer
+}
+
+// Engine is a connection to one Docker engine.
+type Engine struct {
+	api api
+	ep  Endpoint
+	// now is the clock, replaceable in tests.
+	now func() time.Time
+}
+
+// Endpoint returns where the engine was found.
+func (e *Engine) Endpoint() Endpoint { return e.ep }
+
+// Close releases the client's connections.
+func (e *Engine) Close() error { return e.api.Close() }
+
+// New builds a client for the endpoint without talking to the engine.
+func New(ep Endpoint) (*Engine, error) {
+	var opts []client.Opt
+	if strings.HasPrefix(ep.Host, "ssh://") {
+		return nil, fmt.Errorf("%s (%s): ssh:// hosts are not supported yet: forward the remote socket (ssh -L /tmp/docker.sock:/var/run/docker.sock host) and use --host unix:///tmp/docker.sock", ep.Host, ep.Source)
+	}
+	if ep.TLS != nil {
+		cfg, err := tlsconfig.Client(tlsconfig.Options{
+			CAFile:             ep.TLS.CA,
+			CertFile:           ep.TLS.Cert,
+			KeyFile:            ep.TLS.Key,
+			InsecureSkipVerify: ep.TLS.SkipVerify,
+			ExclusiveRootPools: ep.TLS.CA != "",
+		})
+		if err != nil {
+			return nil, fmt.Errorf("TLS for %s (%s): %v", ep.Host, ep.Source, oneLine(err))
+		}
+		opts = append(opts, client.WithHTTPClient(&http.Client{
+			Transport:     &http.Transport{TLSClientConfig: cfg},
+			CheckRedirect: client.CheckRedirect,
+		}))
+	}
+	opts = append(opts, client.WithHost(ep.Host), client.WithAPIVersionFromEnv(), client.WithUserAgent("bilge"))
+	c, err := client.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s (%s): %v", ep.Host, ep.Source, oneLine(err))
+	}
+	return &Engine{api: c, ep: ep, now: time.Now}, nil
+}
+
+// Connect resolves the endpoint, builds the client and checks the engine
+// answers, so a bad setup fails at once with one clear line.
+func Connect(ctx context.Context, sel Selection) (*Engine, error) {
+	ep, err := Resolve(sel, nil)
+	if err != nil {
+		return nil, err
+	}
+	e, err := New(ep)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.Ping(ctx); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Ping checks the engine answers (and negotiates the API version).
+func (e *Engine) Ping(ctx context.Context) error {
+	if _, err := e.api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		return e.explain(err)
+	}
+	return nil
+}
+
+// Identity asks the engine who it is.
+func (e *Engine) Identity(ctx context.Context) (model.Engine, error) {
+	v, err := e.api.ServerVersion(ctx, client.ServerVersionOptions{})
+	if err != nil {
+		return model.Engine{}, e.explain(err)
+	}
+	return model.Engine{
+		Host:       e.ep.Host,
+		Context:    e.ep.Context,
+		Version:    v.Version,
+		APIVersion: e.api.ClientVersion(),
+		OS:         v.Os,
+		Arch:       v.Arch,
+	}, nil
+}
+
+// explain turns a connection failure into one line that names the host
+// tried and the likely cause. Other errors pass through unchanged.
+func (e *Engine) explain(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	where := fmt.Sprintf("%s (%s)", e.ep.Host, e.ep.Source)
+	msg := err.Error()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot connect to the Docker engine at %s: it did not answer in time", where)}
+	case strings.Contains(msg, "permission denied"):
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("permission denied on the Docker engine at %s: add your user to the docker group or use sudo", where)}
+	case strings.Contains(msg, "certificate") || strings.Contains(msg, "tls:") || strings.Contains(msg, "TLS") || strings.Contains(msg, "x509"):
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("TLS failure talking to the Docker engine at %s: %s: check DOCKER_CERT_PATH / DOCKER_TLS_VERIFY or the context's TLS material", where, lastPart(msg))}
+	case client.IsErrConnectionFailed(err) || isNetErr(msg):
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot connect to the Docker engine at %s: is the daemon running? (start it, or choose another engine with --host or --context)", where)}
+	}
+	return err
+}
+
+func isNetErr(msg string) bool {
+	for _, s := range []string{"connection refused", "no such file or directory", "no such host", "i/o timeout", "connection reset", "EOF", "network is unreachable"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// ConnectError is a failure to reach the engine, worded for the user.
+type ConnectError struct {
+	Err error
+	Msg string
+}
+
+func (c *ConnectError) Error() string { return c.Msg }
+func (c *ConnectError) Unwrap() error { return c.Err }
+
+// IsConnectError reports a failure to reach the engine at all.
+func IsConnectError(err error) bool {
+	var ce *ConnectError
+	return errors.As(err, &ce)
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+func lastPart(msg string) string {
+	msg = strings.Join(strings.Fields(msg), " ")
+	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
+		return msg[i+2:]
+	}
+	return msg
+}

@@ -1,0 +1,223 @@
+package dockerapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// DefaultHost is the engine's socket when nothing else is configured.
+func DefaultHost() string {
+	if runtime.GOOS == "windows" {
+		return "npipe:////./pipe/docker_engine"
+	}
+	return "unix:///var/run/docker.sock"
+}
+
+// Selection is what the user asked for on the command line.
+type Selection struct {
+	Host    string // --host / -H
+	Context string // --context
+}
+
+// Endpoint is a resolved engine address, chosen exactly as the docker CLI
+// chooses it.
+type Endpoint struct {
+	Host    string // unix://, tcp://, npipe://, ssh:// URL
+	Context string // the context it came from, "" when none
+	Source  string // how it was chosen, for error messages: "--host", "DOCKER_HOST", "context \"x\"", "default socket"
+	TLS     *TLSFiles
+}
+
+// TLSFiles names the TLS material for a tcp:// endpoint. Empty fields mean
+// "not provided".
+type TLSFiles struct {
+	CA, Cert, Key string
+	SkipVerify    bool
+}
+
+// Env reads an environment variable; tests pass a map-backed one.
+type Env func(string) string
+
+// Resolve picks the engine as the docker CLI does: --context and --host
+// together are an error; then --context, --host, DOCKER_HOST,
+// DOCKER_CONTEXT, currentContext in the docker config, the default socket.
+func Resolve(sel Selection, env Env) (Endpoint, error) {
+	if env == nil {
+		env = os.Getenv
+	}
+	if sel.Context != "" && sel.Host != "" {
+		return Endpoint{}, errors.New("--context and --host cannot be used together: pick one")
+	}
+	switch {
+	case sel.Context != "":
+		return resolveContext(sel.Context, "--context", env)
+	case sel.Host != "":
+		return hostEndpoint(sel.Host, "--host", env)
+	case env("DOCKER_HOST") != "":
+		return hostEndpoint(env("DOCKER_HOST"), "DOCKER_HOST", env)
+	case env("DOCKER_CONTEXT") != "":
+		return resolveContext(env("DOCKER_CONTEXT"), "DOCKER_CONTEXT", env)
+	}
+	cur, err := currentContext(env)
+	if err != nil {
+		return Endpoint{}, err
+	}
+	if cur != "" {
+		return resolveContext(cur, "currentContext in "+configFile(env), env)
+	}
+	return hostEndpoint(DefaultHost(), "default socket", env)
+}
+
+// ConfigDir is $DOCKER_CONFIG, or ~/.docker.
+func ConfigDir(env Env) string {
+	if d := env("DOCKER_CONFIG"); d != "" {
+		return d
+	}
+	home := env("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	return filepath.Join(home, ".docker")
+}
+
+func configFile(env Env) string { return filepath.Join(ConfigDir(env), "config.json") }
+
+func currentContext(env Env) (string, error) {
+	data, err := os.ReadFile(configFile(env))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read docker config %s: %w", configFile(env), err)
+	}
+	var cfg struct {
+		CurrentContext string `json:"currentContext"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return "", fmt.Errorf("docker config %s is not valid JSON: %v", configFile(env), err)
+	}
+	return cfg.CurrentContext, nil
+}
+
+// hostEndpoint validates a host URL and attaches TLS material from the
+// environment (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), as the CLI does.
+func hostEndpoint(host, source string, env Env) (Endpoint, error) {
+	if err := validateHost(host); err != nil {
+		return Endpoint{}, fmt.Errorf("%s: %w", source, err)
+	}
+	ep := Endpoint{Host: host, Source: source}
+	if !strings.HasPrefix(host, "tcp://") {
+		return ep, nil
+	}
+	certPath := env("DOCKER_CERT_PATH")
+	verify := env("DOCKER_TLS_VERIFY") != ""
+	if certPath == "" && verify {
+		certPath = ConfigDir(env) // the CLI's fallback
+	}
+	if certPath == "" {
+		return ep, nil
+	}
+	files := &TLSFiles{
+		CA:         filepath.Join(certPath, "ca.pem"),
+		Cert:       filepath.Join(certPath, "cert.pem"),
+		Key:        filepath.Join(certPath, "key.pem"),
+		SkipVerify: !verify,
+	}
+	for _, f := range []string{files.CA, files.Cert, files.Key} {
+		if _, err := os.Stat(f); err != nil {
+			return Endpoint{}, fmt.Errorf("TLS for %s: cannot read %s: set DOCKER_CERT_PATH to the directory holding ca.pem, cert.pem and key.pem", host, f)
+		}
+	}
+	ep.TLS = files
+	return ep, nil
+}
+
+func validateHost(host string) error {
+	proto, addr, ok := strings.Cut(host, "://")
+	if !ok || addr == "" {
+		return fmt.Errorf("invalid docker host %q: expected unix:///path, tcp://host:port or ssh://user@host", host)
+	}
+	switch proto {
+	case "unix", "npipe":
+		return nil
+	case "tcp", "ssh":
+		if strings.ContainsAny(addr, " \t") {
+			return fmt.Errorf("invalid docker host %q: the address contains spaces", host)
+		}
+		return nil
+	case "http", "https":
+		return fmt.Errorf("invalid docker host %q: use tcp://%s (with DOCKER_TLS_VERIFY=1 for TLS)", host, addr)
+	}
+	return fmt.Errorf("invalid docker host %q: unsupported scheme %q (use unix://, tcp:// or ssh://)", host, proto)
+}
+
+// contextMeta is the part of a context's meta.json bilge reads.
+type contextMeta struct {
+	Name      string `json:"Name"`
+	Endpoints map[string]struct {
+		Host          string `json:"Host"`
+		SkipTLSVerify bool   `json:"SkipTLSVerify"`
+	} `json:"Endpoints"`
+}
+
+// ContextDirName is the directory the docker CLI stores a context under.
+func ContextDirName(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:])
+}
+
+func resolveContext(name, source string, env Env) (Endpoint, error) {
+	if name == "default" {
+		ep, err := hostEndpoint(DefaultHost(), "default context", env)
+		ep.Context = "default"
+		return ep, err
+	}
+	dir := ContextDirName(name)
+	metaPath := filepath.Join(ConfigDir(env), "contexts", "meta", dir, "meta.json")
+	data, err := os.ReadFile(metaPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return Endpoint{}, fmt.Errorf("context %q (from %s) does not exist: list contexts with `docker context ls`", name, source)
+	}
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("read context %q: %w", name, err)
+	}
+	var meta contextMeta
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return Endpoint{}, fmt.Errorf("context %q: %s is not valid JSON: %v", name, metaPath, err)
+	}
+	dockerEP, ok := meta.Endpoints["docker"]
+	if !ok || dockerEP.Host == "" {
+		return Endpoint{}, fmt.Errorf("context %q has no docker endpoint", name)
+	}
+	if err := validateHost(dockerEP.Host); err != nil {
+		return Endpoint{}, fmt.Errorf("context %q: %w", name, err)
+	}
+	ep := Endpoint{Host: dockerEP.Host, Context: name, Source: fmt.Sprintf("context %q", name)}
+	tlsDir := filepath.Join(ConfigDir(env), "contexts", "tls", dir, "docker")
+	files := &TLSFiles{SkipVerify: dockerEP.SkipTLSVerify}
+	found := false
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"ca.pem", &files.CA}, {"cert.pem", &files.Cert}, {"key.pem", &files.Key}} {
+		p := filepath.Join(tlsDir, f.name)
+		if _, err := os.Stat(p); err == nil {
+			*f.dst = p
+			found = true
+		}
+	}
+	if (files.Cert == "") != (files.Key == "") {
+		return Endpoint{}, fmt.Errorf("context %q: TLS material in %s needs both cert.pem and key.pem", name, tlsDir)
+	}
+	if found || dockerEP.SkipTLSVerify {
+		ep.TLS = files
+	}
+	return ep, nil
+}

@@ -1,0 +1,271 @@
+package dockerapi
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/volume"
+	"github.com/moby/moby/client"
+	"golang.org/x/sync/errgroup"
+
+	"bilge/model"
+)
+
+// Lists fetches the cheap lists (images, containers, volumes, networks —
+// no sizes) in parallel and links them. Costly sizes stay model.Unknown
+// until DiskUsage is applied.
+func (e *Engine) Lists(ctx context.Context) (*model.Snapshot, error) {
+	start := e.now()
+	s := &model.Snapshot{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { s.Engine, err = e.Identity(gctx); return err })
+	g.Go(func() (err error) { s.Images, err = e.Images(gctx); return err })
+	g.Go(func() (err error) { s.Containers, err = e.Containers(gctx); return err })
+	g.Go(func() (err error) { s.Volumes, err = e.Volumes(gctx); return err })
+	g.Go(func() (err error) { s.Networks, err = e.Networks(gctx); return err })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	s.ClearSizes()
+	s.Link()
+	s.ListedAt = e.now()
+	s.ListDuration = s.ListedAt.Sub(start)
+	return s, nil
+}
+
+// Snapshot fetches the lists and then the disk usage, and merges them.
+func (e *Engine) Snapshot(ctx context.Context) (*model.Snapshot, error) {
+	s, err := e.Lists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	du, err := e.DiskUsage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.ApplyDiskUsage(du)
+	return s, nil
+}
+
+// Images lists top-level images (as docker images and system df count
+// them), without sizes the list call cannot give.
+func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
+	res, err := e.api.ImageList(ctx, client.ImageListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", e.explain(err))
+	}
+	out := make([]model.Image, len(res.Items))
+	for i := range res.Items {
+		out[i] = mapImage(&res.Items[i])
+	}
+	return out, nil
+}
+
+func mapImage(s *image.Summary) model.Image {
+	img := model.Image{
+		ID:         s.ID,
+		ParentID:   s.ParentID,
+		Created:    time.Unix(s.Created, 0).UTC(),
+		Labels:     s.Labels,
+		Size:       s.Size,
+		SharedSize: s.SharedSize,
+	}
+	for _, t := range s.RepoTags {
+		if t != "<none>:<none>" && t != "" {
+			img.Tags = append(img.Tags, t)
+		}
+	}
+	sort.Strings(img.Tags)
+	for _, d := range s.RepoDigests {
+		if d != "<none>@<none>" && d != "" {
+			img.Digests = append(img.Digests, d)
+		}
+	}
+	return img
+}
+
+// Containers lists every container, in any state, without sizes.
+func (e *Engine) Containers(ctx context.Context) ([]model.Container, error) {
+	res, err := e.api.ContainerList(ctx, client.ContainerListOptions{All: true})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", e.explain(err))
+	}
+	out := make([]model.Container, len(res.Items))
+	for i := range res.Items {
+		out[i] = mapContainer(&res.Items[i])
+	}
+	return out, nil
+}
+
+func mapContainer(s *container.Summary) model.Container {
+	c := model.Container{
+		ID:         s.ID,
+		Image:      s.Image,
+		ImageID:    s.ImageID,
+		State:      string(s.State),
+		ExitCode:   exitCode(s.Status),
+		Created:    time.Unix(s.Created, 0).UTC(),
+		SizeRw:     model.Unknown,
+		SizeRootFs: model.Unknown,
+		Labels:     s.Labels,
+	}
+	if s.SizeRw != 0 || s.SizeRootFs != 0 {
+		c.SizeRw, c.SizeRootFs = s.SizeRw, s.SizeRootFs
+	}
+	if len(s.Names) > 0 {
+		c.Name = strings.TrimPrefix(s.Names[0], "/")
+	}
+	for _, m := range s.Mounts {
+		c.Mounts = append(c.Mounts, model.Mount{
+			Type:        string(m.Type),
+			Name:        m.Name,
+			Source:      m.Source,
+			Destination: m.Destination,
+		})
+	}
+	if s.NetworkSettings != nil {
+		for _, n := range s.NetworkSettings.Networks {
+			if n != nil && n.NetworkID != "" {
+				c.Networks = append(c.Networks, n.NetworkID)
+			}
+		}
+		sort.Strings(c.Networks)
+	}
+	return c
+}
+
+// exitCode reads the code from a status like "Exited (137) 5 minutes ago";
+// the list call has no field for it.
+func exitCode(status string) int {
+	rest, ok := strings.CutPrefix(status, "Exited (")
+	if !ok {
+		return 0
+	}
+	end := strings.IndexByte(rest, ')')
+	if end < 0 {
+		return 0
+	}
+	n, err := strconv.Atoi(rest[:end])
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// Volumes lists volumes; their sizes only come with disk usage.
+func (e *Engine) Volumes(ctx context.Context) ([]model.Volume, error) {
+	res, err := e.api.VolumeList(ctx, client.VolumeListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list volumes: %w", e.explain(err))
+	}
+	out := make([]model.Volume, len(res.Items))
+	for i := range res.Items {
+		out[i] = mapVolume(&res.Items[i])
+	}
+	return out, nil
+}
+
+func mapVolume(v *volume.Volume) model.Volume {
+	mv := model.Volume{
+		Name:     v.Name,
+		Driver:   v.Driver,
+		Scope:    v.Scope,
+		Labels:   v.Labels,
+		Size:     model.Unknown,
+		RefCount: model.Unknown,
+	}
+	if t, err := time.Parse(time.RFC3339, v.CreatedAt); err == nil {
+		mv.Created = t.UTC()
+	}
+	if v.UsageData != nil {
+		mv.Size, mv.RefCount = v.UsageData.Size, v.UsageData.RefCount
+	}
+	return mv
+}
+
+// Networks lists networks.
+func (e *Engine) Networks(ctx context.Context) ([]model.Network, error) {
+	res, err := e.api.NetworkList(ctx, client.NetworkListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list networks: %w", e.explain(err))
+	}
+	out := make([]model.Network, len(res.Items))
+	for i := range res.Items {
+		out[i] = mapNetwork(&res.Items[i])
+	}
+	return out, nil
+}
+
+func mapNetwork(n *network.Summary) model.Network {
+	return model.Network{
+		ID:      n.ID,
+		Name:    n.Name,
+		Driver:  n.Driver,
+		Scope:   n.Scope,
+		Created: n.Created.UTC(),
+		Labels:  n.Labels,
+	}
+}
+
+// DiskUsage runs the engine's costly size computation (system df). Callers
+// run it in the background, one at a time: engines before 23.0 refuse a
+// second one while the first runs.
+func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
+	start := e.now()
+	res, err := e.api.DiskUsage(ctx, client.DiskUsageOptions{
+		Containers: true, Images: true, Volumes: true, BuildCache: true, Verbose: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("disk usage: %w", e.explain(err))
+	}
+	du := &model.DiskUsage{LayersSize: res.Images.TotalSize}
+	du.Images = make([]model.ImageUsage, len(res.Images.Items))
+	for i, img := range res.Images.Items {
+		du.Images[i] = model.ImageUsage{ID: img.ID, Size: img.Size, SharedSize: img.SharedSize, Containers: img.Containers}
+	}
+	du.Containers = make([]model.ContainerUsage, len(res.Containers.Items))
+	for i, c := range res.Containers.Items {
+		du.Containers[i] = model.ContainerUsage{ID: c.ID, SizeRw: c.SizeRw, SizeRootFs: c.SizeRootFs}
+	}
+	du.Volumes = make([]model.VolumeUsage, 0, len(res.Volumes.Items))
+	for _, v := range res.Volumes.Items {
+		u := model.VolumeUsage{Name: v.Name, Size: model.Unknown, RefCount: model.Unknown}
+		if v.UsageData != nil {
+			u.Size, u.RefCount = v.UsageData.Size, v.UsageData.RefCount
+		}
+		du.Volumes = append(du.Volumes, u)
+	}
+	du.BuildCache = make([]model.BuildRecord, len(res.BuildCache.Items))
+	for i := range res.BuildCache.Items {
+		du.BuildCache[i] = mapBuildRecord(&res.BuildCache.Items[i])
+	}
+	du.Taken = e.now()
+	du.Duration = du.Taken.Sub(start)
+	return du, nil
+}
+
+func mapBuildRecord(r *build.CacheRecord) model.BuildRecord {
+	br := model.BuildRecord{
+		ID:          r.ID,
+		Parents:     r.Parents,
+		Type:        r.Type,
+		Description: r.Description,
+		Size:        r.Size,
+		Created:     r.CreatedAt.UTC(),
+		UsageCount:  r.UsageCount,
+		Shared:      r.Shared,
+		InUse:       r.InUse,
+	}
+	if r.LastUsedAt != nil {
+		br.LastUsed = r.LastUsedAt.UTC()
+	}
+	return br
+}

@@ -1,0 +1,373 @@
+// Package report prints a snapshot for scripts and terminals without the
+// UI: the docker system df table, per-object listings, and JSON.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"bilge/model"
+)
+
+// Text writes the system df table, and with verbose every object per kind.
+func Text(w io.Writer, s *model.Snapshot, verbose bool, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE")
+	for _, u := range s.Usage() {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", u.Kind, u.Total, u.Active, sizeCell(u.Kind, u.Size), reclaimCell(u))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !verbose {
+		return nil
+	}
+	sections := []func(io.Writer, *model.Snapshot, time.Time){imagesText, containersText, volumesText, networksText, buildCacheText}
+	for _, sec := range sections {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+		sec(tw, s, now)
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sizeCell(k model.Kind, n int64) string {
+	if k == model.KindNetwork {
+		return "-"
+	}
+	return model.SizeText(n)
+}
+
+func reclaimCell(u model.Usage) string {
+	if u.Kind == model.KindNetwork {
+		return "-"
+	}
+	if u.Reclaimable < 0 {
+		return model.SizeText(u.Reclaimable)
+	}
+	if p := u.ReclaimablePercent(); p >= 0 {
+		return fmt.Sprintf("%s (%d%%)", model.HumanSize(u.Reclaimable), p)
+	}
+	return model.HumanSize(u.Reclaimable)
+}
+
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return model.Age(now.Sub(t)) + " ago"
+}
+
+func imagesText(w io.Writer, s *model.Snapshot, now time.Time) {
+	fmt.Fprintln(w, "Images space usage:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "IMAGE\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS\tSTATUS")
+	for i := range s.Images {
+		img := &s.Images[i]
+		name := img.Name()
+		if n := len(img.Tags); n > 1 {
+			name += fmt.Sprintf(" (+%d)", n-1)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", name, model.ShortID(img.ID), ago(now, img.Created),
+			model.SizeText(img.Size), model.SizeText(img.SharedSize), model.SizeText(img.UniqueSize()),
+			len(img.Containers), img.Status())
+	}
+}
+
+func containersText(w io.Writer, s *model.Snapshot, now time.Time) {
+	fmt.Fprintln(w, "Containers space usage:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "CONTAINER ID\tNAME\tIMAGE\tSTATE\tCREATED\tSIZE\tVIRTUAL\tVOLUMES")
+	for i := range s.Containers {
+		c := &s.Containers[i]
+		vols := 0
+		for _, m := range c.Mounts {
+			if m.Type == "volume" {
+				vols++
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", model.ShortID(c.ID), c.Name, c.Image, c.StateText(),
+			ago(now, c.Created), model.SizeText(c.SizeRw), model.SizeText(c.SizeRootFs), vols)
+	}
+}
+
+func volumesText(w io.Writer, s *model.Snapshot, now time.Time) {
+	fmt.Fprintln(w, "Local Volumes space usage:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "VOLUME NAME\tDRIVER\tLINKS\tSIZE\tCREATED")
+	for i := range s.Volumes {
+		v := &s.Volumes[i]
+		name := v.Name
+		if v.Anonymous() {
+			name = model.ShortID(v.Name) + " (anonymous)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\n", name, v.Driver, volumeLinks(v), model.SizeText(v.Size), ago(now, v.Created))
+	}
+}
+
+func volumeLinks(v *model.Volume) int {
+	if v.RefCount >= 0 {
+		return int(v.RefCount)
+	}
+	return len(v.Containers)
+}
+
+func networksText(w io.Writer, s *model.Snapshot, now time.Time) {
+	fmt.Fprintln(w, "Networks:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "NETWORK ID\tNAME\tDRIVER\tSCOPE\tCONTAINERS\tCREATED")
+	for i := range s.Networks {
+		n := &s.Networks[i]
+		name := n.Name
+		if n.Builtin() {
+			name += " (built-in)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", model.ShortID(n.ID), name, n.Driver, n.Scope, len(n.Containers), ago(now, n.Created))
+	}
+}
+
+func buildCacheText(w io.Writer, s *model.Snapshot, now time.Time) {
+	fmt.Fprintln(w, "Build cache usage:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED\tIN USE\tDESCRIPTION")
+	for i := range s.BuildCache {
+		r := &s.BuildCache[i]
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%t\t%t\t%s\n", model.ShortID(r.ID), r.Type, model.SizeText(r.Size),
+			ago(now, r.Created), ago(now, r.LastUsed), r.UsageCount, r.Shared, r.InUse, oneLine(r.Description))
+	}
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+// Document is the JSON shape of bilge df --json.
+type Document struct {
+	Engine     EngineJSON `json:"engine"`
+	Images     KindJSON   `json:"images"`
+	Containers KindJSON   `json:"containers"`
+	Volumes    KindJSON   `json:"volumes"`
+	Networks   KindJSON   `json:"networks"`
+	BuildCache KindJSON   `json:"buildCache"`
+}
+
+// EngineJSON identifies the engine.
+type EngineJSON struct {
+	Host       string    `json:"host"`
+	Context    string    `json:"context,omitempty"`
+	Version    string    `json:"version"`
+	APIVersion string    `json:"apiVersion"`
+	OS         string    `json:"os"`
+	Arch       string    `json:"arch"`
+	ListedAt   time.Time `json:"listedAt"`
+	SizedAt    time.Time `json:"sizedAt"`
+	// Durations of the cheap lists and the disk-usage call, in milliseconds.
+	ListMillis int64 `json:"listMillis"`
+	SizeMillis int64 `json:"sizeMillis"`
+}
+
+// KindJSON is one row of the table; sizes are bytes, null when unknown
+// (networks hold no disk space).
+type KindJSON struct {
+	Total              int    `json:"total"`
+	Active             int    `json:"active"`
+	Size               *int64 `json:"size"`
+	Reclaimable        *int64 `json:"reclaimable"`
+	ReclaimablePercent *int64 `json:"reclaimablePercent"`
+	Items              []any  `json:"items,omitempty"`
+}
+
+// ImageJSON is one image in -v output.
+type ImageJSON struct {
+	ID           string            `json:"id"`
+	Tags         []string          `json:"tags"`
+	Digests      []string          `json:"digests"`
+	Created      time.Time         `json:"created"`
+	Size         *int64            `json:"size"`
+	SharedSize   *int64            `json:"sharedSize"`
+	UniqueSize   *int64            `json:"uniqueSize"`
+	Containers   []string          `json:"containers"`
+	Status       string            `json:"status"`
+	Labels       map[string]string `json:"labels"`
+	Dangling     bool              `json:"dangling"`
+	ParentID     string            `json:"parentId,omitempty"`
+	RunningCount int               `json:"runningContainers"`
+}
+
+// ContainerJSON is one container in -v output.
+type ContainerJSON struct {
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Image      string            `json:"image"`
+	ImageID    string            `json:"imageId"`
+	State      string            `json:"state"`
+	ExitCode   int               `json:"exitCode"`
+	Created    time.Time         `json:"created"`
+	SizeRw     *int64            `json:"sizeRw"`
+	SizeRootFs *int64            `json:"sizeRootFs"`
+	Mounts     []MountJSON       `json:"mounts"`
+	Networks   []string          `json:"networks"`
+	Labels     map[string]string `json:"labels"`
+}
+
+// MountJSON is one mount of a container.
+type MountJSON struct {
+	Type        string `json:"type"`
+	Name        string `json:"name,omitempty"`
+	Source      string `json:"source,omitempty"`
+	Destination string `json:"destination"`
+}
+
+// VolumeJSON is one volume in -v output.
+type VolumeJSON struct {
+	Name       string            `json:"name"`
+	Anonymous  bool              `json:"anonymous"`
+	Driver     string            `json:"driver"`
+	Scope      string            `json:"scope"`
+	Created    *time.Time        `json:"created"`
+	Size       *int64            `json:"size"`
+	RefCount   *int64            `json:"refCount"`
+	Containers []string          `json:"containers"`
+	Labels     map[string]string `json:"labels"`
+}
+
+// NetworkJSON is one network in -v output.
+type NetworkJSON struct {
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Driver     string            `json:"driver"`
+	Scope      string            `json:"scope"`
+	Builtin    bool              `json:"builtin"`
+	Created    time.Time         `json:"created"`
+	Containers []string          `json:"containers"`
+	Labels     map[string]string `json:"labels"`
+}
+
+// BuildRecordJSON is one build-cache record in -v output.
+type BuildRecordJSON struct {
+	ID          string     `json:"id"`
+	Parents     []string   `json:"parents,omitempty"`
+	Type        string     `json:"type"`
+	Description string     `json:"description"`
+	Size        int64      `json:"size"`
+	Created     time.Time  `json:"created"`
+	LastUsed    *time.Time `json:"lastUsed"`
+	UsageCount  int        `json:"usageCount"`
+	Shared      bool       `json:"shared"`
+	InUse       bool       `json:"inUse"`
+}
+
+func bytesPtr(n int64) *int64 {
+	if n < 0 {
+		return nil
+	}
+	return &n
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func kindJSON(u model.Usage) KindJSON {
+	k := KindJSON{Total: u.Total, Active: u.Active, Size: bytesPtr(u.Size), Reclaimable: bytesPtr(u.Reclaimable)}
+	if p := u.ReclaimablePercent(); p >= 0 {
+		k.ReclaimablePercent = &p
+	}
+	return k
+}
+
+// BuildDocument assembles the JSON document of a snapshot.
+func BuildDocument(s *model.Snapshot, verbose bool) Document {
+	d := Document{
+		Engine: EngineJSON{
+			Host: s.Engine.Host, Context: s.Engine.Context, Version: s.Engine.Version,
+			APIVersion: s.Engine.APIVersion, OS: s.Engine.OS, Arch: s.Engine.Arch,
+			ListedAt: s.ListedAt, SizedAt: s.SizedAt,
+			ListMillis: s.ListDuration.Milliseconds(), SizeMillis: s.SizeDuration.Milliseconds(),
+		},
+		Images:     kindJSON(s.UsageOf(model.KindImage)),
+		Containers: kindJSON(s.UsageOf(model.KindContainer)),
+		Volumes:    kindJSON(s.UsageOf(model.KindVolume)),
+		Networks:   kindJSON(s.UsageOf(model.KindNetwork)),
+		BuildCache: kindJSON(s.UsageOf(model.KindBuildCache)),
+	}
+	if !verbose {
+		return d
+	}
+	d.Images.Items = []any{}
+	for i := range s.Images {
+		img := &s.Images[i]
+		d.Images.Items = append(d.Images.Items, ImageJSON{
+			ID: img.ID, Tags: nonNil(img.Tags), Digests: nonNil(img.Digests), Created: img.Created,
+			Size: bytesPtr(img.Size), SharedSize: bytesPtr(img.SharedSize), UniqueSize: bytesPtr(img.UniqueSize()),
+			Containers: nonNil(img.Containers), Status: img.Status().String(), Labels: img.Labels,
+			Dangling: img.Dangling(), ParentID: img.ParentID, RunningCount: img.RunningContainers,
+		})
+	}
+	d.Containers.Items = []any{}
+	for i := range s.Containers {
+		c := &s.Containers[i]
+		mounts := make([]MountJSON, len(c.Mounts))
+		for j, m := range c.Mounts {
+			mounts[j] = MountJSON{Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination}
+		}
+		d.Containers.Items = append(d.Containers.Items, ContainerJSON{
+			ID: c.ID, Name: c.Name, Image: c.Image, ImageID: c.ImageID, State: c.State, ExitCode: c.ExitCode,
+			Created: c.Created, SizeRw: bytesPtr(c.SizeRw), SizeRootFs: bytesPtr(c.SizeRootFs),
+			Mounts: mounts, Networks: nonNil(c.Networks), Labels: c.Labels,
+		})
+	}
+	d.Volumes.Items = []any{}
+	for i := range s.Volumes {
+		v := &s.Volumes[i]
+		d.Volumes.Items = append(d.Volumes.Items, VolumeJSON{
+			Name: v.Name, Anonymous: v.Anonymous(), Driver: v.Driver, Scope: v.Scope, Created: timePtr(v.Created),
+			Size: bytesPtr(v.Size), RefCount: bytesPtr(v.RefCount), Containers: nonNil(v.Containers), Labels: v.Labels,
+		})
+	}
+	d.Networks.Items = []any{}
+	for i := range s.Networks {
+		n := &s.Networks[i]
+		d.Networks.Items = append(d.Networks.Items, NetworkJSON{
+			ID: n.ID, Name: n.Name, Driver: n.Driver, Scope: n.Scope, Builtin: n.Builtin(), Created: n.Created,
+			Containers: nonNil(n.Containers), Labels: n.Labels,
+		})
+	}
+	d.BuildCache.Items = []any{}
+	for i := range s.BuildCache {
+		r := &s.BuildCache[i]
+		d.BuildCache.Items = append(d.BuildCache.Items, BuildRecordJSON{
+			ID: r.ID, Parents: r.Parents, Type: r.Type, Description: r.Description, Size: r.Size,
+			Created: r.Created, LastUsed: timePtr(r.LastUsed), UsageCount: r.UsageCount, Shared: r.Shared, InUse: r.InUse,
+		})
+	}
+	return d
+}
+
+// JSON writes the document, indented, with a trailing newline.
+func JSON(w io.Writer, s *model.Snapshot, verbose bool) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(BuildDocument(s, verbose))
+}

@@ -1,0 +1,187 @@
+// Command bilge shows where Docker's disk space went and reclaims it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+
+	"bilge/dockerapi"
+	"bilge/internal/report"
+	"bilge/ui"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `bilge — see where Docker's disk space went, and pump it out.
+
+Usage:
+  bilge [flags]              open the full-screen UI
+  bilge df [--json] [-v]     print disk usage (like docker system df) and exit
+
+Flags:
+  -H, --host URL           engine to use (unix://, tcp://); default: DOCKER_HOST, the docker context, the local socket
+      --context NAME       docker context to use (cannot be combined with --host)
+      --read-only          browse only: no marking or deleting
+      --interval DURATION  ping period for connection state and data age (default 2s)
+      --demo               run against the built-in demo engine (nothing real touched)
+      --version            print the version and exit
+  -h, --help               show this help
+
+df flags:
+      --json               print one JSON object (bytes as integers)
+  -v                       list every object of every kind
+
+Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION, NO_COLOR.
+`
+
+// options are the parsed command line.
+type options struct {
+	sel      dockerapi.Selection
+	readOnly bool
+	interval time.Duration
+	demo     bool
+	version  bool
+	help     bool
+	// df
+	json    bool
+	verbose bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "bilge: %v\n", err)
+		return 1
+	}
+	var o options
+	global := newFlagSet("bilge", &o, false)
+	if err := global.Parse(args); err != nil {
+		return fail(flagError(err))
+	}
+	if o.help {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "bilge %s\n", version)
+		return 0
+	}
+	if o.interval <= 0 {
+		return fail(fmt.Errorf("--interval must be positive, got %s", o.interval))
+	}
+	rest := global.Args()
+	if len(rest) == 0 {
+		if err := runUI(ctx, o); err != nil {
+			return fail(err)
+		}
+		return 0
+	}
+	switch rest[0] {
+	case "df":
+		sub := newFlagSet("bilge df", &o, true)
+		if err := sub.Parse(rest[1:]); err != nil {
+			return fail(flagError(err))
+		}
+		if o.help {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		if sub.NArg() > 0 {
+			return fail(fmt.Errorf("df takes no arguments, got %q", sub.Arg(0)))
+		}
+		if err := runDF(ctx, o, stdout); err != nil {
+			return fail(err)
+		}
+		return 0
+	default:
+		return fail(fmt.Errorf("unknown command %q: the commands are df (see bilge --help)", rest[0]))
+	}
+}
+
+func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.sel.Host, "host", o.sel.Host, "")
+	fs.StringVar(&o.sel.Host, "H", o.sel.Host, "")
+	fs.StringVar(&o.sel.Context, "context", o.sel.Context, "")
+	fs.BoolVar(&o.help, "help", false, "")
+	fs.BoolVar(&o.help, "h", false, "")
+	if df {
+		fs.BoolVar(&o.json, "json", false, "")
+		fs.BoolVar(&o.verbose, "v", false, "")
+		fs.BoolVar(&o.verbose, "verbose", false, "")
+		return fs
+	}
+	fs.BoolVar(&o.readOnly, "read-only", false, "")
+	fs.DurationVar(&o.interval, "interval", 2*time.Second, "")
+	fs.BoolVar(&o.demo, "demo", false, "")
+	fs.BoolVar(&o.version, "version", false, "")
+	return fs
+}
+
+func flagError(err error) error {
+	return fmt.Errorf("%v (see bilge --help)", err)
+}
+
+func runUI(ctx context.Context, o options) error {
+	if o.demo {
+		return errors.New("--demo is not available in this build yet")
+	}
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return errors.New("the UI needs a terminal (stdin and stdout); for scripts use `bilge df` or `bilge df --json`")
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	e, err := dockerapi.Connect(cctx, o.sel)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	ep := e.Endpoint()
+	title := ep.Host
+	if ep.Context != "" {
+		title = "context " + ep.Context + " (" + ep.Host + ")"
+	}
+	app := ui.New(ctx, e, ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title})
+	_, err = tea.NewProgram(app, tea.WithContext(ctx)).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil // interrupted by a signal: a normal way to leave
+	}
+	return err
+}
+
+func runDF(ctx context.Context, o options, stdout io.Writer) error {
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	e, err := dockerapi.Connect(cctx, o.sel)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	snap, err := e.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		return report.JSON(stdout, snap, o.verbose)
+	}
+	return report.Text(stdout, snap, o.verbose, time.Now())
+}

@@ -1,0 +1,563 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Filter is a parsed filter query (design §3). The zero Filter matches
+// everything.
+//
+// A query is whitespace-separated terms, all of which must match (AND).
+// A term is read by this rule:
+//
+//  1. A term without ':' is free text.
+//  2. A term whose part before the first ':' is a token name — is, older,
+//     newer, larger, smaller, label (any case) — is a token; a bad value is
+//     an error: "is:dangling", "older:30d", "newer:12h", "larger:500MB",
+//     "smaller:1GB", "label:key", "label:key=value".
+//  3. A term whose prefix is a word users plausibly mean as a filter but
+//     bilge does not have (status, state, size, age, name, tag, id, type,
+//     …), a one-letter typo of a token name ("lable:", "lager:"), or whose
+//     value is an is: status ("foo:dangling") is an error with a hint.
+//  4. Anything else with ':' is free text: image references ("nginx:1.25",
+//     "localhost:5000/app:v1", "sha256:ab12"), which rule 3 leaves alone.
+//
+// Likewise a docker CLI filter ("dangling=true", "label=k", "until=24h")
+// is an error that names the bilge token to use, since as free text it
+// would silently match nothing.
+//
+// Free text matches, case-insensitively as a substring, names, tags and IDs
+// (with or without "sha256:"), a container's image reference, a build
+// record's description.
+type Filter struct {
+	query string
+	conds []cond
+}
+
+// FilterError is a query bilge cannot read. Term is the offending term as
+// typed, for the UI to highlight; Error is one line that names it and what
+// is valid.
+type FilterError struct {
+	Term string
+	Msg  string
+}
+
+func (e *FilterError) Error() string { return e.Msg }
+
+type condKind uint8
+
+const (
+	condText condKind = iota
+	condIs
+	condOlder
+	condNewer
+	condLarger
+	condSmaller
+	condLabel
+)
+
+type isValue uint8
+
+const (
+	isDangling isValue = iota
+	isUnused
+	isRunning
+	isStopped
+	isAnonymous
+	isInUse
+	isNamed
+	isBuiltin
+	isShared
+)
+
+// isValues maps what users may write after "is:" to its meaning.
+var isValues = map[string]isValue{
+	"dangling":  isDangling,
+	"unused":    isUnused,
+	"running":   isRunning,
+	"stopped":   isStopped,
+	"anonymous": isAnonymous,
+	"in-use":    isInUse,
+	"inuse":     isInUse,
+	"used":      isInUse,
+	"named":     isNamed,
+	"builtin":   isBuiltin,
+	"shared":    isShared,
+}
+
+var isNames = [...]string{
+	isDangling:  "dangling",
+	isUnused:    "unused",
+	isRunning:   "running",
+	isStopped:   "stopped",
+	isAnonymous: "anonymous",
+	isInUse:     "in-use",
+	isNamed:     "named",
+	isBuiltin:   "builtin",
+	isShared:    "shared",
+}
+
+type cond struct {
+	kind  condKind
+	is    isValue
+	num   int64         // bytes, for larger/smaller
+	age   time.Duration // for older/newer
+	text  string        // lower-cased free text; label key
+	value string        // label value
+	hasEq bool          // label:key=value rather than label:key
+}
+
+const tokenHelp = "try is:, older:, newer:, larger:, smaller:, label:"
+
+const isHelp = "use is:dangling, is:unused, is:running, is:stopped, is:anonymous, is:named, is:in-use, is:builtin or is:shared"
+
+// tokenNames are the prefixes rule 2 reads as tokens.
+var tokenNames = []string{"is", "older", "newer", "larger", "smaller", "label"}
+
+// reserved are prefixes rule 3 rejects, each with its hint.
+var reserved = map[string]string{
+	"status":  isHelp,
+	"state":   isHelp,
+	"size":    "use larger:SIZE or smaller:SIZE, e.g. larger:500MB",
+	"age":     "use older:AGE or newer:AGE, e.g. older:30d",
+	"created": "use older:AGE or newer:AGE, e.g. older:30d",
+	"until":   "use older:AGE, e.g. older:30d",
+	"before":  "use older:AGE, e.g. older:30d",
+	"since":   "use newer:AGE, e.g. newer:12h",
+	"after":   "use newer:AGE, e.g. newer:12h",
+	"name":    "type the name as plain text",
+	"tag":     "type the tag as plain text",
+	"id":      "type the ID as plain text",
+	"type":    tokenHelp,
+	"kind":    tokenHelp,
+	"not":     "negation is not supported; " + tokenHelp,
+	"no":      "negation is not supported; " + tokenHelp,
+	"has":     tokenHelp,
+}
+
+// dockerFilters maps docker CLI filter keys (key=value) to the bilge token
+// to use instead.
+var dockerFilters = map[string]string{
+	"dangling":  "is:dangling (or is:unused for volumes)",
+	"label":     "label:KEY or label:KEY=VALUE",
+	"until":     "older:AGE, e.g. older:24h",
+	"before":    "older:AGE",
+	"since":     "newer:AGE",
+	"status":    "is:running or is:stopped",
+	"reference": "the name or tag as plain text",
+	"name":      "the name as plain text",
+	"id":        "the ID as plain text",
+}
+
+// ParseFilter reads a filter query; see Filter for the language. The empty
+// (or all-blank) query gives a Filter that matches everything.
+func ParseFilter(q string) (Filter, error) {
+	fields := strings.Fields(q)
+	if len(fields) == 0 {
+		return Filter{}, nil
+	}
+	f := Filter{conds: make([]cond, 0, len(fields))}
+	norm := make([]string, 0, len(fields))
+	for _, term := range fields {
+		c, n, err := parseTerm(term)
+		if err != nil {
+			return Filter{}, err
+		}
+		f.conds = append(f.conds, c)
+		norm = append(norm, n)
+	}
+	f.query = strings.Join(norm, " ")
+	return f, nil
+}
+
+func parseTerm(term string) (cond, string, error) {
+	fail := func(format string, args ...any) (cond, string, error) {
+		return cond{}, "", &FilterError{Term: term, Msg: fmt.Sprintf(format, args...)}
+	}
+	prefix, value, ok := strings.Cut(term, ":")
+	if !ok {
+		if k, v, eq := strings.Cut(term, "="); eq && v != "" {
+			if use, known := dockerFilters[strings.ToLower(k)]; known {
+				return fail("%q is docker's filter syntax: use %s", term, use)
+			}
+		}
+		return textCond(term)
+	}
+	p := strings.ToLower(prefix)
+	switch p {
+	case "is":
+		v, known := isValues[strings.ToLower(value)]
+		if !known {
+			if value == "" {
+				return fail("%q needs a status: %s", term, isHelp)
+			}
+			return fail("unknown status %q: %s", term, isHelp)
+		}
+		return cond{kind: condIs, is: v}, "is:" + isNames[v], nil
+	case "older", "newer":
+		d, ok := parseAge(value)
+		if !ok {
+			return fail("invalid age in %q: %s, e.g. older:30d, newer:12h or older:1h30m", term, ageHelp)
+		}
+		k := condOlder
+		if p == "newer" {
+			k = condNewer
+		}
+		return cond{kind: k, age: d}, p + ":" + strings.ToLower(value), nil
+	case "larger", "smaller":
+		n, ok := parseSize(value)
+		if !ok {
+			return fail("invalid size in %q: %s, e.g. larger:500MB or smaller:1GB", term, sizeHelp)
+		}
+		k := condLarger
+		if p == "smaller" {
+			k = condSmaller
+		}
+		return cond{kind: k, num: n}, p + ":" + value, nil
+	case "label":
+		key, val, eq := strings.Cut(value, "=")
+		if key == "" {
+			return fail("%q needs a key: use label:KEY or label:KEY=VALUE", term)
+		}
+		return cond{kind: condLabel, text: key, value: val, hasEq: eq}, "label:" + value, nil
+	}
+	if hint, ok := reserved[p]; ok {
+		return fail("unknown filter %q (%s)", term, hint)
+	}
+	if v, ok := isValues[strings.ToLower(value)]; ok && isWord(p) {
+		return fail("unknown filter %q (did you mean is:%s?)", term, isNames[v])
+	}
+	if len(p) >= 3 && isWord(p) {
+		for _, t := range tokenNames {
+			if len(t) >= 4 && typo(p, t) {
+				return fail("unknown filter %q (did you mean %s:?)", term, t)
+			}
+		}
+	}
+	return textCond(term)
+}
+
+func textCond(term string) (cond, string, error) {
+	return cond{kind: condText, text: strings.ToLower(term)}, term, nil
+}
+
+// isWord reports a prefix made only of ASCII letters, as filter names are;
+// image references ("localhost:5000", "ghcr.io/x:1") are not.
+func isWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// typo reports a and b one edit apart: one letter inserted, deleted,
+// replaced, or two neighbours swapped.
+func typo(a, b string) bool {
+	if a == b {
+		return false
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	switch len(b) - len(a) {
+	case 0:
+		i := 0
+		for i < len(a) && a[i] == b[i] {
+			i++
+		}
+		if a[i+1:] == b[i+1:] {
+			return true // replaced
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	case 1:
+		i := 0
+		for i < len(a) && a[i] == b[i] {
+			i++
+		}
+		return a[i:] == b[i+1:]
+	}
+	return false
+}
+
+// Empty reports a Filter that matches everything.
+func (f Filter) Empty() bool { return len(f.conds) == 0 }
+
+// String is the query in normal form: terms separated by one space, token
+// names in lower case, is: aliases spelt out ("is:used" → "is:in-use").
+// Parsing it again gives the same Filter.
+func (f Filter) String() string { return f.query }
+
+// The Match* functions report whether an object satisfies every term.
+// A token that has no meaning for a kind (is:dangling for a container,
+// larger: for a network) matches no object of that kind. Sizes and
+// creation times that are not known yet (Unknown, zero) match no
+// larger:/smaller:/older:/newer: term.
+
+// MatchImage: dangling = no tag; unused = no container (dangling images
+// included, as image prune -a); running and in-use = a running container;
+// stopped = containers, none running. Free text: tags, ID.
+func (f Filter) MatchImage(img *Image, now time.Time) bool {
+	for i := range f.conds {
+		c := &f.conds[i]
+		var ok bool
+		switch c.kind {
+		case condText:
+			ok = containsFold(img.ID, c.text)
+			if !ok && len(img.Tags) == 0 {
+				ok = containsFold(img.Name(), c.text)
+			}
+			for j := 0; !ok && j < len(img.Tags); j++ {
+				ok = containsFold(img.Tags[j], c.text)
+			}
+		case condIs:
+			switch c.is {
+			case isDangling:
+				ok = img.Dangling()
+			case isUnused:
+				ok = len(img.Containers) == 0 && img.RunningContainers == 0
+			case isRunning, isInUse:
+				ok = img.RunningContainers > 0
+			case isStopped:
+				ok = len(img.Containers) > 0 && img.RunningContainers == 0
+			}
+		case condLabel:
+			ok = c.matchLabels(img.Labels)
+		default:
+			ok = c.matchSizeAge(img.Size, img.Created, now)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchContainer: running and in-use = running, paused or restarting;
+// stopped = the others. Free text: name, ID, image reference.
+func (f Filter) MatchContainer(ctr *Container, now time.Time) bool {
+	for i := range f.conds {
+		c := &f.conds[i]
+		var ok bool
+		switch c.kind {
+		case condText:
+			ok = containsFold(ctr.Name, c.text) || containsFold(ctr.ID, c.text) || containsFold(ctr.Image, c.text)
+		case condIs:
+			switch c.is {
+			case isRunning, isInUse:
+				ok = ctr.Active()
+			case isStopped:
+				ok = !ctr.Active()
+			}
+		case condLabel:
+			ok = c.matchLabels(ctr.Labels)
+		default:
+			ok = c.matchSizeAge(ctr.SizeRw, ctr.Created, now)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchVolume: anonymous and named by Anonymous; unused and in-use by
+// InUse. Free text: name.
+func (f Filter) MatchVolume(v *Volume, now time.Time) bool {
+	for i := range f.conds {
+		c := &f.conds[i]
+		var ok bool
+		switch c.kind {
+		case condText:
+			ok = containsFold(v.Name, c.text)
+		case condIs:
+			switch c.is {
+			case isAnonymous:
+				ok = v.Anonymous()
+			case isNamed:
+				ok = !v.Anonymous()
+			case isUnused:
+				ok = !v.InUse()
+			case isInUse:
+				ok = v.InUse()
+			}
+		case condLabel:
+			ok = c.matchLabels(v.Labels)
+		default:
+			ok = c.matchSizeAge(v.Size, v.Created, now)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchNetwork: unused = Unused; builtin = bridge, host, none; in-use =
+// containers attached. Networks have no size. Free text: name, ID.
+func (f Filter) MatchNetwork(n *Network, now time.Time) bool {
+	for i := range f.conds {
+		c := &f.conds[i]
+		var ok bool
+		switch c.kind {
+		case condText:
+			ok = containsFold(n.Name, c.text) || containsFold(n.ID, c.text)
+		case condIs:
+			switch c.is {
+			case isUnused:
+				ok = n.Unused()
+			case isBuiltin:
+				ok = n.Builtin()
+			case isInUse:
+				ok = len(n.Containers) > 0
+			}
+		case condLabel:
+			ok = c.matchLabels(n.Labels)
+		default:
+			ok = c.matchSizeAge(Unknown, n.Created, now)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchBuildRecord: in-use and unused by InUse; shared by Shared. Records
+// have no labels. Free text: ID, description.
+func (f Filter) MatchBuildRecord(r *BuildRecord, now time.Time) bool {
+	for i := range f.conds {
+		c := &f.conds[i]
+		var ok bool
+		switch c.kind {
+		case condText:
+			ok = containsFold(r.ID, c.text) || containsFold(r.Description, c.text)
+		case condIs:
+			switch c.is {
+			case isInUse:
+				ok = r.InUse
+			case isUnused:
+				ok = !r.InUse
+			case isShared:
+				ok = r.Shared
+			}
+		case condLabel:
+			ok = false
+		default:
+			ok = c.matchSizeAge(r.Size, r.Created, now)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *cond) matchLabels(labels map[string]string) bool {
+	v, ok := labels[c.text]
+	if !ok {
+		return false
+	}
+	return !c.hasEq || v == c.value
+}
+
+// matchSizeAge evaluates larger:, smaller:, older: and newer:.
+func (c *cond) matchSizeAge(size int64, created, now time.Time) bool {
+	switch c.kind {
+	case condLarger:
+		return size >= 0 && size > c.num
+	case condSmaller:
+		return size >= 0 && size < c.num
+	case condOlder:
+		return !created.IsZero() && created.Before(now.Add(-c.age))
+	case condNewer:
+		return !created.IsZero() && created.After(now.Add(-c.age))
+	}
+	return false
+}
+
+// FilterImages returns the indices, in order, of the images f matches.
+func FilterImages(imgs []Image, f Filter, now time.Time) []int {
+	return filterIdx(imgs, now, f.Empty(), f.MatchImage)
+}
+
+// FilterContainers returns the indices, in order, of the containers f
+// matches.
+func FilterContainers(ctrs []Container, f Filter, now time.Time) []int {
+	return filterIdx(ctrs, now, f.Empty(), f.MatchContainer)
+}
+
+// FilterVolumes returns the indices, in order, of the volumes f matches.
+func FilterVolumes(vols []Volume, f Filter, now time.Time) []int {
+	return filterIdx(vols, now, f.Empty(), f.MatchVolume)
+}
+
+// FilterNetworks returns the indices, in order, of the networks f matches.
+func FilterNetworks(nets []Network, f Filter, now time.Time) []int {
+	return filterIdx(nets, now, f.Empty(), f.MatchNetwork)
+}
+
+// FilterBuildCache returns the indices, in order, of the build-cache
+// records f matches.
+func FilterBuildCache(recs []BuildRecord, f Filter, now time.Time) []int {
+	return filterIdx(recs, now, f.Empty(), f.MatchBuildRecord)
+}
+
+func filterIdx[T any](s []T, now time.Time, all bool, match func(*T, time.Time) bool) []int {
+	out := make([]int, 0, len(s))
+	for i := range s {
+		if all || match(&s[i], now) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// containsFold reports whether s contains lower, which is already lower
+// case, ignoring case. Docker names and IDs are mostly lower-case ASCII:
+// those cost one strings.Contains and one scan, and nothing allocates
+// unless s has non-ASCII letters.
+func containsFold(s, lower string) bool {
+	if strings.Contains(s, lower) {
+		return true
+	}
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.Contains(strings.ToLower(s), lower)
+		}
+		if 'A' <= c && c <= 'Z' {
+			upper = true
+		}
+	}
+	return upper && containsFoldASCII(s, lower)
+}
+
+func containsFoldASCII(s, lower string) bool {
+	first := lower[0]
+	for i := 0; i+len(lower) <= len(s); i++ {
+		if toLowerASCII(s[i]) != first {
+			continue
+		}
+		j := 1
+		for j < len(lower) && toLowerASCII(s[i+j]) == lower[j] {
+			j++
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
+}
+
+func toLowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}

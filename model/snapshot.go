@@ -1,0 +1,157 @@
+package model
+
+import "time"
+
+// DiskUsage is the engine's costly size report (the system df call), in
+// model terms. It is fetched apart from the cheap lists and merged into a
+// snapshot with ApplyDiskUsage, so lists can be shown before sizes arrive.
+type DiskUsage struct {
+	LayersSize int64
+	Images     []ImageUsage
+	Containers []ContainerUsage
+	Volumes    []VolumeUsage
+	BuildCache []BuildRecord
+	Taken      time.Time
+	Duration   time.Duration
+}
+
+// ImageUsage is df's view of one image.
+type ImageUsage struct {
+	ID         string
+	Size       int64
+	SharedSize int64
+	Containers int64
+}
+
+// ContainerUsage is df's view of one container.
+type ContainerUsage struct {
+	ID         string
+	SizeRw     int64
+	SizeRootFs int64
+}
+
+// VolumeUsage is df's view of one volume.
+type VolumeUsage struct {
+	Name     string
+	Size     int64
+	RefCount int64
+}
+
+// Link fills the relations the cheap lists imply: which containers use each
+// image, volume and network. Call it after replacing any list.
+func (s *Snapshot) Link() {
+	imgIdx := make(map[string]int, len(s.Images))
+	for i := range s.Images {
+		s.Images[i].Containers = nil
+		s.Images[i].RunningContainers = 0
+		imgIdx[s.Images[i].ID] = i
+	}
+	volIdx := make(map[string]int, len(s.Volumes))
+	for i := range s.Volumes {
+		s.Volumes[i].Containers = nil
+		volIdx[s.Volumes[i].Name] = i
+	}
+	netIdx := make(map[string]int, len(s.Networks))
+	for i := range s.Networks {
+		s.Networks[i].Containers = nil
+		netIdx[s.Networks[i].ID] = i
+	}
+	for ci := range s.Containers {
+		c := &s.Containers[ci]
+		if i, ok := imgIdx[c.ImageID]; ok {
+			s.Images[i].Containers = append(s.Images[i].Containers, c.ID)
+			if c.Active() {
+				s.Images[i].RunningContainers++
+			}
+		}
+		for _, m := range c.Mounts {
+			if m.Type != "volume" {
+				continue
+			}
+			if i, ok := volIdx[m.Name]; ok {
+				s.Volumes[i].Containers = appendOnce(s.Volumes[i].Containers, c.ID)
+			}
+		}
+		for _, n := range c.Networks {
+			if i, ok := netIdx[n]; ok {
+				s.Networks[i].Containers = appendOnce(s.Networks[i].Containers, c.ID)
+			}
+		}
+	}
+}
+
+func appendOnce(ids []string, id string) []string {
+	if n := len(ids); n > 0 && ids[n-1] == id {
+		return ids
+	}
+	return append(ids, id)
+}
+
+// ClearSizes marks every costly size Unknown, as the cheap lists leave them.
+func (s *Snapshot) ClearSizes() {
+	for i := range s.Images {
+		s.Images[i].SharedSize = Unknown
+	}
+	for i := range s.Containers {
+		s.Containers[i].SizeRw = Unknown
+		s.Containers[i].SizeRootFs = Unknown
+	}
+	for i := range s.Volumes {
+		s.Volumes[i].Size = Unknown
+		s.Volumes[i].RefCount = Unknown
+	}
+	s.LayersSize = Unknown
+	s.BuildCache = nil
+	s.Sized = false
+}
+
+// ApplyDiskUsage merges a disk-usage report into the snapshot's lists.
+// Objects the report does not mention keep Unknown sizes: they were created
+// after it was taken and are shown as pending until the next report.
+func (s *Snapshot) ApplyDiskUsage(du *DiskUsage) {
+	if du == nil {
+		return
+	}
+	imgs := make(map[string]*ImageUsage, len(du.Images))
+	for i := range du.Images {
+		imgs[du.Images[i].ID] = &du.Images[i]
+	}
+	for i := range s.Images {
+		img := &s.Images[i]
+		if u, ok := imgs[img.ID]; ok {
+			if u.SharedSize >= 0 {
+				img.SharedSize = u.SharedSize
+			}
+			if u.Size >= 0 {
+				img.Size = u.Size
+			}
+		}
+	}
+	ctrs := make(map[string]*ContainerUsage, len(du.Containers))
+	for i := range du.Containers {
+		ctrs[du.Containers[i].ID] = &du.Containers[i]
+	}
+	for i := range s.Containers {
+		c := &s.Containers[i]
+		if u, ok := ctrs[c.ID]; ok {
+			c.SizeRw = u.SizeRw
+			c.SizeRootFs = u.SizeRootFs
+		}
+	}
+	vols := make(map[string]*VolumeUsage, len(du.Volumes))
+	for i := range du.Volumes {
+		vols[du.Volumes[i].Name] = &du.Volumes[i]
+	}
+	for i := range s.Volumes {
+		v := &s.Volumes[i]
+		if u, ok := vols[v.Name]; ok {
+			v.Size = u.Size
+			v.RefCount = u.RefCount
+		}
+	}
+	s.BuildCache = append([]BuildRecord(nil), du.BuildCache...)
+	s.LayersSize = du.LayersSize
+	s.Sized = true
+	s.SizedAt = du.Taken
+	s.SizeDuration = du.Duration
+}

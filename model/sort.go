@@ -1,0 +1,271 @@
+package model
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// SortKey is what a table is sorted by.
+type SortKey int
+
+const (
+	SortSize SortKey = iota // bytes on disk
+	SortAge                 // when created
+	SortName                // what the user calls it
+)
+
+func (k SortKey) String() string {
+	switch k {
+	case SortSize:
+		return "size"
+	case SortAge:
+		return "age"
+	case SortName:
+		return "name"
+	}
+	return "?"
+}
+
+// Sort is a table's order: a key and a direction.
+type Sort struct {
+	Key  SortKey
+	Desc bool
+}
+
+// DefaultSort is the order tables open with: largest first.
+var DefaultSort = NewSort(SortSize)
+
+// NewSort is k in its natural direction: size largest first, age newest
+// first (Created descending), name A→Z.
+func NewSort(k SortKey) Sort {
+	return Sort{Key: k, Desc: k != SortName}
+}
+
+// Toggle is the order after the user presses the key for k: the same key
+// reverses the direction, another key starts in its natural direction.
+func (s Sort) Toggle(k SortKey) Sort {
+	if s.Key == k {
+		s.Desc = !s.Desc
+		return s
+	}
+	return NewSort(k)
+}
+
+func (s Sort) String() string {
+	if s.Desc {
+		return s.Key.String() + " desc"
+	}
+	return s.Key.String() + " asc"
+}
+
+// The Sort* functions order a list in place. The order is total, so it is
+// the same whatever order the list came in:
+//   - rows whose key is not known (an Unknown size, a zero Created) come
+//     last in both directions, and for SortName dangling images come after
+//     tagged ones in both directions;
+//   - then the key, in the direction asked for;
+//   - ties are broken A→Z by name (case-insensitively, then exactly), then
+//     by ID, whatever the direction, so equal rows never jump around when
+//     the user reverses the order.
+// Keys are computed once per row, so a comparison neither allocates nor
+// calls methods; 100,000 rows sort in milliseconds.
+
+// SortImages orders images: size is Size, name is Name() (dangling last).
+func SortImages(imgs []Image, s Sort) {
+	keys := make([]sortRow, len(imgs))
+	for i := range imgs {
+		img := &imgs[i]
+		r := sortRow{name: img.Name(), id: img.ID}
+		switch s.Key {
+		case SortSize:
+			r.num, r.last = sizeKey(img.Size)
+		case SortAge:
+			r.num, r.last = timeKey(img.Created)
+		case SortName:
+			r.last = img.Dangling()
+		}
+		keys[i] = r
+	}
+	sortBy(imgs, keys, s)
+}
+
+// SortContainers orders containers: size is SizeRw, name is Name.
+func SortContainers(ctrs []Container, s Sort) {
+	keys := make([]sortRow, len(ctrs))
+	for i := range ctrs {
+		c := &ctrs[i]
+		r := sortRow{name: c.Name, id: c.ID}
+		switch s.Key {
+		case SortSize:
+			r.num, r.last = sizeKey(c.SizeRw)
+		case SortAge:
+			r.num, r.last = timeKey(c.Created)
+		}
+		keys[i] = r
+	}
+	sortBy(ctrs, keys, s)
+}
+
+// SortVolumes orders volumes: size is Size, name is Name.
+func SortVolumes(vols []Volume, s Sort) {
+	keys := make([]sortRow, len(vols))
+	for i := range vols {
+		v := &vols[i]
+		r := sortRow{name: v.Name, id: v.Name}
+		switch s.Key {
+		case SortSize:
+			r.num, r.last = sizeKey(v.Size)
+		case SortAge:
+			r.num, r.last = timeKey(v.Created)
+		}
+		keys[i] = r
+	}
+	sortBy(vols, keys, s)
+}
+
+// SortNetworks orders networks. Networks take no disk space: by size they
+// all weigh 0, so the order falls back to the name.
+func SortNetworks(nets []Network, s Sort) {
+	keys := make([]sortRow, len(nets))
+	for i := range nets {
+		n := &nets[i]
+		r := sortRow{name: n.Name, id: n.ID}
+		if s.Key == SortAge {
+			r.num, r.last = timeKey(n.Created)
+		}
+		keys[i] = r
+	}
+	sortBy(nets, keys, s)
+}
+
+// SortBuildCache orders build-cache records: size is Size, name is
+// Description, then ID.
+func SortBuildCache(recs []BuildRecord, s Sort) {
+	keys := make([]sortRow, len(recs))
+	for i := range recs {
+		b := &recs[i]
+		r := sortRow{name: b.Description, id: b.ID}
+		switch s.Key {
+		case SortSize:
+			r.num, r.last = sizeKey(b.Size)
+		case SortAge:
+			r.num, r.last = timeKey(b.Created)
+		}
+		keys[i] = r
+	}
+	sortBy(recs, keys, s)
+}
+
+// sortRow is one row's precomputed sort key.
+type sortRow struct {
+	last bool  // key not known (or dangling, by name): after the others
+	num  int64 // size or creation time, for SortSize and SortAge
+	fold string
+	name string
+	id   string
+}
+
+func sizeKey(n int64) (int64, bool) { return n, n < 0 }
+
+func timeKey(t time.Time) (int64, bool) {
+	if t.IsZero() {
+		return math.MinInt64, true
+	}
+	return t.UnixNano(), false
+}
+
+// order returns the positions of rows in sorted order. It sorts compact
+// (key, position) pairs rather than the rows, so that swaps are cheap and
+// most comparisons stay in cache; the rows are read only on ties.
+func order(rows []sortRow, s Sort) []int32 {
+	byName := s.Key == SortName
+	desc := s.Desc
+	keys := make([]orderKey, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		// ToLower returns its argument, without allocating, when there is
+		// nothing to lower: the usual case for Docker names.
+		r.fold = strings.ToLower(r.name)
+		k := orderKey{num: r.num, pos: int32(i), last: r.last}
+		if desc && !byName {
+			// Flip the key rather than the comparison: ^x reverses the
+			// order of int64s and cannot overflow.
+			k.num = ^k.num
+		}
+		keys[i] = k
+	}
+	slices.SortFunc(keys, func(ka, kb orderKey) int {
+		if ka.last != kb.last {
+			if ka.last {
+				return 1
+			}
+			return -1
+		}
+		if ka.num != kb.num {
+			if ka.num < kb.num {
+				return -1
+			}
+			return 1
+		}
+		a, b := &rows[ka.pos], &rows[kb.pos]
+		if c := compareNames(a, b); c != 0 {
+			if desc && byName {
+				return -c
+			}
+			return c
+		}
+		if c := strings.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		return cmp.Compare(ka.pos, kb.pos) // keeps equal rows in input order
+	})
+	idx := make([]int32, len(keys))
+	for i := range keys {
+		idx[i] = keys[i].pos
+	}
+	return idx
+}
+
+type orderKey struct {
+	num  int64 // 0 when sorting by name
+	pos  int32
+	last bool
+}
+
+func compareNames(a, b *sortRow) int {
+	if c := strings.Compare(a.fold, b.fold); c != 0 {
+		return c
+	}
+	return strings.Compare(a.name, b.name)
+}
+
+// sortBy puts s in the order of rows.
+func sortBy[T any](s []T, rows []sortRow, srt Sort) {
+	permute(s, order(rows, srt))
+}
+
+// permute puts s in order: idx[i] is the old position of the element that
+// belongs at i. It follows cycles, so no copy of s is made, and clobbers
+// idx.
+func permute[T any](s []T, idx []int32) {
+	for i := range idx {
+		if idx[i] < 0 || int(idx[i]) == i {
+			continue
+		}
+		tmp := s[i]
+		j := i
+		for {
+			k := int(idx[j])
+			idx[j] = -1
+			if k == i {
+				s[j] = tmp
+				break
+			}
+			s[j] = s[k]
+			j = k
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package model
+
+import "strconv"
+
+// ImageStatus is what the Images tab says about an image's use.
+type ImageStatus int
+
+const (
+	// ImageInUse: a running, paused or restarting container uses it.
+	ImageInUse ImageStatus = iota
+	// ImageStoppedOnly: containers use it, none of them running.
+	ImageStoppedOnly
+	// ImageUnused: tagged, and no container uses it.
+	ImageUnused
+	// ImageDangling: no tag, and no container uses it.
+	ImageDangling
+)
+
+func (s ImageStatus) String() string {
+	switch s {
+	case ImageInUse:
+		return "in use"
+	case ImageStoppedOnly:
+		return "stopped only"
+	case ImageUnused:
+		return "unused"
+	case ImageDangling:
+		return "dangling"
+	}
+	return "?"
+}
+
+// Status derives the image's status from its containers and tags. An
+// untagged image that containers still use is reported by its use, since
+// that is what decides whether deleting it frees anything.
+func (i *Image) Status() ImageStatus {
+	switch {
+	case i.RunningContainers > 0:
+		return ImageInUse
+	case len(i.Containers) > 0:
+		return ImageStoppedOnly
+	case i.Dangling():
+		return ImageDangling
+	}
+	return ImageUnused
+}
+
+// StateText is the container's state as the Containers tab shows it:
+// "running", "exited (CODE)", "created", "dead", "paused", "restarting",
+// "removing", or the engine's word for any state it adds later.
+func (c *Container) StateText() string {
+	switch c.State {
+	case StateExited:
+		return "exited (" + strconv.Itoa(c.ExitCode) + ")"
+	case "":
+		return "unknown"
+	}
+	return c.State
+}
+
+// Stopped reports a container that is not active: exited, created, dead or
+// being removed. container prune removes exactly these.
+func (c *Container) Stopped() bool { return !c.Active() }
+
+// Unused reports a network network prune would remove: no container is
+// attached and the engine did not create it.
+func (n *Network) Unused() bool { return len(n.Containers) == 0 && !n.Builtin() }

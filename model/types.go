@@ -1,0 +1,249 @@
+// Package model holds bilge's domain: the objects Docker keeps on disk, how
+// much each takes, what deleting them frees, and how users sort and filter
+// them. It is pure: no I/O, no clocks (callers pass now), no moby types.
+package model
+
+import (
+	"strings"
+	"time"
+)
+
+// Unknown marks a size or count the engine has not reported yet (it comes
+// from the costly disk-usage call). It is shown as pending, never as 0.
+const Unknown = -1
+
+// Kind is one of the five kinds of objects bilge shows.
+type Kind int
+
+const (
+	KindImage Kind = iota
+	KindContainer
+	KindVolume
+	KindNetwork
+	KindBuildCache
+)
+
+// Kinds lists every kind in display (and deletion dependency) order.
+var Kinds = []Kind{KindImage, KindContainer, KindVolume, KindNetwork, KindBuildCache}
+
+func (k Kind) String() string {
+	switch k {
+	case KindImage:
+		return "Images"
+	case KindContainer:
+		return "Containers"
+	case KindVolume:
+		return "Local Volumes"
+	case KindNetwork:
+		return "Networks"
+	case KindBuildCache:
+		return "Build Cache"
+	}
+	return "?"
+}
+
+// Layer is one filesystem layer of an image, identified by its chain ID
+// (which, unlike the diff ID, names the layer as stored on disk).
+type Layer struct {
+	ChainID string
+	DiffID  string
+	Size    int64
+}
+
+// Image is one image, keyed by its content-addressed ID.
+type Image struct {
+	ID       string
+	Tags     []string // repo:tag; empty for a dangling image
+	Digests  []string // repo@sha256:…
+	ParentID string
+	Created  time.Time
+	Labels   map[string]string
+	// Size is every layer of the image, shared or not.
+	Size int64
+	// SharedSize is the part of Size other images also use (Unknown until
+	// disk usage arrives).
+	SharedSize int64
+	// Containers are the IDs of containers (any state) created from it.
+	Containers []string
+	// RunningContainers counts those of Containers that are running,
+	// paused or restarting.
+	RunningContainers int
+	// Layers, oldest first; nil until known.
+	Layers []Layer
+}
+
+// UniqueSize is the part of the image no other image uses, or Unknown.
+func (i *Image) UniqueSize() int64 {
+	if i.SharedSize < 0 || i.Size < 0 {
+		return Unknown
+	}
+	return i.Size - i.SharedSize
+}
+
+// Dangling reports an image with no tag.
+func (i *Image) Dangling() bool { return len(i.Tags) == 0 }
+
+// Name is what the user calls the image: its first tag, or <none>:<none>.
+func (i *Image) Name() string {
+	if len(i.Tags) == 0 {
+		return "<none>:<none>"
+	}
+	return i.Tags[0]
+}
+
+// Mount is one mount of a container.
+type Mount struct {
+	Type        string // volume, bind, tmpfs, …
+	Name        string // volume name, for volume mounts
+	Source      string
+	Destination string
+}
+
+// Container states as the engine names them.
+const (
+	StateRunning    = "running"
+	StatePaused     = "paused"
+	StateRestarting = "restarting"
+	StateExited     = "exited"
+	StateCreated    = "created"
+	StateDead       = "dead"
+	StateRemoving   = "removing"
+)
+
+// Container is one container, keyed by ID.
+type Container struct {
+	ID       string
+	Name     string // without the leading slash
+	Image    string // the reference it was created from, as the engine reports it
+	ImageID  string
+	State    string
+	ExitCode int // meaningful when State is exited
+	Created  time.Time
+	// SizeRw is the writable layer (Unknown until disk usage arrives).
+	SizeRw int64
+	// SizeRootFs is the writable layer plus the image (Unknown until known).
+	SizeRootFs int64
+	Mounts     []Mount
+	Networks   []string // IDs of attached networks
+	Labels     map[string]string
+}
+
+// Active reports a container docker system df counts as active.
+func (c *Container) Active() bool {
+	switch c.State {
+	case StateRunning, StatePaused, StateRestarting:
+		return true
+	}
+	return false
+}
+
+// Volume is one volume, keyed by name.
+type Volume struct {
+	Name    string
+	Driver  string
+	Scope   string
+	Labels  map[string]string
+	Created time.Time
+	// Size is Unknown until disk usage arrives (or when the driver cannot say).
+	Size int64
+	// RefCount is the engine's count of containers using the volume
+	// (Unknown until disk usage arrives).
+	RefCount int64
+	// Containers are the IDs of containers that mount it, from the
+	// container list.
+	Containers []string
+}
+
+// AnonymousVolumeLabel is set by engines from 23.0 on anonymous volumes.
+const AnonymousVolumeLabel = "com.docker.volume.anonymous"
+
+// Anonymous reports a volume the engine named itself: labelled so by newer
+// engines, or, on older ones, a 64-hex-digit name.
+func (v *Volume) Anonymous() bool {
+	if _, ok := v.Labels[AnonymousVolumeLabel]; ok {
+		return true
+	}
+	return isHex64(v.Name)
+}
+
+// InUse reports whether any container uses the volume.
+func (v *Volume) InUse() bool {
+	if v.RefCount > 0 || len(v.Containers) > 0 {
+		return true
+	}
+	return false
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	return strings.Trim(s, "0123456789abcdef") == ""
+}
+
+// Network is one network, keyed by ID.
+type Network struct {
+	ID         string
+	Name       string
+	Driver     string
+	Scope      string
+	Created    time.Time
+	Labels     map[string]string
+	Containers []string // IDs of attached containers
+}
+
+// Builtin reports the networks the engine creates itself and never lets
+// anyone remove.
+func (n *Network) Builtin() bool {
+	switch n.Name {
+	case "bridge", "host", "none":
+		return true
+	}
+	return false
+}
+
+// BuildRecord is one BuildKit build-cache record, keyed by ID.
+type BuildRecord struct {
+	ID          string
+	Parents     []string
+	Type        string
+	Description string
+	Size        int64
+	Created     time.Time
+	LastUsed    time.Time // zero when never used
+	UsageCount  int
+	Shared      bool
+	InUse       bool
+}
+
+// Engine identifies the Docker engine a snapshot came from.
+type Engine struct {
+	Host          string // the URL dialled
+	Context       string // the docker context, when one was used
+	Version       string
+	APIVersion    string // negotiated
+	OS            string
+	Arch          string
+	KernelVersion string
+}
+
+// Snapshot is everything bilge knows about one engine at one moment.
+type Snapshot struct {
+	Engine     Engine
+	Images     []Image
+	Containers []Container
+	Volumes    []Volume
+	Networks   []Network
+	BuildCache []BuildRecord
+
+	// LayersSize is the engine's total of every layer counted once
+	// (Unknown until disk usage arrives).
+	LayersSize int64
+	// Sized reports that the costly sizes (disk usage) are merged in.
+	Sized bool
+
+	ListedAt     time.Time // when the cheap lists were taken
+	SizedAt      time.Time // when disk usage was taken
+	ListDuration time.Duration
+	SizeDuration time.Duration
+}

@@ -1,0 +1,808 @@
+// Package ui is bilge's full-screen terminal UI: one root model that owns
+// the snapshot, the refresh loop and one table per kind.
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"bilge/model"
+)
+
+// Options configure the UI.
+type Options struct {
+	// Interval is the ping period (connection state and data age), and the
+	// resync period while the event stream is down.
+	Interval time.Duration
+	// Resync is the period of the full re-list that catches lost events.
+	Resync time.Duration
+	// ReadOnly disables marking and deleting.
+	ReadOnly bool
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+	// Title names the engine in the header (host or context).
+	Title string
+}
+
+type connState int
+
+const (
+	connConnecting connState = iota
+	connConnected
+	connReconnecting
+)
+
+// Minimum terminal size the layout is drawn for.
+const (
+	minWidth  = 60
+	minHeight = 15
+)
+
+// App is the root model.
+type App struct {
+	ctx  context.Context
+	eng  Engine
+	opts Options
+
+	keys   KeyMap
+	st     Styles
+	isDark bool
+	help   help.Model
+	spin   spinner.Model
+	input  textinput.Model
+
+	width, height int
+	active        int // 0 is the Overview; 1–5 the kinds
+	tabs          [5]*tab
+	ovCursor      int
+
+	filtering   bool
+	filterErr   string
+	showHelp    bool
+	showDetails bool
+	detailTop   int
+
+	snap   *model.Snapshot
+	du     *model.DiskUsage
+	usage  []model.Usage
+	loaded bool
+	now    time.Time
+
+	conn         connState
+	connErr      string
+	offlineSince time.Time
+	lastData     time.Time
+	backoff      time.Duration
+	lastErr      string
+
+	seq        int
+	applied    [5]int // seq of the data each kind shows
+	listing    bool
+	lastResync time.Time
+	kindBusy   [5]bool
+	kindAgain  [5]bool
+
+	dfRunning, dfDirty, dfHeld bool
+	dfStart                    time.Time
+	dfLast                     time.Duration
+
+	evGen      int
+	evCancel   context.CancelFunc
+	eventsUp   bool
+	pending    [5]bool
+	debouncing bool
+
+	spinning     bool
+	eventsReader tea.Cmd
+}
+
+// New builds the UI over an engine. ctx bounds every engine call.
+func New(ctx context.Context, eng Engine, opts Options) *App {
+	if opts.Interval <= 0 {
+		opts.Interval = 2 * time.Second
+	}
+	if opts.Resync <= 0 {
+		opts.Resync = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &App{
+		ctx:    ctx,
+		eng:    eng,
+		opts:   opts,
+		keys:   NewKeyMap(),
+		isDark: true,
+		help:   help.New(),
+		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		input:  textinput.New(),
+		snap:   &model.Snapshot{},
+		now:    opts.Now(),
+	}
+	a.input.Prompt = "/"
+	a.input.Placeholder = "text, is:dangling, larger:500MB, older:30d, label:k=v"
+	a.setStyles(true)
+	for i, v := range []kindView{imagesView{}, containersView{}, volumesView{}, networksView{}, buildCacheView{}} {
+		a.tabs[i] = newTab(v)
+	}
+	a.snap.ClearSizes()
+	a.usage = a.snap.Usage()
+	a.active = 1 // the Images tab, largest first
+	return a
+}
+
+func (a *App) setStyles(dark bool) {
+	a.isDark = dark
+	a.st = NewStyles(dark)
+	a.help.Styles = help.Styles{
+		ShortKey:       lipgloss.NewStyle().Foreground(a.st.HelpKey),
+		ShortDesc:      lipgloss.NewStyle().Foreground(a.st.HelpDesc),
+		ShortSeparator: lipgloss.NewStyle().Foreground(a.st.HelpSep),
+		Ellipsis:       lipgloss.NewStyle().Foreground(a.st.HelpSep),
+		FullKey:        lipgloss.NewStyle().Foreground(a.st.HelpKey),
+		FullDesc:       lipgloss.NewStyle().Foreground(a.st.HelpDesc),
+		FullSeparator:  lipgloss.NewStyle().Foreground(a.st.HelpSep),
+	}
+	a.spin.Style = a.st.Muted
+}
+
+// Init starts the first fetches: the cheap lists and the event stream at
+// once, the costly sizes in the background, and the ping loop.
+func (a *App) Init() tea.Cmd {
+	return tea.Batch(
+		tea.RequestBackgroundColor,
+		a.startLists(),
+		a.subscribe(),
+		a.requestDF(true),
+		tickAfter(a.opts.Interval, pingTickMsg{}),
+		a.startSpinner(),
+	)
+}
+
+// ---- refresh loop
+
+func (a *App) startLists() tea.Cmd {
+	if a.listing {
+		return nil
+	}
+	a.listing = true
+	a.seq++
+	a.lastResync = a.now
+	return a.listsCmd(a.seq)
+}
+
+func (a *App) startKind(k model.Kind) tea.Cmd {
+	if k == model.KindBuildCache {
+		return nil // build cache only comes with disk usage
+	}
+	if a.kindBusy[k] {
+		a.kindAgain[k] = true
+		return nil
+	}
+	a.kindBusy[k] = true
+	a.seq++
+	return a.kindCmd(k, a.seq)
+}
+
+type subscribedMsg struct {
+	gen  int
+	evc  <-chan model.Event
+	errc <-chan error
+}
+
+func (a *App) subscribe() tea.Cmd {
+	if a.evCancel != nil {
+		a.evCancel()
+	}
+	a.evGen++
+	gen := a.evGen
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.evCancel = cancel
+	a.eventsUp = true
+	eng := a.eng
+	return func() tea.Msg {
+		evc, errc := eng.Events(ctx)
+		return subscribedMsg{gen: gen, evc: evc, errc: errc}
+	}
+}
+
+func (a *App) stopEvents() {
+	if a.evCancel != nil {
+		a.evCancel()
+		a.evCancel = nil
+	}
+	a.evGen++
+	a.eventsUp = false
+}
+
+// requestDF runs system df unless one is running (then it runs again after)
+// or one ran too recently: the gap grows with how long df takes, so a
+// host where df costs seconds is not kept busy by a stream of changes.
+func (a *App) requestDF(force bool) tea.Cmd {
+	if a.dfRunning {
+		a.dfDirty = true
+		return nil
+	}
+	if !force && !a.dfStart.IsZero() {
+		gap := min(max(10*a.dfLast, 2*time.Second), 30*time.Second)
+		if wait := gap - a.now.Sub(a.dfStart); wait > 0 {
+			if !a.dfHeld {
+				a.dfHeld = true
+				return tickAfter(wait, diskUsageRetryMsg{})
+			}
+			return nil
+		}
+	}
+	a.dfRunning = true
+	a.dfStart = a.now
+	return tea.Batch(a.diskUsageCmd(), a.startSpinner())
+}
+
+func (a *App) busy() bool {
+	if a.listing || a.dfRunning {
+		return true
+	}
+	for _, b := range a.kindBusy {
+		if b {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *App) startSpinner() tea.Cmd {
+	if a.spinning {
+		return nil
+	}
+	a.spinning = true
+	return a.spin.Tick
+}
+
+// rebuild re-derives everything after data changed: relations, sizes from
+// the last disk usage, the Overview, and the tables (lazily: the visible
+// one now, the others when shown).
+func (a *App) rebuild() {
+	a.snap.ClearSizes()
+	a.snap.Link()
+	if a.du != nil {
+		a.snap.ApplyDiskUsage(a.du)
+	}
+	a.usage = a.snap.Usage()
+	for _, t := range a.tabs {
+		t.dirty = true
+	}
+	a.applyActive()
+}
+
+func (a *App) applyActive() {
+	if t := a.tab(); t != nil && t.dirty {
+		t.apply(a.snap, a.now)
+	}
+}
+
+// tab is the current table, nil on the Overview.
+func (a *App) tab() *tab {
+	if a.active == 0 {
+		return nil
+	}
+	return a.tabs[a.active-1]
+}
+
+// engineDown handles an error from any call: a lost connection turns the
+// header to reconnecting and keeps the rows, marked stale.
+func (a *App) engineDown(err error) {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return
+	}
+	if !isConnErr(err) {
+		a.lastErr = oneLine(err.Error())
+		return
+	}
+	if a.conn == connConnected || a.conn == connConnecting {
+		if a.conn == connConnected {
+			a.offlineSince = a.now
+		}
+		a.conn = connReconnecting
+		a.stopEvents()
+	}
+	a.connErr = oneLine(err.Error())
+}
+
+func isConnErr(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"cannot connect", "connection refused", "no such file", "connection reset", "eof", "broken pipe", "i/o timeout", "permission denied", "is the docker daemon running"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func (a *App) nextBackoff() time.Duration {
+	switch {
+	case a.backoff == 0:
+		a.backoff = 500 * time.Millisecond
+	default:
+		a.backoff = min(a.backoff*2, 8*time.Second)
+	}
+	return a.backoff
+}
+
+// ---- Update
+
+// Update handles one message. It never does I/O: engine calls run in the
+// commands it returns.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	a.now = a.opts.Now()
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		a.help.SetWidth(msg.Width)
+		a.input.SetWidth(max(msg.Width-30, 10))
+		return a, nil
+	case tea.BackgroundColorMsg:
+		a.setStyles(msg.IsDark())
+		return a, nil
+	case tea.KeyPressMsg:
+		return a, a.onKey(msg)
+	case tea.MouseWheelMsg:
+		return a, a.onWheel(msg)
+	case tea.MouseClickMsg:
+		return a, a.onClick(msg)
+	case spinner.TickMsg:
+		if !a.busy() {
+			a.spinning = false
+			return a, nil
+		}
+		var cmd tea.Cmd
+		a.spin, cmd = a.spin.Update(msg)
+		return a, cmd
+	case listsMsg:
+		return a, a.onLists(msg)
+	case kindMsg:
+		return a, a.onKind(msg)
+	case diskUsageMsg:
+		return a, a.onDiskUsage(msg)
+	case diskUsageRetryMsg:
+		a.dfHeld = false
+		return a, a.requestDF(false)
+	case pingTickMsg:
+		return a, a.pingCmd()
+	case pingMsg:
+		return a, a.onPing(msg)
+	case subscribedMsg:
+		if msg.gen != a.evGen {
+			return a, nil
+		}
+		a.eventsReader = waitEvents(msg.gen, msg.evc, msg.errc)
+		return a, a.eventsReader
+	case eventsMsg:
+		return a, a.onEvents(msg)
+	case eventsEndMsg:
+		if msg.gen == a.evGen {
+			a.eventsUp = false
+			a.engineDown(msg.err)
+		}
+		return a, nil
+	case debounceMsg:
+		return a, a.onDebounce()
+	}
+	if a.filtering {
+		var cmd tea.Cmd
+		a.input, cmd = a.input.Update(msg)
+		return a, cmd
+	}
+	return a, nil
+}
+
+func (a *App) onLists(msg listsMsg) tea.Cmd {
+	a.listing = false
+	if msg.err != nil {
+		a.engineDown(msg.err)
+		return nil
+	}
+	changed := !a.loaded || idsChanged(a.snap, msg.snap)
+	old := a.snap
+	s := msg.snap
+	if !a.loaded {
+		a.conn = connConnected
+	}
+	// Keep kinds a newer per-kind re-list already brought.
+	for k := range a.applied {
+		if a.applied[k] > msg.seq {
+			switch model.Kind(k) {
+			case model.KindImage:
+				s.Images = old.Images
+			case model.KindContainer:
+				s.Containers = old.Containers
+			case model.KindVolume:
+				s.Volumes = old.Volumes
+			case model.KindNetwork:
+				s.Networks = old.Networks
+			}
+		} else {
+			a.applied[k] = msg.seq
+		}
+	}
+	a.snap = s
+	a.loaded = true
+	a.lastData = a.now
+	a.lastErr = ""
+	a.rebuild()
+	if changed && a.du != nil {
+		return a.requestDF(false)
+	}
+	return nil
+}
+
+// idsChanged reports whether a resync found objects that came or went.
+func idsChanged(old, cur *model.Snapshot) bool {
+	if len(old.Images) != len(cur.Images) || len(old.Containers) != len(cur.Containers) ||
+		len(old.Volumes) != len(cur.Volumes) || len(old.Networks) != len(cur.Networks) {
+		return true
+	}
+	ids := make(map[string]struct{}, len(old.Images)+len(old.Containers)+len(old.Volumes))
+	for i := range old.Images {
+		ids[old.Images[i].ID] = struct{}{}
+	}
+	for i := range old.Containers {
+		ids[old.Containers[i].ID+"/"+old.Containers[i].State] = struct{}{}
+	}
+	for i := range old.Volumes {
+		ids[old.Volumes[i].Name] = struct{}{}
+	}
+	for i := range cur.Images {
+		if _, ok := ids[cur.Images[i].ID]; !ok {
+			return true
+		}
+	}
+	for i := range cur.Containers {
+		if _, ok := ids[cur.Containers[i].ID+"/"+cur.Containers[i].State]; !ok {
+			return true
+		}
+	}
+	for i := range cur.Volumes {
+		if _, ok := ids[cur.Volumes[i].Name]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *App) onKind(msg kindMsg) tea.Cmd {
+	a.kindBusy[msg.kind] = false
+	var again tea.Cmd
+	if a.kindAgain[msg.kind] {
+		a.kindAgain[msg.kind] = false
+		again = a.startKind(msg.kind)
+	}
+	if msg.err != nil {
+		a.engineDown(msg.err)
+		return again
+	}
+	if msg.seq < a.applied[msg.kind] {
+		return again // a newer full resync already brought this kind
+	}
+	a.applied[msg.kind] = msg.seq
+	switch data := msg.data.(type) {
+	case []model.Image:
+		a.snap.Images = data
+	case []model.Container:
+		a.snap.Containers = data
+	case []model.Volume:
+		a.snap.Volumes = data
+	case []model.Network:
+		a.snap.Networks = data
+	}
+	a.lastData = a.now
+	a.rebuild()
+	return again
+}
+
+func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
+	a.dfRunning = false
+	a.dfLast = a.now.Sub(a.dfStart)
+	if msg.err != nil {
+		if strings.Contains(msg.err.Error(), "already running") {
+			// Someone else's df is running (engines before 23.0 refuse a
+			// second one): try again shortly.
+			a.dfHeld = true
+			return tickAfter(2*time.Second, diskUsageRetryMsg{})
+		}
+		a.engineDown(msg.err)
+		return nil
+	}
+	a.du = msg.du
+	a.rebuild()
+	if a.dfDirty {
+		a.dfDirty = false
+		return a.requestDF(false)
+	}
+	return nil
+}
+
+func (a *App) onPing(msg pingMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	if msg.err != nil {
+		a.engineDown(msg.err)
+		if !isConnErr(msg.err) {
+			a.engineDown(errors.New("cannot connect: " + msg.err.Error()))
+		}
+		return tickAfter(a.nextBackoff(), pingTickMsg{})
+	}
+	a.backoff = 0
+	if a.conn != connConnected {
+		// Back: resync everything and listen again.
+		a.conn = connConnected
+		a.connErr = ""
+		a.listing = false
+		cmds = append(cmds, a.startLists(), a.subscribe(), a.requestDF(true), a.startSpinner())
+	} else {
+		due := a.opts.Resync
+		if !a.eventsUp {
+			due = a.opts.Interval
+			cmds = append(cmds, a.subscribe())
+		}
+		if a.now.Sub(a.lastResync) >= due {
+			cmds = append(cmds, a.startLists(), a.startSpinner())
+		}
+	}
+	cmds = append(cmds, tickAfter(a.opts.Interval, pingTickMsg{}))
+	return tea.Batch(cmds...)
+}
+
+func (a *App) onEvents(msg eventsMsg) tea.Cmd {
+	if msg.gen != a.evGen {
+		return nil
+	}
+	for _, ev := range msg.events {
+		a.pending[ev.Kind] = true
+		if ev.Kind == model.KindContainer {
+			// Containers change what uses images, volumes and networks, but
+			// those relations come from the container list itself.
+			continue
+		}
+	}
+	cmds := []tea.Cmd{a.rearmEvents()}
+	if !a.debouncing {
+		a.debouncing = true
+		cmds = append(cmds, tickAfter(250*time.Millisecond, debounceMsg{}))
+	}
+	return tea.Batch(cmds...)
+}
+
+// rearmEvents is set by subscribedMsg; eventsMsg re-arms the same reader.
+func (a *App) rearmEvents() tea.Cmd { return a.eventsReader }
+
+func (a *App) onDebounce() tea.Cmd {
+	a.debouncing = false
+	var cmds []tea.Cmd
+	for k, p := range a.pending {
+		if p {
+			cmds = append(cmds, a.startKind(model.Kind(k)))
+			a.pending[k] = false
+		}
+	}
+	cmds = append(cmds, a.requestDF(false), a.startSpinner())
+	return tea.Batch(cmds...)
+}
+
+// ---- keys
+
+func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	if a.filtering {
+		return a.onFilterKey(msg)
+	}
+	k := a.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		a.stopEvents()
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		a.showHelp = !a.showHelp
+		return nil
+	}
+	if a.showHelp {
+		if key.Matches(msg, k.ClearFilter) {
+			a.showHelp = false
+		}
+		return nil
+	}
+	for i, b := range k.Tab {
+		if key.Matches(msg, b) {
+			a.setActive(i)
+			return nil
+		}
+	}
+	switch {
+	case key.Matches(msg, k.NextTab):
+		a.setActive((a.active + 1) % 6)
+	case key.Matches(msg, k.PrevTab):
+		a.setActive((a.active + 5) % 6)
+	case key.Matches(msg, k.Refresh):
+		a.listing = false
+		return tea.Batch(a.startLists(), a.requestDF(true), a.pingCmd(), a.startSpinner())
+	case key.Matches(msg, k.Up):
+		a.moveCursor(-1)
+	case key.Matches(msg, k.Down):
+		a.moveCursor(1)
+	case key.Matches(msg, k.PageUp):
+		a.moveCursor(-a.pageSize())
+	case key.Matches(msg, k.PageDown):
+		a.moveCursor(a.pageSize())
+	case key.Matches(msg, k.Top):
+		a.moveCursor(-1 << 30)
+	case key.Matches(msg, k.Bottom):
+		a.moveCursor(1 << 30)
+	case key.Matches(msg, k.SortSize):
+		a.toggleSort(model.SortSize)
+	case key.Matches(msg, k.SortAge):
+		a.toggleSort(model.SortAge)
+	case key.Matches(msg, k.SortName):
+		a.toggleSort(model.SortName)
+	case key.Matches(msg, k.Filter):
+		if t := a.tab(); t != nil {
+			a.filtering = true
+			a.filterErr = ""
+			a.input.SetValue(t.filter.String())
+			a.input.CursorEnd()
+			return a.input.Focus()
+		}
+	case key.Matches(msg, k.Details):
+		if a.active == 0 {
+			a.setActive(int(a.usage[a.ovCursor].Kind) + 1)
+			return nil
+		}
+		a.showDetails = !a.showDetails
+		a.detailTop = 0
+	case key.Matches(msg, k.ClearFilter):
+		switch {
+		case a.showDetails:
+			a.showDetails = false
+		case a.tab() != nil && !a.tab().filter.Empty():
+			a.setFilter(model.Filter{})
+			a.filterErr = ""
+		}
+	}
+	return nil
+}
+
+func (a *App) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, a.keys.Apply):
+		if a.filterErr == "" {
+			a.filtering = false
+			a.input.Blur()
+		}
+		return nil
+	case key.Matches(msg, a.keys.Cancel):
+		a.filtering = false
+		a.filterErr = ""
+		a.input.Blur()
+		a.setFilter(model.Filter{})
+		return nil
+	}
+	var cmd tea.Cmd
+	before := a.input.Value()
+	a.input, cmd = a.input.Update(msg)
+	if q := a.input.Value(); q != before {
+		f, err := model.ParseFilter(q)
+		if err != nil {
+			// Keep the last good filter on screen; say what is wrong.
+			a.filterErr = err.Error()
+		} else {
+			a.filterErr = ""
+			a.setFilter(f)
+		}
+	}
+	return cmd
+}
+
+func (a *App) setFilter(f model.Filter) {
+	t := a.tab()
+	if t == nil {
+		return
+	}
+	t.filter = f
+	t.apply(a.snap, a.now)
+	t.scroll(a.tableRows())
+}
+
+func (a *App) setActive(i int) {
+	a.active = i
+	a.showDetails = false
+	a.applyActive()
+	if t := a.tab(); t != nil {
+		t.scroll(a.tableRows())
+	}
+}
+
+func (a *App) toggleSort(k model.SortKey) {
+	t := a.tab()
+	if t == nil {
+		return
+	}
+	t.sort = t.sort.Toggle(k)
+	t.apply(a.snap, a.now)
+	t.scroll(a.tableRows())
+}
+
+func (a *App) moveCursor(delta int) {
+	if a.showDetails && a.width < splitWidth {
+		a.detailTop = max(a.detailTop+delta, 0)
+		return
+	}
+	if a.active == 0 {
+		a.ovCursor = min(max(a.ovCursor+delta, 0), len(model.Kinds)-1)
+		return
+	}
+	t := a.tab()
+	t.move(a.snap, delta)
+	t.scroll(a.tableRows())
+	a.detailTop = 0
+}
+
+func (a *App) pageSize() int { return max(a.tableRows()-1, 1) }
+
+// ---- mouse
+
+func (a *App) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		a.moveCursor(-3)
+	case tea.MouseWheelDown:
+		a.moveCursor(3)
+	}
+	return nil
+}
+
+func (a *App) onClick(msg tea.MouseClickMsg) tea.Cmd {
+	if msg.Button != tea.MouseLeft || a.tooSmall() || a.filtering {
+		return nil
+	}
+	if msg.Y == 1 {
+		for i, r := range a.tabRanges() {
+			if msg.X >= r[0] && msg.X < r[1] {
+				a.setActive(i)
+				return nil
+			}
+		}
+		return nil
+	}
+	row := msg.Y - bodyTop - 1 // first line of the body is the column header
+	if row < 0 || a.showHelp {
+		return nil
+	}
+	if a.active == 0 {
+		if row < len(model.Kinds) {
+			a.ovCursor = row
+		}
+		return nil
+	}
+	t := a.tab()
+	if a.showDetails && a.width < splitWidth {
+		return nil
+	}
+	if pos := t.offset + row; row < a.tableRows() && pos < len(t.rows) {
+		t.moveTo(a.snap, pos)
+		a.detailTop = 0
+	}
+	return nil
+}
+
+// assert App is a tea.Model.
+var _ tea.Model = (*App)(nil)

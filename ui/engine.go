@@ -1,0 +1,24 @@
+package ui
+
+import (
+	"context"
+
+	"bilge/model"
+)
+
+// Engine is what the UI needs from Docker. dockerapi.Engine satisfies it;
+// tests drive the UI with a fake.
+type Engine interface {
+	// Ping checks the engine answers.
+	Ping(ctx context.Context) error
+	// Lists fetches every cheap list (no costly sizes) and the engine's identity.
+	Lists(ctx context.Context) (*model.Snapshot, error)
+	Images(ctx context.Context) ([]model.Image, error)
+	Containers(ctx context.Context) ([]model.Container, error)
+	Volumes(ctx context.Context) ([]model.Volume, error)
+	Networks(ctx context.Context) ([]model.Network, error)
+	// DiskUsage is the costly size report; the UI runs one at a time.
+	DiskUsage(ctx context.Context) (*model.DiskUsage, error)
+	// Events streams changes until ctx ends or the stream fails.
+	Events(ctx context.Context) (<-chan model.Event, <-chan error)
+}

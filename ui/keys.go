@@ -1,0 +1,68 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is the one keymap the UI uses: Update matches against it and the
+// help is generated from it, so they cannot disagree.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	NextTab, PrevTab                        key.Binding
+	Tab                                     [6]key.Binding
+	SortSize, SortAge, SortName             key.Binding
+	Filter, ClearFilter                     key.Binding
+	Details, Refresh, Help, Quit            key.Binding
+	// Filter input.
+	Apply, Cancel key.Binding
+}
+
+// NewKeyMap returns the default bindings.
+func NewKeyMap() KeyMap {
+	k := KeyMap{
+		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:      key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown:    key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Top:         key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first row")),
+		Bottom:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last row")),
+		NextTab:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
+		PrevTab:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
+		SortSize:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by size")),
+		SortAge:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "sort by age")),
+		SortName:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "sort by name")),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter / close")),
+		Details:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Refresh:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),
+		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Apply:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
+		Cancel:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+	names := []string{"overview", "images", "containers", "volumes", "networks", "build cache"}
+	for i := range k.Tab {
+		d := string(rune('1' + i))
+		k.Tab[i] = key.NewBinding(key.WithKeys(d), key.WithHelp(d, names[i]))
+	}
+	return k
+}
+
+// ShortHelp is the line at the bottom of the screen.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.NextTab, k.SortSize, k.SortAge, k.SortName, k.Filter, k.Details, k.Help, k.Quit}
+}
+
+// FullHelp is the ? screen, one column per concern.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Tab[0], k.Tab[1], k.Tab[2], k.Tab[3], k.Tab[4], k.Tab[5], k.NextTab, k.PrevTab},
+		{k.SortSize, k.SortAge, k.SortName, k.Filter, k.ClearFilter},
+		{k.Details, k.Refresh, k.Help, k.Quit},
+	}
+}
+
+// filterHelp is shown while the filter is being typed.
+type filterHelp struct{ k KeyMap }
+
+func (f filterHelp) ShortHelp() []key.Binding  { return []key.Binding{f.k.Apply, f.k.Cancel} }
+func (f filterHelp) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }

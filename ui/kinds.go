@@ -1,0 +1,513 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"bilge/model"
+)
+
+// kindView adapts one kind of object to the table: its columns, how to
+// order and filter it, and how to draw a row and its details.
+type kindView interface {
+	kind() model.Kind
+	columns() []column
+	// apply sorts the kind's slice in place and returns the indices that
+	// pass the filter, in order.
+	apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int
+	count(s *model.Snapshot) int
+	id(s *model.Snapshot, i int) string
+	cells(st *Styles, s *model.Snapshot, i int, now time.Time) []cell
+	details(st *Styles, s *model.Snapshot, i int, now time.Time) []string
+}
+
+func sizeCell(st *Styles, n int64) cell {
+	if n < 0 {
+		return cell{text: model.Pending, style: &st.Pending}
+	}
+	return cell{text: model.HumanSize(n)}
+}
+
+func ageText(now, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return model.Age(now.Sub(t)) + " ago"
+}
+
+// ---- images
+
+type imagesView struct{}
+
+func (imagesView) kind() model.Kind { return model.KindImage }
+func (imagesView) columns() []column {
+	return []column{
+		{title: "TAG", min: 18, flex: 3, sort: model.SortName, sortable: true},
+		{title: "IMAGE ID", min: 12, drop: 4},
+		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 2},
+		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
+		{title: "SHARED", min: 9, right: true, drop: 5},
+		{title: "UNIQUE", min: 9, right: true},
+		{title: "CTRS", min: 4, right: true, drop: 3},
+		{title: "STATUS", min: 12, drop: 1},
+	}
+}
+func (imagesView) count(s *model.Snapshot) int { return len(s.Images) }
+func (imagesView) id(s *model.Snapshot, i int) string {
+	return s.Images[i].ID
+}
+func (imagesView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
+	model.SortImages(s.Images, o)
+	return model.FilterImages(s.Images, f, now)
+}
+
+func imageStatusCell(st *Styles, img *model.Image) cell {
+	status := img.Status()
+	c := cell{text: status.String()}
+	switch status {
+	case model.ImageInUse:
+		c.style = &st.InUse
+	case model.ImageStoppedOnly:
+		c.style = &st.Stopped
+	case model.ImageUnused:
+		c.style = &st.Unused
+	case model.ImageDangling:
+		c.style = &st.Dangling
+	}
+	return c
+}
+
+func (imagesView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []cell {
+	img := &s.Images[i]
+	name := img.Name()
+	if n := len(img.Tags); n > 1 {
+		name = fmt.Sprintf("%s +%d", name, n-1)
+	}
+	return []cell{
+		{text: name},
+		{text: model.ShortID(img.ID)},
+		{text: ageText(now, img.Created)},
+		sizeCell(st, img.Size),
+		sizeCell(st, img.SharedSize),
+		sizeCell(st, img.UniqueSize()),
+		{text: fmt.Sprint(len(img.Containers))},
+		imageStatusCell(st, img),
+	}
+}
+
+func (imagesView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+	img := &s.Images[i]
+	d := newDetails(st)
+	d.title("Image " + model.ShortID(img.ID))
+	d.kv("ID", img.ID)
+	d.kv("Created", img.Created.Format(time.RFC3339)+" ("+ageText(now, img.Created)+")")
+	d.kv("Size", model.SizeText(img.Size))
+	d.kv("Shared", model.SizeText(img.SharedSize))
+	d.kv("Unique", model.SizeText(img.UniqueSize()))
+	d.kv("Status", img.Status().String())
+	d.section("Tags")
+	if len(img.Tags) == 0 {
+		d.line("<none> (dangling)")
+	}
+	for _, t := range img.Tags {
+		d.line(t)
+	}
+	if len(img.Tags) > 1 {
+		d.note(fmt.Sprintf("deleting this image removes all %d tags", len(img.Tags)))
+	}
+	if len(img.Digests) > 0 {
+		d.section("Digests")
+		for _, dg := range img.Digests {
+			d.line(dg)
+		}
+	}
+	d.section(fmt.Sprintf("Containers using it (%d)", len(img.Containers)))
+	names := containerNames(s, img.Containers)
+	if len(names) == 0 {
+		d.line("none")
+	}
+	for _, n := range names {
+		d.line(n)
+	}
+	d.section("Layers")
+	if img.Layers == nil {
+		d.line(st.Pending.Render("layer data not fetched yet"))
+	} else {
+		for _, l := range img.Layers {
+			d.line(fmt.Sprintf("%-14s %9s", model.ShortID(l.ChainID), model.SizeText(l.Size)))
+		}
+	}
+	d.labels(img.Labels)
+	return d.lines
+}
+
+func containerNames(s *model.Snapshot, ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []string
+	for i := range s.Containers {
+		c := &s.Containers[i]
+		if want[c.ID] {
+			out = append(out, fmt.Sprintf("%s (%s, %s)", c.Name, model.ShortID(c.ID), c.StateText()))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ---- containers
+
+type containersView struct{}
+
+func (containersView) kind() model.Kind { return model.KindContainer }
+func (containersView) columns() []column {
+	return []column{
+		{title: "NAME", min: 16, flex: 2, sort: model.SortName, sortable: true},
+		{title: "IMAGE", min: 14, flex: 2, drop: 3},
+		{title: "STATE", min: 12},
+		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 2},
+		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
+		{title: "VIRTUAL", min: 9, right: true, drop: 4},
+		{title: "VOLS", min: 4, right: true, drop: 1},
+	}
+}
+func (containersView) count(s *model.Snapshot) int { return len(s.Containers) }
+func (containersView) id(s *model.Snapshot, i int) string {
+	return s.Containers[i].ID
+}
+func (containersView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
+	model.SortContainers(s.Containers, o)
+	return model.FilterContainers(s.Containers, f, now)
+}
+
+func volumeMounts(c *model.Container) int {
+	n := 0
+	for _, m := range c.Mounts {
+		if m.Type == "volume" {
+			n++
+		}
+	}
+	return n
+}
+
+func (containersView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []cell {
+	c := &s.Containers[i]
+	state := cell{text: c.StateText()}
+	switch {
+	case c.Active():
+		state.style = &st.InUse
+	case c.State == model.StateExited && c.ExitCode != 0, c.State == model.StateDead:
+		state.style = &st.Dangling
+	default:
+		state.style = &st.Stopped
+	}
+	return []cell{
+		{text: c.Name},
+		{text: c.Image},
+		state,
+		{text: ageText(now, c.Created)},
+		sizeCell(st, c.SizeRw),
+		sizeCell(st, c.SizeRootFs),
+		{text: fmt.Sprint(volumeMounts(c))},
+	}
+}
+
+func (containersView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+	c := &s.Containers[i]
+	d := newDetails(st)
+	d.title("Container " + c.Name)
+	d.kv("ID", c.ID)
+	d.kv("State", c.StateText())
+	d.kv("Created", c.Created.Format(time.RFC3339)+" ("+ageText(now, c.Created)+")")
+	d.kv("Writable layer", model.SizeText(c.SizeRw))
+	d.kv("With image", model.SizeText(c.SizeRootFs))
+	d.section("Image")
+	d.line(c.Image)
+	d.line(c.ImageID)
+	d.section(fmt.Sprintf("Mounts (%d)", len(c.Mounts)))
+	if len(c.Mounts) == 0 {
+		d.line("none")
+	}
+	for _, m := range c.Mounts {
+		src := m.Source
+		if m.Type == "volume" {
+			src = m.Name
+			if isAnonymousName(m.Name) {
+				src = model.ShortID(m.Name) + " (anonymous)"
+			}
+		}
+		d.line(fmt.Sprintf("%-6s %s → %s", m.Type, src, m.Destination))
+	}
+	if len(c.Networks) > 0 {
+		d.section("Networks")
+		for _, id := range c.Networks {
+			d.line(networkName(s, id))
+		}
+	}
+	d.labels(c.Labels)
+	return d.lines
+}
+
+func isAnonymousName(name string) bool {
+	v := model.Volume{Name: name}
+	return v.Anonymous()
+}
+
+func networkName(s *model.Snapshot, id string) string {
+	for i := range s.Networks {
+		if s.Networks[i].ID == id {
+			return s.Networks[i].Name
+		}
+	}
+	return model.ShortID(id)
+}
+
+// ---- volumes
+
+type volumesView struct{}
+
+func (volumesView) kind() model.Kind { return model.KindVolume }
+func (volumesView) columns() []column {
+	return []column{
+		{title: "NAME", min: 24, flex: 3, sort: model.SortName, sortable: true},
+		{title: "DRIVER", min: 8, drop: 2},
+		{title: "CTRS", min: 4, right: true},
+		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
+		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 1},
+	}
+}
+func (volumesView) count(s *model.Snapshot) int { return len(s.Volumes) }
+func (volumesView) id(s *model.Snapshot, i int) string {
+	return s.Volumes[i].Name
+}
+func (volumesView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
+	model.SortVolumes(s.Volumes, o)
+	return model.FilterVolumes(s.Volumes, f, now)
+}
+
+func volumeName(v *model.Volume) string {
+	if v.Anonymous() {
+		return model.ShortID(v.Name) + " anonymous"
+	}
+	return v.Name
+}
+
+func volumeUsers(v *model.Volume) int {
+	if n := len(v.Containers); n > 0 || v.RefCount < 0 {
+		return n
+	}
+	return int(v.RefCount)
+}
+
+func (volumesView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []cell {
+	v := &s.Volumes[i]
+	name := cell{text: volumeName(v)}
+	if v.Anonymous() {
+		name.style = &st.Muted
+	}
+	users := cell{text: fmt.Sprint(volumeUsers(v))}
+	if !v.InUse() {
+		users.style = &st.Unused
+	}
+	return []cell{name, {text: v.Driver}, users, sizeCell(st, v.Size), {text: ageText(now, v.Created)}}
+}
+
+func (volumesView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+	v := &s.Volumes[i]
+	d := newDetails(st)
+	kind := "named"
+	if v.Anonymous() {
+		kind = "anonymous"
+	}
+	d.title("Volume " + volumeName(v))
+	d.kv("Name", v.Name)
+	d.kv("Kind", kind)
+	d.kv("Driver", v.Driver)
+	d.kv("Size", model.SizeText(v.Size))
+	if !v.Created.IsZero() {
+		d.kv("Created", v.Created.Format(time.RFC3339)+" ("+ageText(now, v.Created)+")")
+	}
+	d.section(fmt.Sprintf("Containers mounting it (%d)", len(v.Containers)))
+	names := containerNames(s, v.Containers)
+	if len(names) == 0 {
+		d.line("none")
+	}
+	for _, n := range names {
+		d.line(n)
+	}
+	if !v.Anonymous() {
+		d.note("a named volume holds data someone chose to keep")
+	}
+	d.labels(v.Labels)
+	return d.lines
+}
+
+// ---- networks
+
+type networksView struct{}
+
+func (networksView) kind() model.Kind { return model.KindNetwork }
+func (networksView) columns() []column {
+	return []column{
+		{title: "NAME", min: 20, flex: 3, sort: model.SortName, sortable: true},
+		{title: "DRIVER", min: 8},
+		{title: "SCOPE", min: 6, drop: 2},
+		{title: "CTRS", min: 4, right: true},
+		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 1},
+	}
+}
+func (networksView) count(s *model.Snapshot) int { return len(s.Networks) }
+func (networksView) id(s *model.Snapshot, i int) string {
+	return s.Networks[i].ID
+}
+func (networksView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
+	model.SortNetworks(s.Networks, o)
+	return model.FilterNetworks(s.Networks, f, now)
+}
+func (networksView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []cell {
+	n := &s.Networks[i]
+	name := cell{text: n.Name}
+	if n.Builtin() {
+		name = cell{text: n.Name + " (built-in)", style: &st.Muted}
+	}
+	users := cell{text: fmt.Sprint(len(n.Containers))}
+	if n.Unused() {
+		users.style = &st.Unused
+	}
+	return []cell{name, {text: n.Driver}, {text: n.Scope}, users, {text: ageText(now, n.Created)}}
+}
+func (networksView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+	n := &s.Networks[i]
+	d := newDetails(st)
+	d.title("Network " + n.Name)
+	d.kv("ID", n.ID)
+	d.kv("Driver", n.Driver)
+	d.kv("Scope", n.Scope)
+	d.kv("Created", n.Created.Format(time.RFC3339)+" ("+ageText(now, n.Created)+")")
+	if n.Builtin() {
+		d.note("built-in: the engine never lets it be removed")
+	}
+	d.section(fmt.Sprintf("Containers attached (%d)", len(n.Containers)))
+	names := containerNames(s, n.Containers)
+	if len(names) == 0 {
+		d.line("none")
+	}
+	for _, c := range names {
+		d.line(c)
+	}
+	d.labels(n.Labels)
+	return d.lines
+}
+
+// ---- build cache
+
+type buildCacheView struct{}
+
+func (buildCacheView) kind() model.Kind { return model.KindBuildCache }
+func (buildCacheView) columns() []column {
+	return []column{
+		{title: "ID", min: 12, drop: 3},
+		{title: "TYPE", min: 10, drop: 4},
+		{title: "DESCRIPTION", min: 16, flex: 3, sort: model.SortName, sortable: true},
+		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
+		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 2},
+		{title: "LAST USED", min: 14, drop: 5},
+		{title: "USES", min: 4, right: true, drop: 6},
+		{title: "SHARED", min: 6, drop: 7},
+		{title: "IN USE", min: 6, drop: 1},
+	}
+}
+func (buildCacheView) count(s *model.Snapshot) int { return len(s.BuildCache) }
+func (buildCacheView) id(s *model.Snapshot, i int) string {
+	return s.BuildCache[i].ID
+}
+func (buildCacheView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
+	model.SortBuildCache(s.BuildCache, o)
+	return model.FilterBuildCache(s.BuildCache, f, now)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func (buildCacheView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []cell {
+	r := &s.BuildCache[i]
+	return []cell{
+		{text: model.ShortID(r.ID)},
+		{text: r.Type},
+		{text: strings.Join(strings.Fields(r.Description), " ")},
+		sizeCell(st, r.Size),
+		{text: ageText(now, r.Created)},
+		{text: ageText(now, r.LastUsed)},
+		{text: fmt.Sprint(r.UsageCount)},
+		{text: yesNo(r.Shared)},
+		{text: yesNo(r.InUse)},
+	}
+}
+func (buildCacheView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+	r := &s.BuildCache[i]
+	d := newDetails(st)
+	d.title("Build cache " + model.ShortID(r.ID))
+	d.kv("ID", r.ID)
+	d.kv("Type", r.Type)
+	d.kv("Size", model.SizeText(r.Size))
+	d.kv("Created", r.Created.Format(time.RFC3339)+" ("+ageText(now, r.Created)+")")
+	d.kv("Last used", ageText(now, r.LastUsed))
+	d.kv("Usage count", fmt.Sprint(r.UsageCount))
+	d.kv("Shared", yesNo(r.Shared))
+	d.kv("In use", yesNo(r.InUse))
+	if r.Shared {
+		d.note("shared: its bytes are also held by an image, so pruning it frees nothing until that goes")
+	}
+	d.section("Description")
+	d.line(r.Description)
+	if len(r.Parents) > 0 {
+		d.section("Parents")
+		for _, p := range r.Parents {
+			d.line(model.ShortID(p))
+		}
+	}
+	return d.lines
+}
+
+// ---- details builder
+
+type details struct {
+	st    *Styles
+	lines []string
+}
+
+func newDetails(st *Styles) *details { return &details{st: st} }
+
+func (d *details) title(s string) { d.lines = append(d.lines, d.st.DetailHead.Render(s), "") }
+func (d *details) kv(k, v string) {
+	d.lines = append(d.lines, d.st.DetailKey.Render(fmt.Sprintf("%-15s", k))+v)
+}
+func (d *details) section(s string) { d.lines = append(d.lines, "", d.st.DetailHead.Render(s)) }
+func (d *details) line(s string)    { d.lines = append(d.lines, "  "+s) }
+func (d *details) note(s string)    { d.lines = append(d.lines, "  "+d.st.Warn.Render("! "+s)) }
+func (d *details) labels(l map[string]string) {
+	if len(l) == 0 {
+		return
+	}
+	d.section(fmt.Sprintf("Labels (%d)", len(l)))
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		d.line(k + "=" + l[k])
+	}
+}

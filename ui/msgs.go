@@ -1,0 +1,55 @@
+package ui
+
+import (
+	"time"
+
+	"bilge/model"
+)
+
+// listsMsg carries a full resync of the cheap lists.
+type listsMsg struct {
+	seq  int
+	snap *model.Snapshot
+	err  error
+}
+
+// kindMsg carries a re-list of one kind after events touched it.
+type kindMsg struct {
+	kind model.Kind
+	seq  int
+	data any // []model.Image, []model.Container, …
+	err  error
+}
+
+// diskUsageMsg carries a finished system df.
+type diskUsageMsg struct {
+	du  *model.DiskUsage
+	err error
+}
+
+// pingMsg is the answer to the periodic ping.
+type pingMsg struct{ err error }
+
+// pingTickMsg asks for the next ping.
+type pingTickMsg struct{}
+
+// eventsMsg carries one or more engine events read in one go.
+type eventsMsg struct {
+	gen    int
+	events []model.Event
+}
+
+// eventsEndMsg says the event stream ended.
+type eventsEndMsg struct {
+	gen int
+	err error
+}
+
+// debounceMsg ends an event burst: re-list what it touched.
+type debounceMsg struct{}
+
+// diskUsageRetryMsg runs a df that was held back by the rate limit.
+type diskUsageRetryMsg struct{}
+
+// clockMsg keeps the data age in the header honest between pings.
+type clockMsg time.Time

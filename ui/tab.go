@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"time"
+
+	"bilge/model"
+)
+
+// tab is one table of one kind: its order, filter, and where the cursor is.
+// It holds indices into the snapshot's slice, recomputed only when the data,
+// the sort or the filter change, never per frame.
+type tab struct {
+	view   kindView
+	sort   model.Sort
+	filter model.Filter
+	rows   []int // indices into the kind's slice: sorted, filtered
+	cursor int   // position in rows
+	offset int   // first visible row
+	// selected is the ID under the cursor, kept so the cursor follows its
+	// object across refreshes and re-sorts.
+	selected string
+	dirty    bool
+}
+
+func newTab(v kindView) *tab {
+	return &tab{view: v, sort: model.DefaultSort, dirty: true}
+}
+
+// apply re-sorts and re-filters, then puts the cursor back on the object it
+// was on (or as near as the list allows).
+func (t *tab) apply(s *model.Snapshot, now time.Time) {
+	t.rows = t.view.apply(s, t.sort, t.filter, now)
+	t.dirty = false
+	if t.selected != "" {
+		for pos, i := range t.rows {
+			if t.view.id(s, i) == t.selected {
+				t.cursor = pos
+				return
+			}
+		}
+	}
+	t.clamp()
+	t.remember(s)
+}
+
+func (t *tab) clamp() {
+	if t.cursor >= len(t.rows) {
+		t.cursor = len(t.rows) - 1
+	}
+	if t.cursor < 0 {
+		t.cursor = 0
+	}
+}
+
+func (t *tab) remember(s *model.Snapshot) {
+	if t.cursor < len(t.rows) {
+		t.selected = t.view.id(s, t.rows[t.cursor])
+	} else {
+		t.selected = ""
+	}
+}
+
+// move shifts the cursor by delta rows, within bounds.
+func (t *tab) move(s *model.Snapshot, delta int) {
+	t.cursor += delta
+	t.clamp()
+	t.remember(s)
+}
+
+func (t *tab) moveTo(s *model.Snapshot, pos int) {
+	t.cursor = pos
+	t.clamp()
+	t.remember(s)
+}
+
+// scroll keeps the cursor within a window of height rows.
+func (t *tab) scroll(height int) {
+	if height <= 0 {
+		return
+	}
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if t.cursor >= t.offset+height {
+		t.offset = t.cursor - height + 1
+	}
+	if maxOff := len(t.rows) - height; t.offset > maxOff {
+		t.offset = max(maxOff, 0)
+	}
+	if t.offset < 0 {
+		t.offset = 0
+	}
+}
+
+// current is the index into the kind's slice under the cursor, or -1.
+func (t *tab) current() int {
+	if t.cursor < 0 || t.cursor >= len(t.rows) {
+		return -1
+	}
+	return t.rows[t.cursor]
+}

@@ -1,0 +1,417 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"bilge/model"
+)
+
+// Screen layout: header, tab bar, body, status line, help line.
+const (
+	bodyTop    = 2
+	chromeRows = 4
+	// splitWidth is the width from which details open beside the table
+	// instead of over it.
+	splitWidth = 130
+)
+
+var tabNames = [6]string{"Overview", "Images", "Containers", "Volumes", "Networks", "Build cache"}
+
+func (a *App) tooSmall() bool { return a.width < minWidth || a.height < minHeight }
+
+// tableRows is how many data rows fit under the column header.
+func (a *App) tableRows() int { return max(a.height-chromeRows-1, 1) }
+
+// View draws the screen from state Update prepared: it only formats the
+// visible rows, so its cost does not grow with the number of objects.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "bilge"
+	return v
+}
+
+func (a *App) render() string {
+	if a.width == 0 {
+		return ""
+	}
+	if a.tooSmall() {
+		msg := fmt.Sprintf("Terminal too small: bilge needs %d×%d, this is %d×%d.", minWidth, minHeight, a.width, a.height)
+		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
+	}
+	bodyH := a.height - chromeRows
+	var body []string
+	switch {
+	case a.showHelp:
+		body = a.helpBody()
+	case a.active == 0:
+		body = a.overviewBody()
+	default:
+		body = a.tableBody(bodyH)
+	}
+	lines := make([]string, 0, a.height)
+	lines = append(lines, a.header(), a.tabBar())
+	for i := 0; i < bodyH; i++ {
+		l := ""
+		if i < len(body) {
+			l = body[i]
+		}
+		lines = append(lines, l)
+	}
+	lines = append(lines, a.statusLine(), a.helpLine())
+	for i, l := range lines {
+		if ansi.StringWidth(l) > a.width {
+			lines[i] = ansi.Truncate(l, a.width, "")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ---- header
+
+func (a *App) header() string {
+	title := a.st.Title.Render("bilge")
+	where := a.opts.Title
+	if where == "" {
+		where = a.snap.Engine.Host
+		if a.snap.Engine.Context != "" {
+			where = "context " + a.snap.Engine.Context
+		}
+	}
+	left := title + " " + a.st.Header.Render(where)
+	if e := a.snap.Engine; e.Version != "" {
+		left += a.st.Muted.Render(fmt.Sprintf(" · Docker %s (API %s)", e.Version, e.APIVersion))
+	}
+	if a.opts.ReadOnly {
+		left += " " + a.st.ReadOnly.Render("[read-only]")
+	}
+	var right string
+	switch a.conn {
+	case connConnecting:
+		right = a.st.Muted.Render("connecting…")
+	case connConnected:
+		right = a.st.Connected.Render("● connected")
+		if !a.eventsUp {
+			right += a.st.Warn.Render(" (polling)")
+		}
+	case connReconnecting:
+		right = a.st.Offline.Render("reconnecting…")
+		if !a.offlineSince.IsZero() {
+			right += a.st.Muted.Render(" offline since " + a.offlineSince.Local().Format("15:04:05"))
+		}
+	}
+	if !a.lastData.IsZero() {
+		age := a.now.Sub(a.lastData)
+		txt := " · updated " + shortDur(age) + " ago"
+		if a.conn == connReconnecting {
+			right += a.st.Offline.Render(txt + " (stale)")
+		} else {
+			right += a.st.Muted.Render(txt)
+		}
+	}
+	return spread(left, right, a.width)
+}
+
+// shortDur prints a data age compactly: 3s, 4m, 2h.
+func shortDur(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%dh", int(d.Hours()))
+}
+
+// spread puts left and right on one line of width w.
+func spread(left, right string, w int) string {
+	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	if lw+rw+1 > w {
+		left = ansi.Truncate(left, max(w-rw-1, 0), "…")
+		lw = ansi.StringWidth(left)
+	}
+	gap := max(w-lw-rw, 1)
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// ---- tabs
+
+func (a *App) tabLabel(i int) string {
+	label := fmt.Sprintf("%d %s", i+1, tabNames[i])
+	if i > 0 && a.loaded {
+		label += fmt.Sprintf(" %d", a.tabs[i-1].view.count(a.snap))
+	}
+	return label
+}
+
+func (a *App) tabBar() string {
+	var b strings.Builder
+	for i := range tabNames {
+		if i == a.active {
+			b.WriteString(a.st.TabActive.Render(a.tabLabel(i)))
+		} else {
+			b.WriteString(a.st.TabInactive.Render(a.tabLabel(i)))
+		}
+	}
+	return b.String()
+}
+
+// tabRanges are the x ranges of the tabs, for mouse clicks; they follow
+// tabBar's layout (one cell of padding each side).
+func (a *App) tabRanges() [][2]int {
+	out := make([][2]int, len(tabNames))
+	x := 0
+	for i := range tabNames {
+		w := ansi.StringWidth(a.tabLabel(i)) + 2
+		out[i] = [2]int{x, x + w}
+		x += w
+	}
+	return out
+}
+
+// ---- tables
+
+func (a *App) tableBody(h int) []string {
+	t := a.tab()
+	if t.dirty {
+		// Update applies before drawing; this only guards a first frame.
+		return []string{a.st.Muted.Render("sorting…")}
+	}
+	width := a.width
+	var detail []string
+	if a.showDetails {
+		if i := t.current(); i >= 0 {
+			detail = t.view.details(&a.st, a.snap, i, a.now)
+		}
+		if a.width < splitWidth {
+			return a.detailsFull(detail, h)
+		}
+		width = a.width * 55 / 100
+	}
+	lines := a.renderTable(t, width, h)
+	if a.showDetails {
+		dw := a.width - width - 3
+		sep := a.st.Border.Render(" │ ")
+		for i := range lines {
+			d := ""
+			if j := i + a.detailTop; j < len(detail) {
+				d = detail[j]
+			}
+			lines[i] = fit(lines[i], width, false) + sep + ansi.Truncate(d, dw, "…")
+		}
+	}
+	return lines
+}
+
+func (a *App) renderTable(t *tab, width, h int) []string {
+	cols := t.view.columns()
+	widths := layout(cols, width)
+	lines := make([]string, 0, h)
+	lines = append(lines, renderHeader(&a.st, cols, widths, t.sort))
+	if !a.loaded {
+		lines = append(lines, a.st.Muted.Render("  loading…"))
+		return lines
+	}
+	if len(t.rows) == 0 {
+		msg := "  nothing here"
+		if !t.filter.Empty() {
+			msg = "  no " + strings.ToLower(tabNames[a.active]) + " match the filter (esc clears it)"
+		} else if t.view.kind() == model.KindBuildCache && !a.snap.Sized {
+			msg = "  build cache comes with the disk usage scan…"
+		}
+		lines = append(lines, a.st.Muted.Render(msg))
+		return lines
+	}
+	stale := a.conn == connReconnecting
+	rows := h - 1
+	t.scroll(rows)
+	for pos := t.offset; pos < len(t.rows) && pos < t.offset+rows; pos++ {
+		i := t.rows[pos]
+		cells := t.view.cells(&a.st, a.snap, i, a.now)
+		lines = append(lines, renderRow(&a.st, cols, widths, cells, pos == t.cursor, stale, width))
+	}
+	return lines
+}
+
+func (a *App) detailsFull(detail []string, h int) []string {
+	lines := make([]string, 0, h)
+	top := min(a.detailTop, max(len(detail)-h, 0))
+	a.detailTop = top
+	for i := top; i < len(detail) && len(lines) < h; i++ {
+		lines = append(lines, detail[i])
+	}
+	return lines
+}
+
+// ---- overview
+
+func (a *App) overviewBody() []string {
+	st := &a.st
+	cols := []column{
+		{title: "TYPE", min: 14},
+		{title: "TOTAL", min: 6, right: true},
+		{title: "ACTIVE", min: 6, right: true},
+		{title: "SIZE", min: 9, right: true},
+		{title: "RECLAIMABLE", min: 16, right: true},
+	}
+	fixed := 0
+	for _, c := range cols {
+		fixed += c.min + colGap
+	}
+	barW := a.width - fixed - 2
+	widths := layout(cols, fixed-colGap)
+	lines := []string{renderHeader(st, cols, widths, model.Sort{Key: -1}) + "  " + st.ColHeader.Render("USED vs RECLAIMABLE")}
+	var largest, total, reclaim int64
+	for _, u := range a.usage {
+		largest = max(largest, u.Size)
+		if u.Size > 0 {
+			total += u.Size
+		}
+		if u.Reclaimable > 0 {
+			reclaim += u.Reclaimable
+		}
+	}
+	for i, u := range a.usage {
+		size, rec := "-", "-"
+		if u.Kind != model.KindNetwork {
+			size = model.SizeText(u.Size)
+			rec = model.SizeText(u.Reclaimable)
+			if p := u.ReclaimablePercent(); p >= 0 {
+				rec = fmt.Sprintf("%s (%d%%)", model.HumanSize(u.Reclaimable), p)
+			}
+		}
+		cells := []cell{{text: u.Kind.String()}, {text: fmt.Sprint(u.Total)}, {text: fmt.Sprint(u.Active)}, {text: size}, {text: rec}}
+		if u.Size < 0 && u.Kind != model.KindNetwork {
+			cells[3].style, cells[4].style = &st.Pending, &st.Pending
+		}
+		row := renderRow(st, cols, widths, cells, false, a.conn == connReconnecting, 0)
+		bar := ""
+		if barW >= 10 && u.Kind != model.KindNetwork {
+			bar = a.bar(u, largest, barW)
+		}
+		mark := "  "
+		if i == a.ovCursor {
+			mark = st.Prompt.Render("▸ ")
+			row = st.RowCursor.Render(ansi.Strip(row))
+		}
+		lines = append(lines, mark+row+"  "+bar)
+	}
+	lines = append(lines, "")
+	if a.snap.Sized {
+		lines = append(lines, fmt.Sprintf("  %s %s on disk, %s reclaimable as docker counts it",
+			st.DetailHead.Render("Total"), model.HumanSize(total), model.HumanSize(reclaim)))
+	} else {
+		lines = append(lines, st.Pending.Render("  sizes pending: the disk usage scan is running…"))
+	}
+	if barW >= 10 {
+		lines = append(lines, "  "+st.BarUsed.Render("█")+st.Muted.Render(" in use  ")+st.BarFree.Render("▒")+st.Muted.Render(" reclaimable (bars to scale)"))
+	}
+	if a.snap.Sized {
+		lines = append(lines, "", st.Muted.Render(fmt.Sprintf("  sizes from the engine's disk usage scan %s ago (took %s); lists update live",
+			shortDur(a.now.Sub(a.snap.SizedAt)), a.snap.SizeDuration.Round(time.Millisecond))))
+	}
+	lines = append(lines, "", st.Muted.Render("  enter opens the kind under the cursor; 2–6 jump to a tab"))
+	return lines
+}
+
+// bar draws a kind's size to scale against the largest kind: the part in
+// use, then the reclaimable part.
+func (a *App) bar(u model.Usage, largest int64, w int) string {
+	if u.Size < 0 {
+		return a.st.Pending.Render(strings.Repeat("·", w/4))
+	}
+	if largest <= 0 {
+		return ""
+	}
+	full := int(int64(w) * u.Size / largest)
+	if u.Size > 0 && full == 0 {
+		full = 1
+	}
+	free := 0
+	if u.Size > 0 && u.Reclaimable > 0 {
+		free = int(int64(full) * u.Reclaimable / u.Size)
+		if free == 0 {
+			free = 1
+		}
+	}
+	used := full - free
+	return a.st.BarUsed.Render(strings.Repeat("█", used)) + a.st.BarFree.Render(strings.Repeat("▒", free))
+}
+
+// ---- help
+
+func (a *App) helpBody() []string {
+	lines := []string{a.st.DetailHead.Render("Keys"), ""}
+	lines = append(lines, strings.Split(a.help.FullHelpView(a.keys.FullHelp()), "\n")...)
+	lines = append(lines, "", a.st.DetailHead.Render("Filter"), "",
+		"  free text matches names, tags and IDs; tokens narrow it and combine with AND:",
+		"  is:dangling  is:unused  is:running  is:stopped  is:anonymous  is:in-use",
+		"  older:30d  newer:12h  larger:500MB  smaller:1GB  label:key  label:key=value",
+		"", a.st.Muted.Render("  ? or esc closes this help"))
+	return lines
+}
+
+// ---- status and help lines
+
+func (a *App) statusLine() string {
+	var left string
+	t := a.tab()
+	switch {
+	case a.filtering:
+		left = a.input.View()
+		if a.filterErr != "" {
+			left += "  " + a.st.Error.Render(a.filterErr)
+		}
+	case t != nil:
+		left = a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap)))
+		left += a.st.Muted.Render(" · sort " + t.sort.Key.String() + dirArrow(t.sort.Desc))
+		if !t.filter.Empty() {
+			left += " " + a.st.Prompt.Render("/"+t.filter.String())
+		}
+	}
+	var right []string
+	if a.busy() {
+		what := []string{}
+		if a.listing {
+			what = append(what, "listing")
+		}
+		for k, b := range a.kindBusy {
+			if b {
+				what = append(what, "listing "+strings.ToLower(model.Kind(k).String()))
+			}
+		}
+		if a.dfRunning {
+			what = append(what, "sizing "+shortDur(a.now.Sub(a.dfStart)))
+		}
+		right = append(right, a.spin.View()+" "+a.st.Muted.Render(strings.Join(what, ", ")))
+	}
+	if a.conn == connReconnecting && a.connErr != "" {
+		right = append(right, a.st.Error.Render(a.connErr))
+	} else if a.lastErr != "" {
+		right = append(right, a.st.Error.Render(a.lastErr))
+	}
+	return spread(left, strings.Join(right, "  "), a.width)
+}
+
+func dirArrow(desc bool) string {
+	if desc {
+		return " ▼"
+	}
+	return " ▲"
+}
+
+func (a *App) helpLine() string {
+	if a.filtering {
+		return a.help.ShortHelpView(filterHelp{a.keys}.ShortHelp())
+	}
+	return a.help.ShortHelpView(a.keys.ShortHelp())
+}
