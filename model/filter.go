@@ -525,18 +525,32 @@ func containsFold(s, lower string) bool {
 	if strings.Contains(s, lower) {
 		return true
 	}
-	upper := false
+	var seen byte
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return strings.Contains(strings.ToLower(s), lower)
-		}
-		if 'A' <= c && c <= 'Z' {
-			upper = true
-		}
+		seen |= byteClass[s[i]]
 	}
-	return upper && containsFoldASCII(s, lower)
+	if seen&classNonASCII != 0 {
+		return strings.Contains(strings.ToLower(s), lower)
+	}
+	return seen&classUpper != 0 && containsFoldASCII(s, lower)
 }
+
+const (
+	classUpper    = 1
+	classNonASCII = 2
+)
+
+// byteClass tells upper-case ASCII letters and non-ASCII bytes apart from
+// the rest in one table look-up, so the scan has no branches.
+var byteClass = func() (t [256]byte) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = classUpper
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = classNonASCII
+	}
+	return t
+}()
 
 func containsFoldASCII(s, lower string) bool {
 	first := lower[0]

@@ -71,7 +71,8 @@ func (s Sort) String() string {
 //     by ID, whatever the direction, so equal rows never jump around when
 //     the user reverses the order.
 // Keys are computed once per row, so a comparison neither allocates nor
-// calls methods; 100,000 rows sort in milliseconds.
+// calls methods: 100,000 images sort in some 30 ms by size or age, some
+// 60–100 ms by name (BenchmarkSortImages100k).
 
 // SortImages orders images: size is Size, name is Name() (dangling last).
 func SortImages(imgs []Image, s Sort) {

@@ -70,6 +70,10 @@ type Image struct {
 	RunningContainers int
 	// Layers, oldest first; nil until known.
 	Layers []Layer
+	// BuildKit reports an image BuildKit built: build-cache records hold
+	// its layers too, so deleting it moves bytes to the build cache
+	// instead of freeing them. Known with the layers.
+	BuildKit bool
 }
 
 // UniqueSize is the part of the image no other image uses, or Unknown.
