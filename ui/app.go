@@ -65,11 +65,13 @@ type App struct {
 	tabs          [5]*tab
 	ovCursor      int
 
-	filtering   bool
-	filterErr   string
-	showHelp    bool
-	showDetails bool
-	detailTop   int
+	filtering bool
+	filterErr string
+	// filterBefore is the filter in place when editing began.
+	filterBefore model.Filter
+	showHelp     bool
+	showDetails  bool
+	detailTop    int
 
 	snap   *model.Snapshot
 	du     *model.DiskUsage
@@ -658,6 +660,7 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if t := a.tab(); t != nil {
 			a.filtering = true
 			a.filterErr = ""
+			a.filterBefore = t.filter
 			a.input.SetValue(t.filter.String())
 			a.input.CursorEnd()
 			return a.input.Focus()
@@ -702,8 +705,10 @@ func (a *App) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 	if q := a.input.Value(); q != before {
 		f, err := model.ParseFilter(q)
 		if err != nil {
-			// Keep the last good filter on screen; say what is wrong.
+			// Say what is wrong and leave the filter that was in place
+			// before editing: never filter silently to nothing.
 			a.filterErr = err.Error()
+			a.setFilter(a.filterBefore)
 		} else {
 			a.filterErr = ""
 			a.setFilter(f)

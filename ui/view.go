@@ -86,11 +86,12 @@ func (a *App) header() string {
 		}
 	}
 	left := title + " " + a.st.Header.Render(where)
-	if e := a.snap.Engine; e.Version != "" {
-		left += a.st.Muted.Render(fmt.Sprintf(" · Docker %s (API %s)", e.Version, e.APIVersion))
-	}
 	if a.opts.ReadOnly {
 		left += " " + a.st.ReadOnly.Render("[read-only]")
+	}
+	engine := ""
+	if e := a.snap.Engine; e.Version != "" {
+		engine = a.st.Muted.Render(fmt.Sprintf(" · Docker %s (API %s)", e.Version, e.APIVersion))
 	}
 	var right string
 	switch a.conn {
@@ -115,6 +116,10 @@ func (a *App) header() string {
 		} else {
 			right += a.st.Muted.Render(txt)
 		}
+	}
+	// The engine version is the first thing to go on a narrow terminal.
+	if ansi.StringWidth(left+engine+right)+1 <= a.width {
+		left += engine
 	}
 	return spread(left, right, a.width)
 }
@@ -146,8 +151,21 @@ func spread(left, right string, w int) string {
 // ---- tabs
 
 func (a *App) tabLabel(i int) string {
+	return a.tabLabelOf(i, a.compactTabs())
+}
+
+// compactTabs drops the counts from the tab bar when it would not fit.
+func (a *App) compactTabs() bool {
+	w := 0
+	for i := range tabNames {
+		w += ansi.StringWidth(a.tabLabelOf(i, false)) + 2
+	}
+	return w > a.width
+}
+
+func (a *App) tabLabelOf(i int, compact bool) string {
 	label := fmt.Sprintf("%d %s", i+1, tabNames[i])
-	if i > 0 && a.loaded {
+	if i > 0 && a.loaded && !compact {
 		label += fmt.Sprintf(" %d", a.tabs[i-1].view.count(a.snap))
 	}
 	return label
@@ -269,7 +287,7 @@ func (a *App) overviewBody() []string {
 	}
 	barW := a.width - fixed - 2
 	widths := layout(cols, fixed-colGap)
-	lines := []string{renderHeader(st, cols, widths, model.Sort{Key: -1}) + "  " + st.ColHeader.Render("USED vs RECLAIMABLE")}
+	lines := []string{"  " + renderHeader(st, cols, widths, model.Sort{Key: -1}) + "  " + st.ColHeader.Render("SPACE")}
 	var largest, total, reclaim int64
 	for _, u := range a.usage {
 		largest = max(largest, u.Size)
