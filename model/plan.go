@@ -1,0 +1,237 @@
+package model
+
+import "sort"
+
+// PlanItem is one deletion the worker will perform, always by ID (volumes
+// by name): never by a tag that may have moved to another image.
+type PlanItem struct {
+	Kind Kind
+	ID   string
+	Name string // what the user calls it, for progress and errors
+	// Force stops a running container before removing it (only when the
+	// user confirmed it), or removes an image with several tags by ID.
+	Force bool
+	// After lists the IDs of earlier items this one needs gone first; when
+	// any of them fails, this one is skipped.
+	After []string
+	// Cascade marks a container the user did not mark but accepted to
+	// remove because a marked image needs it gone.
+	Cascade bool
+}
+
+// Plan is an ordered list of deletions: containers, then images, volumes,
+// networks and build cache, as the engine's dependencies require.
+type Plan struct {
+	Items []PlanItem
+}
+
+// Len is the number of deletions.
+func (p Plan) Len() int { return len(p.Items) }
+
+// OutcomeStatus is how one deletion ended.
+type OutcomeStatus int
+
+const (
+	Deleted OutcomeStatus = iota // gone (or already gone)
+	Failed                       // the engine refused; Err says why
+	Skipped                      // not attempted: a dependency failed or the run was cancelled
+)
+
+func (s OutcomeStatus) String() string {
+	switch s {
+	case Deleted:
+		return "deleted"
+	case Failed:
+		return "failed"
+	case Skipped:
+		return "skipped"
+	}
+	return "?"
+}
+
+// Outcome is the result of one plan item.
+type Outcome struct {
+	Item   PlanItem
+	Status OutcomeStatus
+	Err    string
+}
+
+// PlanRequest is what the user confirmed: the marked IDs per kind and the
+// answers given in the confirmation dialog.
+type PlanRequest struct {
+	Images, Containers, Volumes, Networks, BuildCache []string
+	// Cascade adds the stopped containers that use marked images.
+	Cascade bool
+	// StopRunning allows removing marked running containers (the second,
+	// explicit confirmation). Without it marked running containers are
+	// left out of the plan.
+	StopRunning bool
+	// NamedVolumes allows removing marked named volumes (their own
+	// confirmation). Without it they are left out.
+	NamedVolumes bool
+}
+
+// NewPlan orders what the user confirmed into deletions. It only ever
+// contains marked objects, plus — with Cascade — stopped containers of
+// marked images. Objects no longer in the snapshot are dropped.
+func NewPlan(s *Snapshot, r PlanRequest) Plan {
+	var p Plan
+	ctrs := make(map[string]*Container, len(s.Containers))
+	for i := range s.Containers {
+		ctrs[s.Containers[i].ID] = &s.Containers[i]
+	}
+	inPlan := map[string]bool{}
+	addContainer := func(c *Container, cascade bool) {
+		if inPlan[c.ID] {
+			return
+		}
+		inPlan[c.ID] = true
+		p.Items = append(p.Items, PlanItem{Kind: KindContainer, ID: c.ID, Name: c.Name, Force: c.Active(), Cascade: cascade})
+	}
+	for _, id := range sortedUnique(r.Containers) {
+		c, ok := ctrs[id]
+		if !ok || (c.Active() && !r.StopRunning) {
+			continue
+		}
+		addContainer(c, false)
+	}
+	imgs := make(map[string]*Image, len(s.Images))
+	for i := range s.Images {
+		imgs[s.Images[i].ID] = &s.Images[i]
+	}
+	markedImages := sortedUnique(r.Images)
+	if r.Cascade {
+		for _, id := range markedImages {
+			img, ok := imgs[id]
+			if !ok {
+				continue
+			}
+			for _, cid := range img.Containers {
+				if c, ok := ctrs[cid]; ok && !c.Active() {
+					addContainer(c, true)
+				}
+			}
+		}
+	}
+	// Images: children before parents (legacy builds refuse to delete a
+	// parent while a child exists), each after its containers in the plan.
+	var imageItems []PlanItem
+	for _, id := range markedImages {
+		img, ok := imgs[id]
+		if !ok {
+			continue
+		}
+		it := PlanItem{Kind: KindImage, ID: img.ID, Name: img.Name()}
+		allGo := true
+		for _, cid := range img.Containers {
+			if inPlan[cid] {
+				it.After = append(it.After, cid)
+			} else {
+				allGo = false
+			}
+		}
+		// Several tags need force to delete by ID; but never force past a
+		// container that stays: the engine's refusal is the right answer.
+		it.Force = len(img.Tags) > 1 && allGo
+		imageItems = append(imageItems, it)
+	}
+	inImages := map[string]bool{}
+	for _, it := range imageItems {
+		inImages[it.ID] = true
+	}
+	for i := range imageItems {
+		for _, other := range imageItems {
+			if o := imgs[other.ID]; o != nil && o.ParentID == imageItems[i].ID {
+				imageItems[i].After = append(imageItems[i].After, other.ID)
+			}
+		}
+	}
+	p.Items = append(p.Items, orderByAfter(imageItems)...)
+
+	vols := make(map[string]*Volume, len(s.Volumes))
+	for i := range s.Volumes {
+		vols[s.Volumes[i].Name] = &s.Volumes[i]
+	}
+	for _, name := range sortedUnique(r.Volumes) {
+		v, ok := vols[name]
+		if !ok || (!v.Anonymous() && !r.NamedVolumes) {
+			continue
+		}
+		it := PlanItem{Kind: KindVolume, ID: v.Name, Name: v.Name}
+		for _, cid := range v.Containers {
+			if inPlan[cid] {
+				it.After = append(it.After, cid)
+			}
+		}
+		p.Items = append(p.Items, it)
+	}
+	nets := make(map[string]*Network, len(s.Networks))
+	for i := range s.Networks {
+		nets[s.Networks[i].ID] = &s.Networks[i]
+	}
+	for _, id := range sortedUnique(r.Networks) {
+		n, ok := nets[id]
+		if !ok || n.Builtin() {
+			continue
+		}
+		it := PlanItem{Kind: KindNetwork, ID: n.ID, Name: n.Name}
+		for _, cid := range n.Containers {
+			if inPlan[cid] {
+				it.After = append(it.After, cid)
+			}
+		}
+		p.Items = append(p.Items, it)
+	}
+	recs := make(map[string]*BuildRecord, len(s.BuildCache))
+	for i := range s.BuildCache {
+		recs[s.BuildCache[i].ID] = &s.BuildCache[i]
+	}
+	for _, id := range sortedUnique(r.BuildCache) {
+		if rec, ok := recs[id]; ok {
+			p.Items = append(p.Items, PlanItem{Kind: KindBuildCache, ID: rec.ID, Name: rec.Description})
+		}
+	}
+	return p
+}
+
+func sortedUnique(ids []string) []string {
+	out := append([]string(nil), ids...)
+	sort.Strings(out)
+	n := 0
+	for i, id := range out {
+		if i == 0 || id != out[n-1] {
+			out[n] = id
+			n++
+		}
+	}
+	return out[:n]
+}
+
+// orderByAfter puts items after the items (of the same list) they wait for.
+func orderByAfter(items []PlanItem) []PlanItem {
+	idx := map[string]int{}
+	for i, it := range items {
+		idx[it.ID] = i
+	}
+	done := make([]bool, len(items))
+	visiting := make([]bool, len(items))
+	out := make([]PlanItem, 0, len(items))
+	var visit func(i int)
+	visit = func(i int) {
+		if done[i] || visiting[i] {
+			return
+		}
+		visiting[i] = true
+		for _, dep := range items[i].After {
+			if j, ok := idx[dep]; ok {
+				visit(j)
+			}
+		}
+		done[i] = true
+		out = append(out, items[i])
+	}
+	for i := range items {
+		visit(i)
+	}
+	return out
+}
