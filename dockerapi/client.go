@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker/go-connections/tlsconfig"
@@ -23,6 +24,8 @@ type api interface {
 	Ping(ctx context.Context, opts client.PingOptions) (client.PingResult, error)
 	ServerVersion(ctx context.Context, opts client.ServerVersionOptions) (client.ServerVersionResult, error)
 	ImageList(ctx context.Context, opts client.ImageListOptions) (client.ImageListResult, error)
+	ImageInspect(ctx context.Context, imageID string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
+	ImageHistory(ctx context.Context, imageID string, opts ...client.ImageHistoryOption) (client.ImageHistoryResult, error)
 	ContainerList(ctx context.Context, opts client.ContainerListOptions) (client.ContainerListResult, error)
 	VolumeList(ctx context.Context, opts client.VolumeListOptions) (client.VolumeListResult, error)
 	NetworkList(ctx context.Context, opts client.NetworkListOptions) (client.NetworkListResult, error)
@@ -38,6 +41,9 @@ type Engine struct {
 	ep  Endpoint
 	// now is the clock, replaceable in tests.
 	now func() time.Time
+
+	cacheOnce  sync.Once
+	layerCache *LayerCache
 }
 
 // Endpoint returns where the engine was found.

@@ -1,0 +1,37 @@
+package dockerapi
+
+import (
+	"context"
+	"sync"
+
+	"bilge/model"
+)
+
+// Layers returns the layers of the given images: from the on-disk cache
+// when known, else fetched (at most DefaultParallel at once) and cached.
+// Images that vanished meanwhile are left out.
+func (e *Engine) Layers(ctx context.Context, ids []string) (map[string]model.ImageLayers, error) {
+	e.cacheOnce.Do(func() {
+		if e.layerCache == nil {
+			// On error the cache still works (in memory for new entries):
+			// layer data is an optimisation, never a reason to fail.
+			c, _ := OpenLayerCache("")
+			if c == nil {
+				c = newMemoryLayerCache()
+			}
+			e.layerCache = c
+		}
+	})
+	out := make(map[string]model.ImageLayers, len(ids))
+	var mu sync.Mutex
+	err := e.FillLayers(ctx, e.layerCache, ids, DefaultParallel, func(id string, layers []model.Layer, buildkit bool) {
+		mu.Lock()
+		out[id] = model.ImageLayers{Layers: layers, BuildKit: buildkit}
+		mu.Unlock()
+	})
+	return out, err
+}
+
+// UseLayerCache makes the engine cache layer data in c (tests point it at
+// a temporary directory).
+func (e *Engine) UseLayerCache(c *LayerCache) { e.layerCache = c }

@@ -1,0 +1,541 @@
+package dockerapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/image"
+	"golang.org/x/sync/errgroup"
+
+	"bilge/model"
+)
+
+// Per-image layer data: which layers (chain IDs) an image is made of and
+// how big each is. The engine has no call for it: it is pieced together
+// from ImageInspect (the diff IDs) and ImageHistory (the sizes), about a
+// millisecond each, once per image and then cached forever, since an image
+// ID is the digest of the image's config, which names the diff IDs.
+
+// ImageLayers reads one image's layers, oldest first, and whether BuildKit
+// built it.
+//
+// Sizes come from the image history; see alignLayers for how history
+// entries are matched to layers and what happens when they do not fit.
+// The sizes always add up to the image's Size.
+func (e *Engine) ImageLayers(ctx context.Context, imageID string) ([]model.Layer, bool, error) {
+	ins, err := e.api.ImageInspect(ctx, imageID)
+	if err != nil {
+		return nil, false, fmt.Errorf("inspect image %s: %w", shortImageID(imageID), e.explain(err))
+	}
+	hist, err := e.api.ImageHistory(ctx, imageID)
+	if err != nil {
+		return nil, false, fmt.Errorf("history of image %s: %w", shortImageID(imageID), e.explain(err))
+	}
+	layers, _, err := alignLayers(ins.RootFS.Layers, hist.Items, ins.Size)
+	if err != nil {
+		return nil, false, fmt.Errorf("layers of image %s: %w", shortImageID(imageID), err)
+	}
+	return layers, builtByBuildKit(hist.Items), nil
+}
+
+// builtByBuildKit reports an image whose newest history entry BuildKit
+// wrote. BuildKit comments every entry of the stage it builds
+// ("buildkit.dockerfile.v0", or "buildkit.exporter.image.v0" for entries
+// its exporter adds); the classic builder leaves Comment empty. Only the
+// newest entry counts: an image the classic builder (or docker commit)
+// built FROM a BuildKit-built base carries the base's BuildKit entries
+// lower down, but the build cache holds none of its own layers.
+//
+// A pulled image that BuildKit built elsewhere (most official images) also
+// reports true, though no local build-cache record holds its layers: the
+// history cannot tell the two apart.
+func builtByBuildKit(history []image.HistoryResponseItem) bool {
+	// History comes newest first.
+	return len(history) > 0 && strings.Contains(strings.ToLower(history[0].Comment), "buildkit")
+}
+
+// alignLayers matches the image history (as the engine returns it, newest
+// first) with the image's diff IDs (oldest first) and returns the layers,
+// oldest first, with their chain IDs and sizes. exact reports that the
+// history accounted for every layer and its sizes add up to imageSize.
+//
+// The engine builds the history by walking the image config's history
+// oldest first and giving the next diff ID, with its size, to each entry
+// not marked empty_layer; empty entries get size 0. The API drops the
+// empty_layer mark, so an entry of size 0 is either metadata (ENV, LABEL,
+// CMD, … or a RUN that changed nothing) or a real layer with no file
+// content (WORKDIR creating a directory, RUN mkdir, COPY of an empty
+// file). The rule:
+//
+//  1. Every entry with Size > 0 is a layer.
+//  2. If that leaves k more layers than sized entries and there are at
+//     least k entries of size 0, k of them are layers too, chosen in this
+//     order: entries whose CreatedBy is not metadata-only before
+//     metadata-only ones (see metadataOnly), newest first within each
+//     group. The chosen entries, oldest first, give their sizes to the
+//     diff IDs in order. Which zero entries are chosen only matters when
+//     they sit between different sized entries.
+//  3. If there are fewer history entries than layers (history trimmed or
+//     written by a tool that skips it), the entries that are not
+//     metadata-only of size 0 give their sizes to the first layers, as the
+//     engine hands diff IDs out from the bottom; the rest start at 0.
+//  4. If there are more sized entries than layers (the engine refuses such
+//     a history, so this only comes from other sources), the newest n
+//     entries give their sizes to the n layers.
+//  5. Finally, if the sizes do not add up to imageSize, the top layer
+//     takes the difference when the sum is short (in case 3 it is the
+//     unaccounted top layers' size); when it is over, the excess is taken
+//     off the top layers downwards, never below 0.
+//
+// Only malformed diff IDs are an error.
+func alignLayers(diffIDs []string, history []image.HistoryResponseItem, imageSize int64) (layers []model.Layer, exact bool, err error) {
+	chains, err := chainIDs(diffIDs)
+	if err != nil {
+		return nil, false, err
+	}
+	n := len(diffIDs)
+	layers = make([]model.Layer, n)
+	for i := range layers {
+		layers[i] = model.Layer{ChainID: chains[i], DiffID: diffIDs[i]}
+	}
+
+	// Oldest first, like the diff IDs.
+	h := slices.Clone(history)
+	slices.Reverse(h)
+	m := len(h)
+	sized := 0
+	for _, it := range h {
+		if it.Size > 0 {
+			sized++
+		}
+	}
+	if n == 0 {
+		return layers, sized == 0 && imageSize == 0, nil
+	}
+
+	var sel []int // indices into h, oldest first: sel[j] sized layer j
+	exact = true
+	switch {
+	case sized <= n && n <= m:
+		sel = pickLayerEntries(h, n-sized)
+	case n > m:
+		exact = false
+		for i, it := range h {
+			if it.Size > 0 || !metadataOnly(it.CreatedBy) {
+				sel = append(sel, i)
+			}
+		}
+	default: // sized > n
+		exact = false
+		for i := m - n; i < m; i++ {
+			sel = append(sel, i)
+		}
+	}
+	var sum int64
+	for j, i := range sel {
+		if s := h[i].Size; s > 0 {
+			layers[j].Size = s
+			sum += s
+		}
+	}
+	if imageSize < 0 {
+		return layers, false, nil
+	}
+	if sum != imageSize {
+		exact = false
+		fixTotal(layers, imageSize-sum)
+	}
+	return layers, exact, nil
+}
+
+// pickLayerEntries returns, oldest first, the indices of the entries of h
+// (oldest first) that created layers: every sized entry plus k entries of
+// size 0, preferring ones that are not metadata-only, newest first.
+func pickLayerEntries(h []image.HistoryResponseItem, k int) []int {
+	take := make([]bool, len(h))
+	var content, meta []int
+	for i := len(h) - 1; i >= 0; i-- {
+		switch {
+		case h[i].Size > 0:
+			take[i] = true
+		case metadataOnly(h[i].CreatedBy):
+			meta = append(meta, i)
+		default:
+			content = append(content, i)
+		}
+	}
+	for _, i := range append(content, meta...)[:k] {
+		take[i] = true
+	}
+	sel := make([]int, 0, len(h))
+	for i, t := range take {
+		if t {
+			sel = append(sel, i)
+		}
+	}
+	return sel
+}
+
+// fixTotal adds diff to the top layer, or, when diff is negative, takes it
+// off the top layers downwards without making any negative.
+func fixTotal(layers []model.Layer, diff int64) {
+	if len(layers) == 0 {
+		return
+	}
+	if diff > 0 {
+		layers[len(layers)-1].Size += diff
+		return
+	}
+	for i := len(layers) - 1; i >= 0 && diff < 0; i-- {
+		cut := min(layers[i].Size, -diff)
+		layers[i].Size -= cut
+		diff += cut
+	}
+}
+
+// metadataInstructions are the Dockerfile instructions that only change
+// the image config and never create a layer.
+var metadataInstructions = map[string]bool{
+	"ARG": true, "CMD": true, "ENTRYPOINT": true, "ENV": true, "EXPOSE": true,
+	"HEALTHCHECK": true, "LABEL": true, "MAINTAINER": true, "ONBUILD": true,
+	"SHELL": true, "STOPSIGNAL": true, "USER": true, "VOLUME": true,
+}
+
+// metadataOnly reports a history entry written by a config-only
+// instruction. The classic builder writes `/bin/sh -c #(nop)  ENV A=b`
+// (`cmd /S /C #(nop) …` on Windows) and, for steps that may create a
+// layer, `/bin/sh -c #(nop) COPY file:… in /a`, `/bin/sh -c #(nop) WORKDIR
+// /w` or the RUN command itself; BuildKit writes the instruction as typed
+// in upper case: `ENV A=b`, `LABEL x=y`, `CMD ["x"]`, `WORKDIR /w`,
+// `COPY a /a # buildkit`, `RUN /bin/sh -c … # buildkit`.
+func metadataOnly(createdBy string) bool {
+	s := createdBy
+	if _, after, ok := strings.Cut(s, "#(nop)"); ok {
+		s = after
+	}
+	word, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return metadataInstructions[word]
+}
+
+// chainIDs computes the chain ID of each layer from the diff IDs, as
+// identity.ChainIDs does: the first is the first diff ID, each next one
+// sha256("<previous chain ID> <diff ID>").
+func chainIDs(diffIDs []string) ([]string, error) {
+	out := make([]string, len(diffIDs))
+	for i, d := range diffIDs {
+		alg, hexPart, ok := strings.Cut(d, ":")
+		if !ok || alg == "" || hexPart == "" {
+			return nil, fmt.Errorf("malformed diff ID %q", d)
+		}
+		if i == 0 {
+			out[i] = d
+			continue
+		}
+		sum := sha256.Sum256([]byte(out[i-1] + " " + d))
+		out[i] = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return out, nil
+}
+
+func shortImageID(id string) string {
+	s := strings.TrimPrefix(id, "sha256:")
+	if len(s) > 12 {
+		s = s[:12]
+	}
+	return s
+}
+
+// defaultLayerParallel is how many images FillLayers reads at once.
+const defaultLayerParallel = 4
+
+// FillLayers finds the layers of every image in ids: found is called for
+// each, first at once for those already in the cache, then as the others
+// are read from the engine, at most parallel at a time (default 4), and
+// put in the cache. found is never called twice at the same time. An image
+// deleted meanwhile is skipped silently; other failures do not stop the
+// rest and come back as one error (a lost engine stops everything).
+// Cancelling ctx stops the work and returns ctx's error. cache may be nil.
+func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string, parallel int, found func(id string, layers []model.Layer, buildkit bool)) error {
+	if parallel <= 0 {
+		parallel = defaultLayerParallel
+	}
+	if cache == nil {
+		cache = newMemoryLayerCache()
+	}
+	var mu sync.Mutex
+	report := func(id string, layers []model.Layer, buildkit bool) {
+		if found == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		found(id, layers, buildkit)
+	}
+
+	seen := make(map[string]bool, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if layers, bk, ok := cache.Get(id); ok {
+			report(id, layers, bk)
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return ctx.Err()
+	}
+
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var (
+		emu      sync.Mutex
+		failed   int
+		firstErr error
+		lost     error
+	)
+	g := new(errgroup.Group)
+	g.SetLimit(parallel)
+	for _, id := range missing {
+		if wctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			if wctx.Err() != nil {
+				return nil
+			}
+			layers, bk, err := e.ImageLayers(wctx, id)
+			switch {
+			case err == nil:
+				// A cache that cannot write still keeps the entry in memory.
+				_ = cache.Put(id, layers, bk)
+				report(id, layers, bk)
+			case cerrdefs.IsNotFound(err), wctx.Err() != nil:
+			default:
+				emu.Lock()
+				if IsConnectError(err) && lost == nil {
+					lost = err
+					stop()
+				}
+				failed++
+				if firstErr == nil {
+					firstErr = err
+				}
+				emu.Unlock()
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case lost != nil:
+		return lost
+	case failed == 1:
+		return firstErr
+	case failed > 1:
+		return fmt.Errorf("layers of %d images could not be read, the first: %w", failed, firstErr)
+	}
+	return nil
+}
+
+// layerCacheVersion is the format of cache entries; entries of another
+// version are ignored and rewritten.
+const layerCacheVersion = 1
+
+// LayerCache keeps image layers on disk, one small JSON file per image ID
+// (<dir>/<hex>.json, written to a temporary file and renamed), read on
+// first use and kept in memory after. Image IDs are content addresses, so
+// entries never go stale. Unreadable or corrupt entries count as missing;
+// a cache directory that cannot be written leaves the cache in memory only.
+// Safe for concurrent use, also by several processes.
+type LayerCache struct {
+	dir      string // "" when memory only
+	readOnly bool   // dir can be read but not written
+	mu       sync.Mutex
+	mem      map[string]cachedLayers
+}
+
+type cachedLayers struct {
+	layers   []model.Layer
+	buildkit bool
+}
+
+// layerFile is one cache entry on disk.
+type layerFile struct {
+	Version  int         `json:"v"`
+	ID       string      `json:"id"`
+	BuildKit bool        `json:"buildkit"`
+	Layers   []layerJSON `json:"layers"`
+}
+
+type layerJSON struct {
+	ChainID string `json:"chain"`
+	DiffID  string `json:"diff"`
+	Size    int64  `json:"size"`
+}
+
+// DefaultLayerCacheDir is $XDG_CACHE_HOME/bilge/layers when
+// XDG_CACHE_HOME is set (and absolute), else bilge/layers in the
+// platform's user cache directory.
+func DefaultLayerCacheDir() (string, error) {
+	if x := os.Getenv("XDG_CACHE_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "bilge", "layers"), nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "bilge", "layers"), nil
+}
+
+func newMemoryLayerCache() *LayerCache {
+	return &LayerCache{mem: make(map[string]cachedLayers)}
+}
+
+// OpenLayerCache opens (creating it if needed) the cache in dir, or in
+// DefaultLayerCacheDir when dir is "". It always returns a usable cache:
+// when the directory cannot be created or written, the cache keeps
+// entries in memory only (still reading the directory if it can) and the
+// error says why — report it, but carry on.
+func OpenLayerCache(dir string) (*LayerCache, error) {
+	c := newMemoryLayerCache()
+	if dir == "" {
+		d, err := DefaultLayerCacheDir()
+		if err != nil {
+			return c, fmt.Errorf("layer cache: %w (keeping layers in memory only)", err)
+		}
+		dir = d
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return c, fmt.Errorf("layer cache: %w (keeping layers in memory only)", err)
+	}
+	c.dir = dir
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		c.readOnly = true
+		return c, fmt.Errorf("layer cache: %s is not writable: %w (new layers kept in memory only)", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return c, nil
+}
+
+// Dir is where the cache lives, "" when it is in memory only.
+func (c *LayerCache) Dir() string { return c.dir }
+
+// Get returns the cached layers of an image and its BuildKit flag; ok is
+// false when the image is not cached (or its entry is unreadable).
+func (c *LayerCache) Get(id string) (layers []model.Layer, buildkit bool, ok bool) {
+	c.mu.Lock()
+	e, ok := c.mem[id]
+	c.mu.Unlock()
+	if ok {
+		return slices.Clone(e.layers), e.buildkit, true
+	}
+	path := c.path(id)
+	if path == "" {
+		return nil, false, false
+	}
+	e, ok = readLayerFile(path, id)
+	if !ok {
+		return nil, false, false
+	}
+	c.mu.Lock()
+	c.mem[id] = e
+	c.mu.Unlock()
+	return slices.Clone(e.layers), e.buildkit, true
+}
+
+// Put stores an image's layers. The entry is kept in memory even when
+// writing it to disk fails (the error says so).
+func (c *LayerCache) Put(id string, layers []model.Layer, buildkit bool) error {
+	e := cachedLayers{layers: slices.Clone(layers), buildkit: buildkit}
+	if e.layers == nil {
+		e.layers = []model.Layer{} // known to have no layers, not unknown
+	}
+	c.mu.Lock()
+	c.mem[id] = e
+	c.mu.Unlock()
+	path := c.path(id)
+	if path == "" || c.readOnly {
+		return nil
+	}
+	f := layerFile{Version: layerCacheVersion, ID: id, BuildKit: buildkit, Layers: make([]layerJSON, len(layers))}
+	for i, l := range layers {
+		f.Layers[i] = layerJSON{ChainID: l.ChainID, DiffID: l.DiffID, Size: l.Size}
+	}
+	data, err := json.Marshal(&f)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return fmt.Errorf("layer cache: %w", err)
+	}
+	return nil
+}
+
+// path is the file of an image's entry, "" when the cache is in memory
+// only or the ID is not a sha256 content address.
+func (c *LayerCache) path(id string) string {
+	if c.dir == "" {
+		return ""
+	}
+	h, ok := strings.CutPrefix(id, "sha256:")
+	if !ok || len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+		return ""
+	}
+	return filepath.Join(c.dir, h+".json")
+}
+
+func readLayerFile(path, id string) (cachedLayers, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cachedLayers{}, false
+	}
+	var f layerFile
+	if err := json.Unmarshal(data, &f); err != nil || f.Version != layerCacheVersion || f.ID != id || f.Layers == nil {
+		return cachedLayers{}, false
+	}
+	e := cachedLayers{layers: make([]model.Layer, len(f.Layers)), buildkit: f.BuildKit}
+	for i, l := range f.Layers {
+		if l.ChainID == "" || l.DiffID == "" || l.Size < 0 || (i == 0 && l.ChainID != l.DiffID) {
+			return cachedLayers{}, false
+		}
+		e.layers[i] = model.Layer{ChainID: l.ChainID, DiffID: l.DiffID, Size: l.Size}
+	}
+	return e, true
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
