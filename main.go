@@ -34,6 +34,7 @@ Flags:
       --context NAME       docker context to use (cannot be combined with --host)
       --read-only          browse only: no marking or deleting
       --interval DURATION  ping period for connection state and data age (default 2s)
+      --parallel N         deletions run at once (default 4)
       --demo               run against the built-in demo engine (nothing real touched)
       --version            print the version and exit
   -h, --help               show this help
@@ -50,6 +51,7 @@ type options struct {
 	sel      dockerapi.Selection
 	readOnly bool
 	interval time.Duration
+	parallel int
 	demo     bool
 	version  bool
 	help     bool
@@ -86,6 +88,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if o.interval <= 0 {
 		return fail(fmt.Errorf("--interval must be positive, got %s", o.interval))
+	}
+	if o.parallel < 1 || o.parallel > 64 {
+		return fail(fmt.Errorf("--parallel must be between 1 and 64, got %d", o.parallel))
 	}
 	rest := global.Args()
 	if len(rest) == 0 {
@@ -132,6 +137,7 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	}
 	fs.BoolVar(&o.readOnly, "read-only", false, "")
 	fs.DurationVar(&o.interval, "interval", 2*time.Second, "")
+	fs.IntVar(&o.parallel, "parallel", dockerapi.DefaultParallel, "")
 	fs.BoolVar(&o.demo, "demo", false, "")
 	fs.BoolVar(&o.version, "version", false, "")
 	return fs
@@ -160,7 +166,7 @@ func runUI(ctx context.Context, o options) error {
 	if ep.Context != "" {
 		title = "context " + ep.Context + " (" + ep.Host + ")"
 	}
-	app := ui.New(ctx, e, ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title})
+	app := ui.New(ctx, e, ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title, Parallel: o.parallel})
 	_, err = tea.NewProgram(app, tea.WithContext(ctx)).Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil // interrupted by a signal: a normal way to leave

@@ -31,6 +31,8 @@ type Options struct {
 	Now func() time.Time
 	// Title names the engine in the header (host or context).
 	Title string
+	// Parallel is how many deletions run at once.
+	Parallel int
 }
 
 type connState int
@@ -105,6 +107,27 @@ type App struct {
 
 	spinning     bool
 	eventsReader tea.Cmd
+
+	// Exact reclaim and marks.
+	marks       *model.Marks
+	index       *model.ReclaimIndex
+	tally       *model.Tally
+	reclaim     model.Reclaim
+	layers      map[string]model.ImageLayers
+	layersTried map[string]bool
+	layersBusy  bool
+
+	// Deleting.
+	dialog     *confirmDialog
+	dialogPlan model.Plan
+	presets    *presetMenu
+	run        *cleanup
+	lastRun    *cleanup
+	quitAsk    bool
+	quitting   bool
+	forceQuit  bool
+	// flash is a one-off message in the status line, cleared by the next key.
+	flash string
 }
 
 // New builds the UI over an engine. ctx bounds every engine call.
@@ -118,17 +141,24 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 4
+	}
 	a := &App{
 		ctx:    ctx,
 		eng:    eng,
 		opts:   opts,
-		keys:   NewKeyMap(),
+		keys:   NewKeyMap(opts.ReadOnly),
 		isDark: true,
 		help:   help.New(),
 		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		input:  textinput.New(),
 		snap:   &model.Snapshot{},
 		now:    opts.Now(),
+
+		marks:       model.NewMarks(),
+		layers:      map[string]model.ImageLayers{},
+		layersTried: map[string]bool{},
 	}
 	a.input.Prompt = "/"
 	a.input.Placeholder = "text, is:dangling, larger:500MB, older:30d, label:k=v"
@@ -138,6 +168,7 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 	}
 	a.snap.ClearSizes()
 	a.usage = a.snap.Usage()
+	a.reindex()
 	a.active = 1 // the Images tab, largest first
 	return a
 }
@@ -272,17 +303,23 @@ func (a *App) startSpinner() tea.Cmd {
 // rebuild re-derives everything after data changed: relations, sizes from
 // the last disk usage, the Overview, and the tables (lazily: the visible
 // one now, the others when shown).
-func (a *App) rebuild() {
+func (a *App) rebuild() tea.Cmd {
 	a.snap.ClearSizes()
 	a.snap.Link()
 	if a.du != nil {
 		a.snap.ApplyDiskUsage(a.du)
 	}
+	missing := a.snap.ApplyLayers(a.layers)
 	a.usage = a.snap.Usage()
+	a.reindex()
 	for _, t := range a.tabs {
 		t.dirty = true
 	}
 	a.applyActive()
+	if a.dialog != nil {
+		a.refreshDialog()
+	}
+	return a.fetchLayers(missing)
 }
 
 func (a *App) applyActive() {
@@ -402,6 +439,16 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case debounceMsg:
 		return a, a.onDebounce()
+	case layersMsg:
+		return a, a.onLayers(msg)
+	case runStartedMsg:
+		if a.run != nil {
+			a.run.ch = msg.ch
+			return a, waitOutcome(msg.ch)
+		}
+		return a, nil
+	case outcomeMsg:
+		return a, a.onOutcome(msg)
 	}
 	if a.filtering {
 		var cmd tea.Cmd
@@ -444,11 +491,11 @@ func (a *App) onLists(msg listsMsg) tea.Cmd {
 	a.loaded = true
 	a.lastData = a.now
 	a.lastErr = ""
-	a.rebuild()
+	cmd := a.rebuild()
 	if changed && a.du != nil {
-		return a.requestDF(false)
+		return tea.Batch(cmd, a.requestDF(false))
 	}
-	return nil
+	return cmd
 }
 
 // idsChanged reports whether a resync found objects that came or went.
@@ -511,8 +558,7 @@ func (a *App) onKind(msg kindMsg) tea.Cmd {
 		a.snap.Networks = data
 	}
 	a.lastData = a.now
-	a.rebuild()
-	return again
+	return tea.Batch(again, a.rebuild())
 }
 
 func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
@@ -529,12 +575,20 @@ func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
 		return nil
 	}
 	a.du = msg.du
-	a.rebuild()
+	cmds := []tea.Cmd{a.rebuild()}
+	if r := a.run; r != nil && (r.phase == phaseBefore || r.phase == phaseAfter) {
+		if a.dfStart.Before(r.measureFrom) {
+			// This scan began before the moment the run must measure from.
+			a.dfDirty = false
+			return tea.Batch(append(cmds, a.requestDF(true))...)
+		}
+		cmds = append(cmds, a.onRunMeasured(msg.du))
+	}
 	if a.dfDirty {
 		a.dfDirty = false
-		return a.requestDF(false)
+		cmds = append(cmds, a.requestDF(false))
 	}
-	return nil
+	return tea.Batch(cmds...)
 }
 
 func (a *App) onPing(msg pingMsg) tea.Cmd {
@@ -606,14 +660,50 @@ func (a *App) onDebounce() tea.Cmd {
 // ---- keys
 
 func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	a.flash = ""
+	k := a.keys
+	if a.run != nil && msg.String() == "ctrl+c" && a.quitAsk {
+		// Second ctrl+c: quit once in-flight calls return.
+		a.quitting, a.forceQuit = true, true
+		a.cancelRun()
+		if a.run.phase != phaseDeleting {
+			return tea.Quit
+		}
+		return nil
+	}
+	if a.quitAsk {
+		switch {
+		case key.Matches(msg, k.Confirm):
+			a.quitting, a.forceQuit = true, true
+			a.cancelRun()
+			if a.run == nil || a.run.phase != phaseDeleting {
+				return tea.Quit
+			}
+		default:
+			a.quitAsk = false
+		}
+		return nil
+	}
 	if a.filtering {
 		return a.onFilterKey(msg)
 	}
-	k := a.keys
+	if a.dialog != nil {
+		return a.onDialogKey(msg)
+	}
+	if a.presets != nil {
+		return a.onPresetKey(msg)
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
+		if a.run != nil {
+			a.quitAsk = true
+			return nil
+		}
 		a.stopEvents()
 		return tea.Quit
+	case a.run != nil && msg.String() == "esc" && !a.showDetails && !a.showHelp:
+		a.cancelRun()
+		return nil
 	case key.Matches(msg, k.Help):
 		a.showHelp = !a.showHelp
 		return nil
@@ -672,6 +762,24 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		a.showDetails = !a.showDetails
 		a.detailTop = 0
+	case key.Matches(msg, k.Mark):
+		a.toggleMark()
+	case key.Matches(msg, k.MarkAll):
+		a.markAllShown()
+	case key.Matches(msg, k.UnmarkAll):
+		a.unmarkAll()
+	case key.Matches(msg, k.Delete):
+		if a.run != nil {
+			a.flash = "a clean-up is running: wait for it, or esc to cancel it"
+			return nil
+		}
+		a.openConfirm()
+	case key.Matches(msg, k.Presets):
+		if a.run == nil {
+			a.openPresets()
+		}
+	case key.Matches(msg, k.Dismiss):
+		a.lastRun = nil
 	case key.Matches(msg, k.ClearFilter):
 		switch {
 		case a.showDetails:

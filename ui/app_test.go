@@ -24,6 +24,9 @@ func newLoaded(t testing.TB, w, h int) (*App, *fakeEngine) {
 	a.Update(listsMsg{seq: 1, snap: cloneSnapshot(s)})
 	a.dfRunning, a.dfStart = true, testNow.Add(-time.Second)
 	a.Update(diskUsageMsg{du: du})
+	f.layers = sampleLayers()
+	a.layersBusy = true
+	a.Update(layersMsg{layers: sampleLayers()})
 	return a, f
 }
 

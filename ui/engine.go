@@ -21,4 +21,11 @@ type Engine interface {
 	DiskUsage(ctx context.Context) (*model.DiskUsage, error)
 	// Events streams changes until ctx ends or the stream fails.
 	Events(ctx context.Context) (<-chan model.Event, <-chan error)
+	// Layers returns the layers of the given images (cached forever: image
+	// IDs are content addresses). Images that vanished are left out.
+	Layers(ctx context.Context, ids []string) (map[string]model.ImageLayers, error)
+	// Delete runs a plan in the background, one outcome per item; the
+	// channel closes when all are done. Cancelling ctx skips what has not
+	// started.
+	Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome
 }

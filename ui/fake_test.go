@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -19,10 +21,13 @@ type fakeEngine struct {
 	offline bool
 	calls   map[string]int
 	events  chan model.Event
+	layers  map[string]model.ImageLayers
+	deleted []string
+	refuse  map[string]string
 }
 
 func newFakeEngine(s *model.Snapshot, du *model.DiskUsage) *fakeEngine {
-	return &fakeEngine{snap: s, du: du, calls: map[string]int{}, events: make(chan model.Event, 16)}
+	return &fakeEngine{snap: s, du: du, calls: map[string]int{}, events: make(chan model.Event, 16), layers: map[string]model.ImageLayers{}, refuse: map[string]string{}}
 }
 
 var errOffline = errors.New("Cannot connect to the Docker daemon at unix:///fake.sock. Is the docker daemon running?")
@@ -110,6 +115,40 @@ func (f *fakeEngine) Events(ctx context.Context) (<-chan model.Event, <-chan err
 	return out, errc
 }
 
+func (f *fakeEngine) Layers(ctx context.Context, ids []string) (map[string]model.ImageLayers, error) {
+	if err := f.call("layers"); err != nil {
+		return nil, err
+	}
+	out := map[string]model.ImageLayers{}
+	for _, id := range ids {
+		if l, ok := f.layers[id]; ok {
+			out[id] = l
+		}
+	}
+	return out, nil
+}
+
+// Delete removes from the fake state what the plan names, failing items
+// listed in f.refuse with their message.
+func (f *fakeEngine) Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome {
+	ch := make(chan model.Outcome, len(plan.Items))
+	go func() {
+		defer close(ch)
+		for _, it := range plan.Items {
+			f.mu.Lock()
+			f.deleted = append(f.deleted, it.ID)
+			msg, refused := f.refuse[it.ID]
+			f.mu.Unlock()
+			if refused {
+				ch <- model.Outcome{Item: it, Status: model.Failed, Err: msg}
+				continue
+			}
+			ch <- model.Outcome{Item: it, Status: model.Deleted}
+		}
+	}()
+	return ch
+}
+
 func cloneSnapshot(s *model.Snapshot) *model.Snapshot {
 	c := *s
 	c.Images = append([]model.Image(nil), s.Images...)
@@ -125,7 +164,8 @@ func cloneSnapshot(s *model.Snapshot) *model.Snapshot {
 var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 func hexID(prefix string, n int) string {
-	return fmt.Sprintf("%s%064x", prefix, n*7919+13)[:len(prefix)+64]
+	sum := sha256.Sum256([]byte(fmt.Sprint(n)))
+	return prefix + hex.EncodeToString(sum[:])
 }
 
 // sampleState is a small, realistic host: shared bases, a dangling image,
@@ -167,7 +207,7 @@ func sampleState() (*model.Snapshot, *model.DiskUsage) {
 		},
 	}
 	du := &model.DiskUsage{
-		LayersSize: 2_900_000_000,
+		LayersSize: 2_939_000_000,
 		Images: []model.ImageUsage{
 			{ID: hexID("sha256:", 1), Size: 432_000_000, SharedSize: 80_000_000, Containers: 1},
 			{ID: hexID("sha256:", 2), Size: 1_100_000_000, SharedSize: 1_000_000_000, Containers: 0},
@@ -195,4 +235,21 @@ func sampleState() (*model.Snapshot, *model.DiskUsage) {
 		Duration: 420 * time.Millisecond,
 	}
 	return s, du
+}
+
+// sampleLayers is the layer graph behind sampleState: postgres and redis
+// share an 80MB base, node and the api share a 1GB one.
+func sampleLayers() map[string]model.ImageLayers {
+	l := func(name string, size int64) model.Layer {
+		return model.Layer{ChainID: hexID("sha256:", 1000+len(name)*31+int(size%997)), Size: size}
+	}
+	debian, nodeBase := l("debian", 80_000_000), l("node-base", 1_000_000_000)
+	return map[string]model.ImageLayers{
+		hexID("sha256:", 1): {Layers: []model.Layer{debian, l("postgres", 352_000_000)}},
+		hexID("sha256:", 5): {Layers: []model.Layer{debian, l("redis", 37_000_000)}},
+		hexID("sha256:", 2): {Layers: []model.Layer{nodeBase, l("node", 100_000_000)}},
+		hexID("sha256:", 3): {Layers: []model.Layer{nodeBase, l("api", 180_000_000)}, BuildKit: false},
+		hexID("sha256:", 4): {Layers: []model.Layer{l("dangling", 310_000_000)}},
+		hexID("sha256:", 6): {Layers: []model.Layer{l("golang", 880_000_000)}},
+	}
 }

@@ -11,12 +11,16 @@ type KeyMap struct {
 	SortSize, SortAge, SortName             key.Binding
 	Filter, ClearFilter                     key.Binding
 	Details, Refresh, Help, Quit            key.Binding
+	Mark, MarkAll, UnmarkAll, Delete        key.Binding
+	Presets, Cascade, Dismiss               key.Binding
+	Confirm, Deny                           key.Binding
 	// Filter input.
 	Apply, Cancel key.Binding
 }
 
-// NewKeyMap returns the default bindings.
-func NewKeyMap() KeyMap {
+// NewKeyMap returns the default bindings; readOnly leaves out every key
+// that marks or deletes.
+func NewKeyMap(readOnly bool) KeyMap {
 	k := KeyMap{
 		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
@@ -35,8 +39,22 @@ func NewKeyMap() KeyMap {
 		Refresh:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Mark:        key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+		MarkAll:     key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "mark all shown")),
+		UnmarkAll:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unmark all")),
+		Delete:      key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "delete marked")),
+		Presets:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "prune presets")),
+		Cascade:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "include stopped containers")),
+		Dismiss:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "dismiss results")),
+		Confirm:     key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "confirm")),
+		Deny:        key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "cancel")),
 		Apply:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
 		Cancel:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+	if readOnly {
+		for _, b := range []*key.Binding{&k.Mark, &k.MarkAll, &k.UnmarkAll, &k.Delete, &k.Presets} {
+			b.SetEnabled(false)
+		}
 	}
 	names := []string{"overview", "images", "containers", "volumes", "networks", "build cache"}
 	for i := range k.Tab {
@@ -48,7 +66,7 @@ func NewKeyMap() KeyMap {
 
 // ShortHelp is the line at the bottom of the screen.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextTab, k.SortSize, k.SortAge, k.SortName, k.Filter, k.Details, k.Help, k.Quit}
+	return []key.Binding{k.NextTab, k.SortSize, k.SortAge, k.Filter, k.Mark, k.Delete, k.Presets, k.Details, k.Help, k.Quit}
 }
 
 // FullHelp is the ? screen, one column per concern.
@@ -57,6 +75,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Tab[0], k.Tab[1], k.Tab[2], k.Tab[3], k.Tab[4], k.Tab[5], k.NextTab, k.PrevTab},
 		{k.SortSize, k.SortAge, k.SortName, k.Filter, k.ClearFilter},
+		{k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss},
 		{k.Details, k.Refresh, k.Help, k.Quit},
 	}
 }
@@ -66,3 +85,11 @@ type filterHelp struct{ k KeyMap }
 
 func (f filterHelp) ShortHelp() []key.Binding  { return []key.Binding{f.k.Apply, f.k.Cancel} }
 func (f filterHelp) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
+
+// dialogHelp is shown while the confirmation is open.
+type dialogHelp struct{ k KeyMap }
+
+func (d dialogHelp) ShortHelp() []key.Binding {
+	return []key.Binding{d.k.Confirm, d.k.Deny, d.k.Cascade, d.k.Up, d.k.Down}
+}
+func (d dialogHelp) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }

@@ -21,7 +21,7 @@ type kindView interface {
 	count(s *model.Snapshot) int
 	id(s *model.Snapshot, i int) string
 	cells(st *Styles, s *model.Snapshot, i int, now time.Time) []cell
-	details(st *Styles, s *model.Snapshot, i int, now time.Time) []string
+	details(st *Styles, s *model.Snapshot, ix *model.ReclaimIndex, i int, now time.Time) []string
 }
 
 func sizeCell(st *Styles, n int64) cell {
@@ -53,6 +53,7 @@ func (imagesView) columns() []column {
 		{title: "UNIQUE", min: 9, right: true},
 		{title: "CTRS", min: 4, right: true, drop: 3},
 		{title: "STATUS", min: 12, drop: 1},
+		{title: "FREES", min: 9, right: true},
 	}
 }
 func (imagesView) count(s *model.Snapshot) int { return len(s.Images) }
@@ -98,7 +99,7 @@ func (imagesView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []c
 	}
 }
 
-func (imagesView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+func (imagesView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIndex, i int, now time.Time) []string {
 	img := &s.Images[i]
 	d := newDetails(st)
 	d.title("Image " + model.ShortID(img.ID))
@@ -132,14 +133,7 @@ func (imagesView) details(st *Styles, s *model.Snapshot, i int, now time.Time) [
 	for _, n := range names {
 		d.line(n)
 	}
-	d.section("Layers")
-	if img.Layers == nil {
-		d.line(st.Pending.Render("layer data not fetched yet"))
-	} else {
-		for _, l := range img.Layers {
-			d.line(fmt.Sprintf("%-14s %9s", model.ShortID(l.ChainID), model.SizeText(l.Size)))
-		}
-	}
+	d.layers(s, ix, img)
 	d.labels(img.Labels)
 	return d.lines
 }
@@ -220,7 +214,7 @@ func (containersView) cells(st *Styles, s *model.Snapshot, i int, now time.Time)
 	}
 }
 
-func (containersView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+func (containersView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIndex, i int, now time.Time) []string {
 	c := &s.Containers[i]
 	d := newDetails(st)
 	d.title("Container " + c.Name)
@@ -320,7 +314,7 @@ func (volumesView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []
 	return []cell{name, {text: v.Driver}, users, sizeCell(st, v.Size), {text: ageText(now, v.Created)}}
 }
 
-func (volumesView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+func (volumesView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIndex, i int, now time.Time) []string {
 	v := &s.Volumes[i]
 	d := newDetails(st)
 	kind := "named"
@@ -384,7 +378,7 @@ func (networksView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) [
 	}
 	return []cell{name, {text: n.Driver}, {text: n.Scope}, users, {text: ageText(now, n.Created)}}
 }
-func (networksView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+func (networksView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIndex, i int, now time.Time) []string {
 	n := &s.Networks[i]
 	d := newDetails(st)
 	d.title("Network " + n.Name)
@@ -455,7 +449,7 @@ func (buildCacheView) cells(st *Styles, s *model.Snapshot, i int, now time.Time)
 		{text: yesNo(r.InUse)},
 	}
 }
-func (buildCacheView) details(st *Styles, s *model.Snapshot, i int, now time.Time) []string {
+func (buildCacheView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIndex, i int, now time.Time) []string {
 	r := &s.BuildCache[i]
 	d := newDetails(st)
 	d.title("Build cache " + model.ShortID(r.ID))
@@ -509,5 +503,55 @@ func (d *details) labels(l map[string]string) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		d.line(k + "=" + l[k])
+	}
+}
+
+// layers lists the image's layers with sizes and which other images share
+// each, and explains what deleting the image alone frees.
+func (d *details) layers(s *model.Snapshot, ix *model.ReclaimIndex, img *model.Image) {
+	d.section("Frees if deleted alone")
+	frees, known := ix.FreesAlone(img.ID)
+	switch {
+	case len(img.Containers) > 0:
+		d.line("0B: containers use it; it frees nothing until they go")
+	case !known && img.Layers == nil:
+		d.line(d.st.Pending.Render("pending: layer data not fetched yet"))
+	case !known:
+		d.line(model.HumanSize(frees) + d.st.Pending.Render(" so far (other images' layers still pending)"))
+	default:
+		why := "the layers no other image uses"
+		if frees < img.Size {
+			why += fmt.Sprintf("; %s of its %s is shared with other images", model.HumanSize(img.Size-frees), model.HumanSize(img.Size))
+		}
+		d.line(model.HumanSize(frees) + d.st.Muted.Render(" — "+why))
+		if img.BuildKit && frees > 0 {
+			d.note("built by BuildKit: build-cache records also hold these layers, so the bytes stay in build cache until it is pruned")
+		}
+	}
+	d.section("Layers")
+	if img.Layers == nil {
+		d.line(d.st.Pending.Render("layer data not fetched yet"))
+		return
+	}
+	names := map[string]string{}
+	for i := range s.Images {
+		names[s.Images[i].ID] = s.Images[i].Name()
+	}
+	for n, l := range img.Layers {
+		var others []string
+		for _, id := range ix.SharedBy(l.ChainID) {
+			if id != img.ID {
+				others = append(others, names[id])
+			}
+		}
+		share := d.st.Good.Render("only this image")
+		if len(others) > 0 {
+			shown := others
+			if len(shown) > 3 {
+				shown = append(append([]string(nil), others[:3]...), fmt.Sprintf("+%d more", len(others)-3))
+			}
+			share = d.st.Muted.Render("shared with " + strings.Join(shown, ", "))
+		}
+		d.line(fmt.Sprintf("%2d %-12s %9s  %s", n+1, model.ShortID(l.ChainID), model.HumanSize(l.Size), share))
 	}
 }

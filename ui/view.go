@@ -51,6 +51,10 @@ func (a *App) render() string {
 	switch {
 	case a.showHelp:
 		body = a.helpBody()
+	case a.dialog != nil:
+		body = a.dialogBody(bodyH)
+	case a.presets != nil:
+		body = a.presetsBody()
 	case a.active == 0:
 		body = a.overviewBody()
 	default:
@@ -208,7 +212,7 @@ func (a *App) tableBody(h int) []string {
 	var detail []string
 	if a.showDetails {
 		if i := t.current(); i >= 0 {
-			detail = t.view.details(&a.st, a.snap, i, a.now)
+			detail = t.view.details(&a.st, a.snap, a.index, i, a.now)
 		}
 		if a.width < splitWidth {
 			return a.detailsFull(detail, h)
@@ -217,6 +221,9 @@ func (a *App) tableBody(h int) []string {
 	}
 	lines := a.renderTable(t, width, h)
 	if a.showDetails {
+		for len(lines) < h {
+			lines = append(lines, "")
+		}
 		dw := a.width - width - 3
 		sep := a.st.Border.Render(" │ ")
 		for i := range lines {
@@ -232,9 +239,9 @@ func (a *App) tableBody(h int) []string {
 
 func (a *App) renderTable(t *tab, width, h int) []string {
 	cols := t.view.columns()
-	widths := layout(cols, width)
+	widths := layout(cols, width-2)
 	lines := make([]string, 0, h)
-	lines = append(lines, renderHeader(&a.st, cols, widths, t.sort))
+	lines = append(lines, "  "+renderHeader(&a.st, cols, widths, t.sort))
 	if !a.loaded {
 		lines = append(lines, a.st.Muted.Render("  loading…"))
 		return lines
@@ -252,10 +259,18 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 	stale := a.conn == connReconnecting
 	rows := h - 1
 	t.scroll(rows)
+	kind := t.view.kind()
 	for pos := t.offset; pos < len(t.rows) && pos < t.offset+rows; pos++ {
 		i := t.rows[pos]
 		cells := t.view.cells(&a.st, a.snap, i, a.now)
-		lines = append(lines, renderRow(&a.st, cols, widths, cells, pos == t.cursor, stale, width))
+		if kind == model.KindImage {
+			cells = append(cells, a.freesCell(a.snap.Images[i].ID))
+		}
+		mark := "  "
+		if a.marks.Has(kind, t.view.id(a.snap, i)) {
+			mark = a.st.Marked.Render("● ")
+		}
+		lines = append(lines, mark+renderRow(&a.st, cols, widths, cells, pos == t.cursor, stale, width-2))
 	}
 	return lines
 }
@@ -337,7 +352,40 @@ func (a *App) overviewBody() []string {
 		lines = append(lines, "", st.Muted.Render(fmt.Sprintf("  sizes from the engine's disk usage scan %s ago (took %s); lists update live",
 			shortDur(a.now.Sub(a.snap.SizedAt)), a.snap.SizeDuration.Round(time.Millisecond))))
 	}
-	lines = append(lines, "", st.Muted.Render("  enter opens the kind under the cursor; 2–6 jump to a tab"))
+	lines = append(lines, a.markedLines()...)
+	lines = append(lines, a.resultLines()...)
+	if a.marks.Len() == 0 && a.lastRun == nil {
+		lines = append(lines, "", st.Muted.Render("  enter opens the kind under the cursor; 2–6 jump to a tab; p offers prune presets"))
+	}
+	return lines
+}
+
+// markedLines is the Overview's "what is marked" section.
+func (a *App) markedLines() []string {
+	if a.marks.Len() == 0 {
+		return nil
+	}
+	st := &a.st
+	r := a.reclaim
+	lines := []string{"", "  " + st.Marked.Render(fmt.Sprintf("● Marked: %d", a.marks.Len())) + "  frees " + st.DetailHead.Render(freesText(r)) + st.Muted.Render(" (exact) · d deletes, u unmarks")}
+	per := map[model.Kind]int64{model.KindImage: r.Images, model.KindContainer: r.Containers, model.KindVolume: r.Volumes, model.KindBuildCache: r.BuildCache}
+	for _, k := range []model.Kind{model.KindImage, model.KindContainer, model.KindVolume, model.KindNetwork, model.KindBuildCache} {
+		n := a.marks.LenOf(k)
+		if n == 0 {
+			continue
+		}
+		frees := "-"
+		if k != model.KindNetwork {
+			frees = model.HumanSize(per[k])
+			if r.PendingKinds.Has(k) {
+				frees = "≥" + frees + " (pending)"
+			}
+		}
+		lines = append(lines, fmt.Sprintf("    %-14s %6d   frees %s", k.String(), n, frees))
+	}
+	if r.HeldByBuildCache > 0 {
+		lines = append(lines, st.Warn.Render(fmt.Sprintf("    ! %s of that stays in build cache until it is pruned", model.HumanSize(r.HeldByBuildCache))))
+	}
 	return lines
 }
 
@@ -381,9 +429,17 @@ func (a *App) helpBody() []string {
 // ---- status and help lines
 
 func (a *App) statusLine() string {
+	if a.quitAsk {
+		return a.st.Offline.Render("Deletions are running. Quit anyway? ") + a.st.Muted.Render("y quits once in-flight calls return · any other key stays")
+	}
+	if a.run != nil {
+		return spread(a.progressLine(), "", a.width)
+	}
 	var left string
 	t := a.tab()
 	switch {
+	case a.flash != "":
+		left = a.st.Warn.Render(a.flash)
 	case a.filtering:
 		left = a.input.View()
 		if a.filterErr != "" {
@@ -395,6 +451,9 @@ func (a *App) statusLine() string {
 		if !t.filter.Empty() {
 			left += " " + a.st.Prompt.Render("/"+t.filter.String())
 		}
+	}
+	if ms := a.markSummary(); ms != "" && !a.filtering && a.flash == "" {
+		left += "  " + a.st.Marked.Render(ms)
 	}
 	var right []string
 	if a.busy() {
@@ -428,6 +487,9 @@ func dirArrow(desc bool) string {
 }
 
 func (a *App) helpLine() string {
+	if a.dialog != nil {
+		return a.help.ShortHelpView(dialogHelp{a.keys}.ShortHelp())
+	}
 	if a.filtering {
 		return a.help.ShortHelpView(filterHelp{a.keys}.ShortHelp())
 	}

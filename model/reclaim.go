@@ -1,0 +1,1108 @@
+package model
+
+import "slices"
+
+// Exact reclaim (design §6, engine-notes "Exact reclaim"): the bytes that
+// deleting a set of objects frees, computed from the layers of every image.
+//
+// The rules, for a set of marked objects:
+//
+//   - An image is effectively deleted when it is marked and every container
+//     that uses it (in any state) is marked too. A marked image that an
+//     unmarked container uses cannot go (a running container's image cannot
+//     be deleted; a stopped one's frees nothing while the container stays):
+//     it is reported in Blocked, By naming those containers, and counts as
+//     remaining.
+//   - A layer (by chain ID) is freed when every image that uses it is
+//     effectively deleted; its size counts once, however many images share
+//     it. Layers of remaining images, and so of every image a container
+//     keeps, stay.
+//   - Images with unknown layers (Layers == nil, or a layer without a chain
+//     ID or with a negative size) make the image figure pending: when one
+//     of them is effectively deleted (it frees bytes nobody can count yet),
+//     and when one of them remains while some bytes are counted as freed
+//     (it may share those layers). Reclaim.Images is then the part computed
+//     from known layers; it is never presented as exact.
+//   - BuildKit: the layers of BuildKit-built images are also held by
+//     build-cache records, so deleting the images moves their bytes to the
+//     build cache instead of freeing them. A freed layer that any BuildKit-
+//     built image uses counts in HeldByBuildCache (still part of Images: df's
+//     images SIZE drops by Images, its build-cache SIZE grows by
+//     HeldByBuildCache). This applies while some Shared build-cache record
+//     stays after the deletion (one not marked, or in use), and, from
+//     caution, while disk usage has not arrived (the build cache is not
+//     known). When every Shared record goes too, the bytes are freed.
+//   - Containers free their writable layer (SizeRw; Unknown → pending).
+//   - Volumes free their Size (Unknown → pending). A marked volume that an
+//     unmarked container mounts, or that the engine counts references to
+//     (RefCount > 0) while no listed container mounts it, is blocked and
+//     frees nothing.
+//   - Build-cache records free their Size (negative → pending), except
+//     Shared records (their bytes belong to images: 0, not blocked) and
+//     records in use (blocked, 0).
+//   - Networks hold no disk space: network marks are ignored.
+//
+// Total is what the disk gains: Images − HeldByBuildCache + Containers +
+// Volumes + BuildCache (the change of df's grand total).
+//
+// Marked IDs that the snapshot does not have are ignored. A container ID
+// that an image or volume lists (Image.Containers, Volume.Containers) but
+// the container list lacks is a container bilge cannot delete: it keeps
+// what it uses.
+//
+// Not modelled: deleting an image with PruneChildren also removes its
+// untagged parents (legacy builder); those parents count as remaining, so
+// the figure can only be low, never high, in that case.
+
+// KindSet is a set of kinds.
+type KindSet uint8
+
+// Has reports whether k is in the set.
+func (s KindSet) Has(k Kind) bool { return s&(1<<uint(k)) != 0 }
+
+// With returns the set plus k.
+func (s KindSet) With(k Kind) KindSet { return s | 1<<uint(k) }
+
+// Blocked is a marked object that cannot go, or frees nothing, because
+// something that stays still uses it.
+type Blocked struct {
+	Kind Kind
+	ID   string // volume name for volumes
+	// By are the IDs of the unmarked containers that use it, in snapshot
+	// order. Empty when the engine reports it in use without naming a
+	// container (a build-cache record in use; a volume with references
+	// bilge cannot see).
+	By []string
+}
+
+// Reclaim is what deleting a set of objects frees, in bytes.
+type Reclaim struct {
+	// Images, Containers, Volumes, BuildCache are the bytes each kind frees
+	// (the known part when the kind is pending).
+	Images, Containers, Volumes, BuildCache int64
+	// Total is what the disk gains: the four above, less HeldByBuildCache.
+	Total int64
+	// Pending reports that some figure depends on data not known yet;
+	// PendingKinds says which.
+	Pending      bool
+	PendingKinds KindSet
+	// HeldByBuildCache is the part of Images that BuildKit's build cache
+	// keeps on disk: "frees X from images; Y stays in build cache until
+	// pruned".
+	HeldByBuildCache int64
+	// Blocked lists marked objects that cannot go or free nothing: images,
+	// then volumes, then build-cache records, each in snapshot order.
+	Blocked []Blocked
+}
+
+// ReclaimIndex answers exact-reclaim questions about one snapshot. Build it
+// once per snapshot (O(images + containers + volumes + layer references));
+// it keeps no reference to the snapshot and is safe for concurrent reads.
+// Layers and objects are interned as small integers.
+type ReclaimIndex struct {
+	sized bool
+
+	imgs      []ixImage
+	imgByID   map[string]int32
+	imgLayers []int32 // per image, its layers: imgLayers[img.l0:img.l1]
+	unknown   int     // images whose layers are not known
+
+	layerByChain map[string]int32
+	layerChain   []string
+	layerSize    []int64
+	layerTotal   []int32 // images using the layer
+	layerBK      []int32 // BuildKit-built images using the layer
+	layerUsers   []int32 // images using layer l: layerUsers[layerStart[l]:layerStart[l+1]]
+	layerStart   []int32
+
+	ctrs    []ixContainer
+	ctrByID map[string]int32
+	vols    []ixVolume
+	volByID map[string]int32
+	recs    []ixRecord
+	recByID map[string]int32
+	nets    []ixNetwork
+
+	shared int // Shared build-cache records
+}
+
+type ixImage struct {
+	id       string
+	l0, l1   int32   // its layers in imgLayers
+	users    []int32 // containers using it (any state), ghosts included
+	parent   int32   // index of its parent image, -1 when none is listed
+	children int32   // listed images whose parent it is
+	known    bool    // layers known
+	buildKit bool
+	untagged bool // no repo:tag
+	bare     bool // no tag and no digest
+}
+
+type ixContainer struct {
+	id     string
+	sizeRw int64
+	images []int32 // images it uses (normally one)
+	vols   []int32 // volumes it mounts
+	active bool
+	ghost  bool // named by an image, volume or network, absent from the container list
+}
+
+type ixVolume struct {
+	name      string
+	size      int64
+	users     []int32 // containers mounting it, ghosts included
+	refOnly   bool    // RefCount > 0 but no listed container mounts it
+	anonymous bool
+}
+
+type ixRecord struct {
+	id            string
+	size          int64
+	shared, inUse bool
+}
+
+type ixNetwork struct {
+	id      string
+	builtin bool
+	users   []int32
+}
+
+// layersKnown reports whether an image's layers can be counted.
+func layersKnown(ls []Layer) bool {
+	if ls == nil {
+		return false
+	}
+	for i := range ls {
+		if ls[i].ChainID == "" || ls[i].Size < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// NewReclaimIndex indexes a snapshot. Image users are the containers whose
+// ImageID is the image plus those the image lists; volume users are the
+// containers that mount it plus those it lists. A layer's size is taken
+// from the first image (in snapshot order) that has it. Objects listed
+// twice count once (the first).
+func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
+	ix := &ReclaimIndex{
+		imgByID:      map[string]int32{},
+		layerByChain: map[string]int32{},
+		ctrByID:      map[string]int32{},
+		volByID:      map[string]int32{},
+		recByID:      map[string]int32{},
+	}
+	if s == nil {
+		ix.layerStart = []int32{0}
+		return ix
+	}
+	ix.sized = s.Sized
+
+	// Images and their layers.
+	refs := 0
+	for i := range s.Images {
+		refs += len(s.Images[i].Layers)
+	}
+	ix.imgs = make([]ixImage, 0, len(s.Images))
+	ix.imgByID = make(map[string]int32, len(s.Images))
+	ix.imgLayers = make([]int32, 0, refs)
+	ix.layerByChain = make(map[string]int32, refs/4)
+	var stamp []int32 // per layer: 1 + the last image that referenced it
+	imgSrc := make([]*Image, 0, len(s.Images))
+	for i := range s.Images {
+		img := &s.Images[i]
+		if _, dup := ix.imgByID[img.ID]; dup {
+			continue
+		}
+		n := int32(len(ix.imgs))
+		ix.imgByID[img.ID] = n
+		imgSrc = append(imgSrc, img)
+		e := ixImage{
+			id:       img.ID,
+			parent:   -1,
+			buildKit: img.BuildKit,
+			untagged: len(img.Tags) == 0,
+			bare:     len(img.Tags) == 0 && len(img.Digests) == 0,
+			l0:       int32(len(ix.imgLayers)),
+		}
+		if layersKnown(img.Layers) {
+			e.known = true
+			for _, ly := range img.Layers {
+				l, ok := ix.layerByChain[ly.ChainID]
+				if !ok {
+					l = int32(len(ix.layerSize))
+					ix.layerByChain[ly.ChainID] = l
+					ix.layerChain = append(ix.layerChain, ly.ChainID)
+					ix.layerSize = append(ix.layerSize, ly.Size)
+					ix.layerTotal = append(ix.layerTotal, 0)
+					ix.layerBK = append(ix.layerBK, 0)
+					stamp = append(stamp, 0)
+				}
+				if stamp[l] == n+1 {
+					continue // the same layer twice in one image
+				}
+				stamp[l] = n + 1
+				ix.imgLayers = append(ix.imgLayers, l)
+				ix.layerTotal[l]++
+				if img.BuildKit {
+					ix.layerBK[l]++
+				}
+			}
+		} else {
+			ix.unknown++
+		}
+		e.l1 = int32(len(ix.imgLayers))
+		ix.imgs = append(ix.imgs, e)
+	}
+	for i, img := range imgSrc {
+		if p, ok := ix.imgByID[img.ParentID]; ok && img.ParentID != "" && int(p) != i {
+			ix.imgs[i].parent = p
+			ix.imgs[p].children++
+		}
+	}
+	// Layer → images, for SharedBy.
+	ix.layerStart = make([]int32, len(ix.layerSize)+1)
+	for l, n := range ix.layerTotal {
+		ix.layerStart[l+1] = ix.layerStart[l] + n
+	}
+	ix.layerUsers = make([]int32, len(ix.imgLayers))
+	fill := slices.Clone(ix.layerStart[:len(ix.layerSize)])
+	for i := range ix.imgs {
+		img := &ix.imgs[i]
+		for _, l := range ix.imgLayers[img.l0:img.l1] {
+			ix.layerUsers[fill[l]] = int32(i)
+			fill[l]++
+		}
+	}
+
+	// Containers.
+	ix.ctrs = make([]ixContainer, 0, len(s.Containers))
+	ix.ctrByID = make(map[string]int32, len(s.Containers))
+	ctrSrc := make([]*Container, 0, len(s.Containers))
+	for i := range s.Containers {
+		c := &s.Containers[i]
+		if _, dup := ix.ctrByID[c.ID]; dup {
+			continue
+		}
+		ix.ctrByID[c.ID] = int32(len(ix.ctrs))
+		ix.ctrs = append(ix.ctrs, ixContainer{id: c.ID, sizeRw: c.SizeRw, active: c.Active()})
+		ctrSrc = append(ctrSrc, c)
+	}
+	// ctrStamp dedupes the users of one object: users already added carry
+	// the object's pass number.
+	ctrStamp := make([]int32, len(ix.ctrs))
+	pass := int32(0)
+	ctr := func(id string) int32 {
+		if c, ok := ix.ctrByID[id]; ok {
+			return c
+		}
+		c := int32(len(ix.ctrs))
+		ix.ctrByID[id] = c
+		ix.ctrs = append(ix.ctrs, ixContainer{id: id, sizeRw: Unknown, ghost: true})
+		ctrStamp = append(ctrStamp, 0)
+		return c
+	}
+	// addListed appends the listed container IDs not yet among users.
+	addListed := func(users []int32, listed []string) []int32 {
+		if len(listed) == 0 {
+			return users
+		}
+		pass++
+		for _, c := range users {
+			ctrStamp[c] = pass
+		}
+		for _, id := range listed {
+			c := ctr(id)
+			if ctrStamp[c] == pass {
+				continue
+			}
+			ctrStamp[c] = pass
+			users = append(users, c)
+		}
+		return users
+	}
+	for c, src := range ctrSrc {
+		if i, ok := ix.imgByID[src.ImageID]; ok {
+			ix.imgs[i].users = append(ix.imgs[i].users, int32(c))
+		}
+	}
+	for i, img := range imgSrc {
+		ix.imgs[i].users = addListed(ix.imgs[i].users, img.Containers)
+	}
+
+	// Volumes.
+	ix.vols = make([]ixVolume, 0, len(s.Volumes))
+	ix.volByID = make(map[string]int32, len(s.Volumes))
+	volSrc := make([]*Volume, 0, len(s.Volumes))
+	for i := range s.Volumes {
+		v := &s.Volumes[i]
+		if _, dup := ix.volByID[v.Name]; dup {
+			continue
+		}
+		ix.volByID[v.Name] = int32(len(ix.vols))
+		ix.vols = append(ix.vols, ixVolume{name: v.Name, size: v.Size, anonymous: v.Anonymous()})
+		volSrc = append(volSrc, v)
+	}
+	for c, src := range ctrSrc {
+		for _, m := range src.Mounts {
+			if m.Type != "volume" {
+				continue
+			}
+			if v, ok := ix.volByID[m.Name]; ok {
+				u := ix.vols[v].users
+				if n := len(u); n == 0 || u[n-1] != int32(c) {
+					ix.vols[v].users = append(u, int32(c))
+				}
+			}
+		}
+	}
+	for v, src := range volSrc {
+		ix.vols[v].users = addListed(ix.vols[v].users, src.Containers)
+		ix.vols[v].refOnly = len(ix.vols[v].users) == 0 && src.RefCount > 0
+	}
+
+	// Networks (for PruneSystem).
+	ix.nets = make([]ixNetwork, 0, len(s.Networks))
+	netByID := make(map[string]int32, len(s.Networks))
+	netSrc := make([]*Network, 0, len(s.Networks))
+	for i := range s.Networks {
+		n := &s.Networks[i]
+		if _, dup := netByID[n.ID]; dup {
+			continue
+		}
+		netByID[n.ID] = int32(len(ix.nets))
+		ix.nets = append(ix.nets, ixNetwork{id: n.ID, builtin: n.Builtin()})
+		netSrc = append(netSrc, n)
+	}
+	for c, src := range ctrSrc {
+		for _, id := range src.Networks {
+			if n, ok := netByID[id]; ok {
+				u := ix.nets[n].users
+				if k := len(u); k == 0 || u[k-1] != int32(c) {
+					ix.nets[n].users = append(u, int32(c))
+				}
+			}
+		}
+	}
+	for n, src := range netSrc {
+		ix.nets[n].users = addListed(ix.nets[n].users, src.Containers)
+	}
+
+	// Inverse links: container → images, volumes.
+	for i := range ix.imgs {
+		for _, c := range ix.imgs[i].users {
+			ix.ctrs[c].images = append(ix.ctrs[c].images, int32(i))
+		}
+	}
+	for v := range ix.vols {
+		for _, c := range ix.vols[v].users {
+			ix.ctrs[c].vols = append(ix.ctrs[c].vols, int32(v))
+		}
+	}
+
+	// Build cache.
+	ix.recs = make([]ixRecord, 0, len(s.BuildCache))
+	ix.recByID = make(map[string]int32, len(s.BuildCache))
+	for i := range s.BuildCache {
+		r := &s.BuildCache[i]
+		if _, dup := ix.recByID[r.ID]; dup {
+			continue
+		}
+		ix.recByID[r.ID] = int32(len(ix.recs))
+		ix.recs = append(ix.recs, ixRecord{id: r.ID, size: r.Size, shared: r.Shared, inUse: r.InUse})
+		if r.Shared {
+			ix.shared++
+		}
+	}
+	return ix
+}
+
+// lookup returns the index of a marked object the index tracks, or -1.
+// Ghost containers and networks are not tracked.
+func (ix *ReclaimIndex) lookup(k Kind, id string) int32 {
+	var m map[string]int32
+	switch k {
+	case KindImage:
+		m = ix.imgByID
+	case KindContainer:
+		if c, ok := ix.ctrByID[id]; ok && !ix.ctrs[c].ghost {
+			return c
+		}
+		return -1
+	case KindVolume:
+		m = ix.volByID
+	case KindBuildCache:
+		m = ix.recByID
+	default:
+		return -1
+	}
+	if i, ok := m[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// tallied is the state both Compute and a Tally reduce to.
+type tallied struct {
+	images, held, containers, volumes, buildCache int64
+	unknownDel                                    int // effectively deleted images with unknown layers
+	ctrPending, volPending, recPending            int
+	sharedLeft                                    int // Shared build-cache records that stay
+}
+
+// result turns the counters into a Reclaim (Blocked aside).
+func (ix *ReclaimIndex) result(t *tallied) Reclaim {
+	r := Reclaim{
+		Images:     t.images,
+		Containers: t.containers,
+		Volumes:    t.volumes,
+		BuildCache: t.buildCache,
+	}
+	if !ix.sized || t.sharedLeft > 0 {
+		r.HeldByBuildCache = t.held
+	}
+	if t.unknownDel > 0 || (t.images > 0 && ix.unknown > t.unknownDel) {
+		r.PendingKinds = r.PendingKinds.With(KindImage)
+	}
+	if t.ctrPending > 0 {
+		r.PendingKinds = r.PendingKinds.With(KindContainer)
+	}
+	if t.volPending > 0 {
+		r.PendingKinds = r.PendingKinds.With(KindVolume)
+	}
+	if t.recPending > 0 {
+		r.PendingKinds = r.PendingKinds.With(KindBuildCache)
+	}
+	r.Pending = r.PendingKinds != 0
+	r.Total = r.Images - r.HeldByBuildCache + r.Containers + r.Volumes + r.BuildCache
+	return r
+}
+
+// Compute is what deleting the marked set frees, computed from scratch in
+// O(marked objects + layers in the snapshot). See Tally for a set that
+// changes one mark at a time.
+func (ix *ReclaimIndex) Compute(m *Marks) Reclaim {
+	if m == nil {
+		m = &Marks{}
+	}
+	var t tallied
+	var blocked []Blocked
+
+	ctrOn := make([]bool, len(ix.ctrs))
+	for id, on := range m.Containers {
+		if c := ix.lookup(KindContainer, id); on && c >= 0 {
+			ctrOn[c] = true
+			if sz := ix.ctrs[c].sizeRw; sz < 0 {
+				t.ctrPending++
+			} else {
+				t.containers += sz
+			}
+		}
+	}
+	unmarkedUsers := func(users []int32) []string {
+		var by []string
+		for _, c := range users {
+			if !ctrOn[c] {
+				by = append(by, ix.ctrs[c].id)
+			}
+		}
+		return by
+	}
+
+	imgOn := make([]bool, len(ix.imgs))
+	for id, on := range m.Images {
+		if i := ix.lookup(KindImage, id); on && i >= 0 {
+			imgOn[i] = true
+		}
+	}
+	del := make([]int32, len(ix.layerSize))
+	for i := range ix.imgs {
+		if !imgOn[i] {
+			continue
+		}
+		img := &ix.imgs[i]
+		if by := unmarkedUsers(img.users); by != nil {
+			blocked = append(blocked, Blocked{Kind: KindImage, ID: img.id, By: by})
+			continue
+		}
+		if !img.known {
+			t.unknownDel++
+			continue
+		}
+		for _, l := range ix.imgLayers[img.l0:img.l1] {
+			del[l]++
+		}
+	}
+	for l, d := range del {
+		if d > 0 && d == ix.layerTotal[l] {
+			t.images += ix.layerSize[l]
+			if ix.layerBK[l] > 0 {
+				t.held += ix.layerSize[l]
+			}
+		}
+	}
+
+	volOn := make([]bool, len(ix.vols))
+	for id, on := range m.Volumes {
+		if v := ix.lookup(KindVolume, id); on && v >= 0 {
+			volOn[v] = true
+		}
+	}
+	for v := range ix.vols {
+		if !volOn[v] {
+			continue
+		}
+		vol := &ix.vols[v]
+		if by := unmarkedUsers(vol.users); by != nil || vol.refOnly {
+			blocked = append(blocked, Blocked{Kind: KindVolume, ID: vol.name, By: by})
+			continue
+		}
+		if vol.size < 0 {
+			t.volPending++
+		} else {
+			t.volumes += vol.size
+		}
+	}
+
+	recOn := make([]bool, len(ix.recs))
+	for id, on := range m.BuildCache {
+		if r := ix.lookup(KindBuildCache, id); on && r >= 0 {
+			recOn[r] = true
+		}
+	}
+	t.sharedLeft = ix.shared
+	for r := range ix.recs {
+		if !recOn[r] {
+			continue
+		}
+		rec := &ix.recs[r]
+		switch {
+		case rec.inUse:
+			blocked = append(blocked, Blocked{Kind: KindBuildCache, ID: rec.id})
+		case rec.shared:
+			t.sharedLeft--
+		case rec.size < 0:
+			t.recPending++
+		default:
+			t.buildCache += rec.size
+		}
+	}
+
+	res := ix.result(&t)
+	res.Blocked = blocked
+	return res
+}
+
+// FreesAlone is what deleting the image alone frees from images: the sizes
+// of the layers no other image uses; 0 (known) when a container uses it.
+// known is false when the answer is not exact yet: the image's layers are
+// unknown, or it frees bytes while some other image's layers are unknown
+// (that image may share them). known is false too for an ID not in the
+// snapshot. It equals Compute with that one image marked (Images, and
+// Images not pending), in O(layers of the image).
+func (ix *ReclaimIndex) FreesAlone(imageID string) (bytes int64, known bool) {
+	i, ok := ix.imgByID[imageID]
+	if !ok {
+		return 0, false
+	}
+	img := &ix.imgs[i]
+	if len(img.users) > 0 {
+		return 0, true
+	}
+	if !img.known {
+		return 0, false
+	}
+	for _, l := range ix.imgLayers[img.l0:img.l1] {
+		if ix.layerTotal[l] == 1 {
+			bytes += ix.layerSize[l]
+		}
+	}
+	return bytes, bytes == 0 || ix.unknown == 0
+}
+
+// SharedBy lists the IDs of the images that use the layer, in snapshot
+// order (nil for a chain ID no image with known layers has).
+func (ix *ReclaimIndex) SharedBy(chainID string) []string {
+	l, ok := ix.layerByChain[chainID]
+	if !ok {
+		return nil
+	}
+	users := ix.layerUsers[ix.layerStart[l]:ix.layerStart[l+1]]
+	out := make([]string, len(users))
+	for k, i := range users {
+		out[k] = ix.imgs[i].id
+	}
+	return out
+}
+
+// LayersPending reports how many images' layers are not known yet.
+func (ix *ReclaimIndex) LayersPending() int { return ix.unknown }
+
+// Tally returns an empty incremental tally over the index.
+func (ix *ReclaimIndex) Tally() *Tally {
+	t := &Tally{
+		ix:      ix,
+		imgOn:   make([]bool, len(ix.imgs)),
+		eff:     make([]bool, len(ix.imgs)),
+		imgOpen: make([]int32, len(ix.imgs)),
+		ctrOn:   make([]bool, len(ix.ctrs)),
+		volOn:   make([]bool, len(ix.vols)),
+		volOpen: make([]int32, len(ix.vols)),
+		recOn:   make([]bool, len(ix.recs)),
+		del:     make([]int32, len(ix.layerSize)),
+		blkImg:  map[int32]struct{}{},
+		blkVol:  map[int32]struct{}{},
+		blkRec:  map[int32]struct{}{},
+	}
+	for i := range ix.imgs {
+		t.imgOpen[i] = int32(len(ix.imgs[i].users))
+	}
+	for v := range ix.vols {
+		t.volOpen[v] = int32(len(ix.vols[v].users))
+	}
+	t.c.sharedLeft = ix.shared
+	return t
+}
+
+// TallyOf returns a tally with the given marks set.
+func (ix *ReclaimIndex) TallyOf(m *Marks) *Tally {
+	t := ix.Tally()
+	if m == nil {
+		return t
+	}
+	for _, k := range []Kind{KindImage, KindContainer, KindVolume, KindBuildCache} {
+		for id, on := range *m.of(k) {
+			if on {
+				t.Set(k, id, true)
+			}
+		}
+	}
+	return t
+}
+
+// Tally is an incremental exact-reclaim counter for a mark set that grows
+// and shrinks one object at a time (the UI's space key). Set and Toggle
+// cost O(layers of the images affected): a container's toggle may change
+// whether its image is effectively deleted. Result costs O(1) plus the
+// blocked list, rebuilt only when it changed. Result equals
+// ReclaimIndex.Compute of the same marks.
+//
+// The Tally keeps its own copy of the marks (for the objects the snapshot
+// has); the UI keeps its Marks as the source of truth and mirrors each
+// change with Set, or rebuilds with TallyOf after a new snapshot. Not safe
+// for concurrent use.
+type Tally struct {
+	ix      *ReclaimIndex
+	imgOn   []bool
+	eff     []bool  // effectively deleted
+	imgOpen []int32 // users not marked (ghosts always count)
+	ctrOn   []bool
+	volOn   []bool
+	volOpen []int32
+	recOn   []bool
+	del     []int32 // per layer, effectively deleted images using it
+	c       tallied
+
+	blkImg, blkVol, blkRec map[int32]struct{}
+	blocked                []Blocked
+	dirty                  bool
+}
+
+// Marked reports whether the tally counts the object as marked (false for
+// objects the snapshot does not have, and for networks).
+func (t *Tally) Marked(k Kind, id string) bool {
+	i := t.ix.lookup(k, id)
+	if i < 0 {
+		return false
+	}
+	switch k {
+	case KindImage:
+		return t.imgOn[i]
+	case KindContainer:
+		return t.ctrOn[i]
+	case KindVolume:
+		return t.volOn[i]
+	}
+	return t.recOn[i]
+}
+
+// Toggle flips the object's mark and reports whether it is now marked.
+// Objects the snapshot does not have, and networks, are ignored (false).
+func (t *Tally) Toggle(k Kind, id string) bool {
+	i := t.ix.lookup(k, id)
+	if i < 0 {
+		return false
+	}
+	on := !t.Marked(k, id)
+	t.set(k, i, on)
+	return on
+}
+
+// Set marks (on) or unmarks the object; setting the current state is a
+// no-op. Objects the snapshot does not have, and networks, are ignored.
+func (t *Tally) Set(k Kind, id string, on bool) {
+	if i := t.ix.lookup(k, id); i >= 0 {
+		t.set(k, i, on)
+	}
+}
+
+func (t *Tally) set(k Kind, i int32, on bool) {
+	ix := t.ix
+	switch k {
+	case KindImage:
+		if t.imgOn[i] == on {
+			return
+		}
+		t.imgOn[i] = on
+		t.updateImage(i)
+	case KindContainer:
+		if t.ctrOn[i] == on {
+			return
+		}
+		t.ctrOn[i] = on
+		c := &ix.ctrs[i]
+		sign := int64(1)
+		if !on {
+			sign = -1
+		}
+		if c.sizeRw < 0 {
+			t.c.ctrPending += int(sign)
+		} else {
+			t.c.containers += sign * c.sizeRw
+		}
+		for _, img := range c.images {
+			t.imgOpen[img] -= int32(sign)
+			t.updateImage(img)
+			if t.imgOn[img] {
+				t.dirty = true // its By list changes
+			}
+		}
+		for _, v := range c.vols {
+			t.volume(v, -1)
+			t.volOpen[v] -= int32(sign)
+			t.volume(v, +1)
+		}
+	case KindVolume:
+		if t.volOn[i] == on {
+			return
+		}
+		t.volume(i, -1)
+		t.volOn[i] = on
+		t.volume(i, +1)
+	case KindBuildCache:
+		if t.recOn[i] == on {
+			return
+		}
+		t.record(i, -1)
+		t.recOn[i] = on
+		t.record(i, +1)
+	}
+}
+
+// updateImage re-derives whether image i is effectively deleted or
+// blocked, and moves its layers in or out of the freed sum.
+func (t *Tally) updateImage(i int32) {
+	ix := t.ix
+	img := &ix.imgs[i]
+	eff := t.imgOn[i] && t.imgOpen[i] == 0
+	if eff != t.eff[i] {
+		t.eff[i] = eff
+		switch {
+		case !img.known && eff:
+			t.c.unknownDel++
+		case !img.known:
+			t.c.unknownDel--
+		case eff:
+			for _, l := range ix.imgLayers[img.l0:img.l1] {
+				t.del[l]++
+				if t.del[l] == ix.layerTotal[l] {
+					t.c.images += ix.layerSize[l]
+					if ix.layerBK[l] > 0 {
+						t.c.held += ix.layerSize[l]
+					}
+				}
+			}
+		default:
+			for _, l := range ix.imgLayers[img.l0:img.l1] {
+				if t.del[l] == ix.layerTotal[l] {
+					t.c.images -= ix.layerSize[l]
+					if ix.layerBK[l] > 0 {
+						t.c.held -= ix.layerSize[l]
+					}
+				}
+				t.del[l]--
+			}
+		}
+	}
+	blk := t.imgOn[i] && !eff
+	if _, was := t.blkImg[i]; blk != was {
+		if blk {
+			t.blkImg[i] = struct{}{}
+		} else {
+			delete(t.blkImg, i)
+		}
+		t.dirty = true
+	}
+}
+
+// volume adds (sign +1) or removes (-1) volume v's contribution.
+func (t *Tally) volume(v int32, sign int) {
+	if !t.volOn[v] {
+		return
+	}
+	vol := &t.ix.vols[v]
+	switch {
+	case t.volOpen[v] > 0 || vol.refOnly:
+		if sign > 0 {
+			t.blkVol[v] = struct{}{}
+		} else {
+			delete(t.blkVol, v)
+		}
+		t.dirty = true
+	case vol.size < 0:
+		t.c.volPending += sign
+	default:
+		t.c.volumes += int64(sign) * vol.size
+	}
+}
+
+// record adds (sign +1) or removes (-1) build-cache record r's
+// contribution.
+func (t *Tally) record(r int32, sign int) {
+	if !t.recOn[r] {
+		return
+	}
+	rec := &t.ix.recs[r]
+	switch {
+	case rec.inUse:
+		if sign > 0 {
+			t.blkRec[r] = struct{}{}
+		} else {
+			delete(t.blkRec, r)
+		}
+		t.dirty = true
+	case rec.shared:
+		t.c.sharedLeft -= sign
+	case rec.size < 0:
+		t.c.recPending += sign
+	default:
+		t.c.buildCache += int64(sign) * rec.size
+	}
+}
+
+// Result is what the marked set frees. The Blocked slice is the caller's;
+// the By lists in it are shared and must not be modified.
+func (t *Tally) Result() Reclaim {
+	r := t.ix.result(&t.c)
+	if t.dirty {
+		t.rebuildBlocked()
+	}
+	if len(t.blocked) > 0 {
+		r.Blocked = slices.Clone(t.blocked)
+	}
+	return r
+}
+
+func (t *Tally) rebuildBlocked() {
+	ix := t.ix
+	t.dirty = false
+	t.blocked = t.blocked[:0]
+	unmarked := func(users []int32) []string {
+		var by []string
+		for _, c := range users {
+			if !t.ctrOn[c] {
+				by = append(by, ix.ctrs[c].id)
+			}
+		}
+		return by
+	}
+	for _, i := range sortedKeys(t.blkImg) {
+		t.blocked = append(t.blocked, Blocked{Kind: KindImage, ID: ix.imgs[i].id, By: unmarked(ix.imgs[i].users)})
+	}
+	for _, v := range sortedKeys(t.blkVol) {
+		t.blocked = append(t.blocked, Blocked{Kind: KindVolume, ID: ix.vols[v].name, By: unmarked(ix.vols[v].users)})
+	}
+	for _, r := range sortedKeys(t.blkRec) {
+		t.blocked = append(t.blocked, Blocked{Kind: KindBuildCache, ID: ix.recs[r].id})
+	}
+}
+
+func sortedKeys(m map[int32]struct{}) []int32 {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]int32, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// The Prune functions say what a docker prune command would remove, as
+// marks bilge can show and edit (design §4: presets never fire blind), and
+// what removing it frees (Compute of those marks). IDs are in snapshot
+// order.
+
+// PruneImages is `docker image prune` (all false) or `docker image prune
+// -a` (all true).
+//
+// Without all: dangling images (no tag) that no container uses and that are
+// not the parent of another image, plus, as the engine prunes parents of
+// what it deletes, their untagged parents that are left with no child and
+// no container. With all: every image that no container (in any state) uses
+// and that is not an ancestor of an image a container uses (the engine
+// refuses to delete a parent while a child remains).
+func (ix *ReclaimIndex) PruneImages(all bool) (Reclaim, []string) {
+	gone := ix.pruneImages(all, func(c int32) bool { return false })
+	m := &Marks{Images: map[string]bool{}}
+	var ids []string
+	for i, g := range gone {
+		if g {
+			ids = append(ids, ix.imgs[i].id)
+			m.Images[ix.imgs[i].id] = true
+		}
+	}
+	return ix.Compute(m), ids
+}
+
+// pruneImages marks the images an image prune removes, counting the
+// containers for which removed(c) holds as gone already.
+func (ix *ReclaimIndex) pruneImages(all bool, removed func(c int32) bool) []bool {
+	used := func(i int) bool {
+		for _, c := range ix.imgs[i].users {
+			if !removed(c) {
+				return true
+			}
+		}
+		return false
+	}
+	gone := make([]bool, len(ix.imgs))
+	if all {
+		kept := make([]bool, len(ix.imgs))
+		for i := range ix.imgs {
+			if !used(i) {
+				continue
+			}
+			for p := int32(i); p >= 0 && !kept[p]; p = ix.imgs[p].parent {
+				kept[p] = true
+			}
+		}
+		for i := range gone {
+			gone[i] = !kept[i]
+		}
+		return gone
+	}
+	goneChildren := make([]int32, len(ix.imgs))
+	for i := range ix.imgs {
+		img := &ix.imgs[i]
+		if !img.untagged || img.children > 0 || used(i) {
+			continue
+		}
+		gone[i] = true
+		// The engine then prunes each parent left untagged, childless and
+		// unused.
+		for p := img.parent; p >= 0 && !gone[p]; p = ix.imgs[p].parent {
+			goneChildren[p]++
+			if !ix.imgs[p].bare || goneChildren[p] < ix.imgs[p].children || used(int(p)) {
+				break
+			}
+			gone[p] = true
+		}
+	}
+	return gone
+}
+
+// PruneContainers is `docker container prune`: every container not
+// running, paused or restarting.
+func (ix *ReclaimIndex) PruneContainers() (Reclaim, []string) {
+	m := &Marks{Containers: map[string]bool{}}
+	var ids []string
+	for c := range ix.ctrs {
+		if ctr := &ix.ctrs[c]; !ctr.ghost && !ctr.active {
+			ids = append(ids, ctr.id)
+			m.Containers[ctr.id] = true
+		}
+	}
+	return ix.Compute(m), ids
+}
+
+// PruneVolumes is `docker volume prune` (all false: unused anonymous
+// volumes, as engines from 23.0 do) or `docker volume prune -a` (all true:
+// every unused volume). Unused: no container mounts it and the engine
+// counts no reference to it.
+func (ix *ReclaimIndex) PruneVolumes(all bool) (Reclaim, []string) {
+	m := &Marks{Volumes: map[string]bool{}}
+	var ids []string
+	for v := range ix.vols {
+		vol := &ix.vols[v]
+		if len(vol.users) == 0 && !vol.refOnly && (all || vol.anonymous) {
+			ids = append(ids, vol.name)
+			m.Volumes[vol.name] = true
+		}
+	}
+	return ix.Compute(m), ids
+}
+
+// PruneBuildCache is `docker builder prune -a`: every record not in use.
+// Shared records go too but free nothing (their bytes belong to images).
+func (ix *ReclaimIndex) PruneBuildCache() (Reclaim, []string) {
+	m := &Marks{BuildCache: map[string]bool{}}
+	var ids []string
+	for r := range ix.recs {
+		if rec := &ix.recs[r]; !rec.inUse {
+			ids = append(ids, rec.id)
+			m.BuildCache[rec.id] = true
+		}
+	}
+	return ix.Compute(m), ids
+}
+
+// PruneSystem is `docker system prune -a` (with volumes, `--volumes`):
+// stopped containers first, then what that leaves unused: networks no
+// remaining container is attached to (never bridge, host, none), images no
+// remaining container uses (as PruneImages(true)), anonymous volumes no
+// remaining container mounts, and every build-cache record not in use. It
+// frees more than the separate prunes on today's state, since removing
+// stopped containers frees their images and volumes.
+func (ix *ReclaimIndex) PruneSystem(volumes bool) (Reclaim, *Marks) {
+	m := NewMarks()
+	removed := func(c int32) bool { return !ix.ctrs[c].ghost && !ix.ctrs[c].active }
+	for c := range ix.ctrs {
+		if removed(int32(c)) {
+			m.Containers[ix.ctrs[c].id] = true
+		}
+	}
+	allRemoved := func(users []int32) bool {
+		for _, c := range users {
+			if !removed(c) {
+				return false
+			}
+		}
+		return true
+	}
+	for n := range ix.nets {
+		if net := &ix.nets[n]; !net.builtin && allRemoved(net.users) {
+			m.Networks[net.id] = true
+		}
+	}
+	for i, g := range ix.pruneImages(true, removed) {
+		if g {
+			m.Images[ix.imgs[i].id] = true
+		}
+	}
+	if volumes {
+		for v := range ix.vols {
+			if vol := &ix.vols[v]; vol.anonymous && !vol.refOnly && allRemoved(vol.users) {
+				m.Volumes[vol.name] = true
+			}
+		}
+	}
+	for r := range ix.recs {
+		if rec := &ix.recs[r]; !rec.inUse {
+			m.BuildCache[rec.id] = true
+		}
+	}
+	return ix.Compute(m), m
+}

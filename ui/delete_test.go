@@ -1,0 +1,255 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"bilge/model"
+)
+
+func markedIDs(a *App, k model.Kind) []string { return a.marks.IDs(k) }
+
+func TestMarkKeys(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 120, 30)
+	press(a, "space") // myapp/api, cursor moves down
+	if a.tab().cursor != 1 {
+		t.Fatalf("space did not move down: cursor %d", a.tab().cursor)
+	}
+	press(a, "space") // node
+	if got := markedIDs(a, model.KindImage); len(got) != 2 {
+		t.Fatalf("marked %v", got)
+	}
+	if !strings.Contains(screen(a), "● 2 marked") {
+		t.Errorf("status line lacks the mark count:\n%s", screen(a))
+	}
+	// Marks survive sorting and filtering, and a refresh.
+	press(a, "n", "/")
+	typeText(a, "redis")
+	press(a, "enter")
+	if len(markedIDs(a, model.KindImage)) != 2 {
+		t.Fatal("marks lost by sort or filter")
+	}
+	press(a, "*") // marks what the filter shows: redis
+	if got := markedIDs(a, model.KindImage); len(got) != 3 || !slices.Contains(got, hexID("sha256:", 5)) {
+		t.Fatalf("* marked %v", got)
+	}
+	s, _ := sampleState()
+	a.listing = true
+	a.Update(listsMsg{seq: 9, snap: cloneSnapshot(s)})
+	if len(markedIDs(a, model.KindImage)) != 3 {
+		t.Fatal("marks lost by a refresh")
+	}
+	// A mark drops when its object disappears.
+	s.Images = slices.DeleteFunc(s.Images, func(i model.Image) bool { return i.ID == hexID("sha256:", 5) })
+	a.listing = true
+	a.Update(listsMsg{seq: 10, snap: cloneSnapshot(s)})
+	if got := markedIDs(a, model.KindImage); len(got) != 2 {
+		t.Fatalf("mark of a vanished image kept: %v", got)
+	}
+	press(a, "u")
+	if a.marks.Len() != 0 {
+		t.Fatal("u did not unmark")
+	}
+}
+
+func TestBuiltinNetworkNotMarkable(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 120, 30)
+	press(a, "5", "*")
+	for _, id := range markedIDs(a, model.KindNetwork) {
+		for _, n := range a.snap.Networks {
+			if n.ID == id && n.Builtin() {
+				t.Fatalf("built-in network %s marked", n.Name)
+			}
+		}
+	}
+	if len(markedIDs(a, model.KindNetwork)) != 2 {
+		t.Fatalf("marked %d networks, want app_default and ci_net", len(markedIDs(a, model.KindNetwork)))
+	}
+}
+
+func TestReadOnlyCannotMarkOrDelete(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 120, 30)
+	a.opts.ReadOnly = true
+	a.keys = NewKeyMap(true)
+	press(a, "space", "*", "d", "p")
+	if a.marks.Len() != 0 || a.dialog != nil || a.presets != nil || len(f.deleted) != 0 {
+		t.Fatal("read-only mode marked or deleted")
+	}
+}
+
+// TestExactFreesOfMarkedSet: two images sharing a 1GB base free the base
+// only when both go, and the api image only with its stopped container.
+func TestExactFreesOfMarkedSet(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 120, 30)
+	node := hexID("sha256:", 2)
+	api := hexID("sha256:", 3)
+	a.setMark(model.KindImage, node, true)
+	a.reclaim = a.tally.Result()
+	if a.reclaim.Total != 100_000_000 {
+		t.Fatalf("node alone frees %d, want 100MB", a.reclaim.Total)
+	}
+	a.setMark(model.KindImage, api, true)
+	a.reclaim = a.tally.Result()
+	if a.reclaim.Total != 100_000_000 {
+		t.Fatalf("with api (held by a stopped container) frees %d, want still 100MB", a.reclaim.Total)
+	}
+	a.setMark(model.KindContainer, hexID("", 102), true)
+	a.reclaim = a.tally.Result()
+	want := int64(1_000_000_000 + 100_000_000 + 180_000_000 + 1_500_000)
+	if a.reclaim.Total != want {
+		t.Fatalf("node+api+its container frees %d, want %d", a.reclaim.Total, want)
+	}
+}
+
+func TestConfirmCascadeAndDelete(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 160, 45)
+	api := hexID("sha256:", 3)
+	a.setMark(model.KindImage, api, true)
+	press(a, "d")
+	if a.dialog == nil {
+		t.Fatal("d did not open the confirmation")
+	}
+	out := screen(a)
+	for _, want := range []string{"Delete 1 object?", "used by stopped container api", "press c"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dialog lacks %q:\n%s", want, out)
+		}
+	}
+	press(a, "c")
+	if !strings.Contains(screen(a), "Delete 2 objects?") {
+		t.Fatalf("cascade did not add the container:\n%s", screen(a))
+	}
+	_, cmd := a.Update(keyMsg("y"))
+	if a.run == nil {
+		t.Fatal("y did not start the clean-up")
+	}
+	runAll(cmd, a)
+	if got := f.deleted; strings.Join(got, ",") != hexID("", 102)+","+api {
+		t.Fatalf("engine asked to delete %v", got)
+	}
+	if a.run != nil || a.lastRun == nil || a.lastRun.deleted != 2 {
+		t.Fatalf("run did not finish: run=%v last=%+v", a.run, a.lastRun)
+	}
+	if a.active != 0 || !strings.Contains(screen(a), "Last clean-up") {
+		t.Fatalf("no before/after on the Overview:\n%s", screen(a))
+	}
+}
+
+func TestConfirmCancelDeletesNothing(t *testing.T) {
+	t.Parallel()
+	for _, k := range []string{"n", "esc", "q"} {
+		a, f := newLoaded(t, 120, 30)
+		press(a, "space", "d")
+		_, cmd := a.Update(keyMsg(k))
+		runAll(cmd, a)
+		if a.dialog != nil || a.run != nil || len(f.deleted) != 0 {
+			t.Fatalf("%q: dialog=%v run=%v deleted=%v", k, a.dialog != nil, a.run != nil, f.deleted)
+		}
+	}
+}
+
+func TestRunningAndNamedVolumeNeedTheirOwnConfirmation(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 160, 45)
+	a.setMark(model.KindContainer, hexID("", 101), true) // db, running
+	a.setMark(model.KindVolume, "old-data", true)        // named
+	a.setMark(model.KindVolume, hexID("", 301), true)    // anonymous, used by api (stopped)
+	press(a, "d", "y")
+	if a.dialog == nil || a.dialog.step != stepRunning || !strings.Contains(screen(a), "Stop and remove 1 running container?") {
+		t.Fatalf("no running-container step:\n%s", screen(a))
+	}
+	press(a, "n") // leave db out
+	if a.dialog == nil || a.dialog.step != stepNamedVolumes {
+		t.Fatalf("no named-volume step:\n%s", screen(a))
+	}
+	_, cmd := a.Update(keyMsg("y"))
+	runAll(cmd, a)
+	got := append([]string(nil), f.deleted...)
+	slices.Sort(got)
+	want := []string{hexID("", 301), "old-data"}
+	slices.Sort(want)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("deleted %v, want %v (db left out)", got, want)
+	}
+}
+
+func TestFailuresListedUntilDismissed(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 160, 45)
+	f.refuse[hexID("sha256:", 1)] = "conflict: unable to delete 3d9f (cannot be forced) - image is being used by running container 3d9f"
+	a.setMark(model.KindImage, hexID("sha256:", 1), true)
+	press(a, "d")
+	_, cmd := a.Update(keyMsg("y"))
+	runAll(cmd, a)
+	if !strings.Contains(screen(a), "image is being used by running container") {
+		t.Fatalf("failure reason not shown:\n%s", screen(a))
+	}
+	press(a, "x")
+	if strings.Contains(screen(a), "Last clean-up") {
+		t.Fatal("x did not dismiss")
+	}
+}
+
+func TestQuitWhileRunningAsks(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 120, 30)
+	a.run = &cleanup{phase: phaseDeleting, plan: model.Plan{Items: make([]model.PlanItem, 3)}, freed: a.index.Tally()}
+	_, cmd := a.Update(keyMsg("q"))
+	if cmd != nil || !a.quitAsk || !strings.Contains(screen(a), "Quit anyway?") {
+		t.Fatal("q during a run did not ask")
+	}
+	press(a, "n")
+	if a.quitAsk {
+		t.Fatal("the question stayed")
+	}
+	a.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	a.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	if !a.quitting {
+		t.Fatal("second ctrl+c did not start quitting")
+	}
+}
+
+func TestPresetsMarkWhatDockerWouldRemove(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		key  string
+		kind model.Kind
+		want []string
+	}{
+		{"1", model.KindImage, []string{hexID("sha256:", 4)}},
+		{"2", model.KindImage, []string{hexID("sha256:", 2), hexID("sha256:", 4)}},
+		{"4", model.KindContainer, []string{hexID("", 102), hexID("", 103), hexID("", 104)}},
+		{"5", model.KindVolume, nil},
+		{"6", model.KindVolume, []string{"old-data"}},
+		{"7", model.KindNetwork, []string{hexID("", 204)}},
+		{"8", model.KindBuildCache, []string{"k2j3h4g5f6d7s8a9", "q1w2e3r4t5y6u7i8"}},
+	}
+	for _, c := range cases {
+		a, f := newLoaded(t, 160, 45)
+		press(a, "p", c.key)
+		got := a.marks.IDs(c.kind)
+		want := append([]string(nil), c.want...)
+		slices.Sort(got)
+		slices.Sort(want)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("preset %s marked %v, want %v", c.key, got, want)
+		}
+		if len(f.deleted) != 0 {
+			t.Fatalf("preset %s deleted without confirmation", c.key)
+		}
+	}
+	// Aged preset: images unused and older than 30 days.
+	a, _ := newLoaded(t, 160, 45)
+	press(a, "p", "3", "enter")
+	if got := a.marks.IDs(model.KindImage); len(got) != 1 || got[0] != hexID("sha256:", 4) {
+		t.Errorf("images older than 30d: %v", got)
+	}
+}

@@ -1,0 +1,184 @@
+package ui
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"bilge/model"
+)
+
+// layersMsg brings layer data for some images.
+type layersMsg struct {
+	layers map[string]model.ImageLayers
+	err    error
+}
+
+// layersBatch bounds one layer fetch, so the first figures come quickly on
+// a host with hundreds of new images.
+const layersBatch = 64
+
+func (a *App) layersCmd(ids []string) tea.Cmd {
+	eng := a.eng
+	return func() tea.Msg {
+		ctx, cancel := a.withTimeout(listTimeout)
+		defer cancel()
+		l, err := eng.Layers(ctx, ids)
+		return layersMsg{layers: l, err: err}
+	}
+}
+
+// fetchLayers asks for the layers of images that still lack them, one
+// batch at a time.
+func (a *App) fetchLayers(missing []string) tea.Cmd {
+	if a.layersBusy || len(missing) == 0 || a.conn == connReconnecting {
+		return nil
+	}
+	var ids []string
+	for _, id := range missing {
+		if !a.layersTried[id] {
+			ids = append(ids, id)
+		}
+		if len(ids) == layersBatch {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	for _, id := range ids {
+		a.layersTried[id] = true
+	}
+	a.layersBusy = true
+	return a.layersCmd(ids)
+}
+
+func (a *App) onLayers(msg layersMsg) tea.Cmd {
+	a.layersBusy = false
+	for id, l := range msg.layers {
+		a.layers[id] = l
+	}
+	if msg.err != nil {
+		a.engineDown(msg.err)
+		if isConnErr(msg.err) {
+			a.layersTried = map[string]bool{} // try again once back
+		}
+	}
+	return a.rebuild()
+}
+
+// reindex recomputes exact reclaim for the current snapshot and marks.
+func (a *App) reindex() {
+	a.marks.Retain(a.snap)
+	a.index = model.NewReclaimIndex(a.snap)
+	a.tally = a.index.TallyOf(a.marks)
+	a.reclaim = a.tally.Result()
+}
+
+// markable says whether the row may be marked at all.
+func (a *App) markable(k model.Kind, i int) bool {
+	if a.opts.ReadOnly {
+		return false
+	}
+	if k == model.KindNetwork && a.snap.Networks[i].Builtin() {
+		return false
+	}
+	return true
+}
+
+func (a *App) setMark(k model.Kind, id string, on bool) {
+	if a.marks.Has(k, id) == on {
+		return
+	}
+	a.marks.Set(k, id, on)
+	if k != model.KindNetwork {
+		a.tally.Set(k, id, on)
+	}
+}
+
+func (a *App) toggleMark() {
+	t := a.tab()
+	if t == nil {
+		return
+	}
+	i := t.current()
+	if i < 0 {
+		return
+	}
+	k := t.view.kind()
+	if !a.markable(k, i) {
+		a.flash = "built-in networks cannot be removed"
+		return
+	}
+	id := t.view.id(a.snap, i)
+	a.setMark(k, id, !a.marks.Has(k, id))
+	a.reclaim = a.tally.Result()
+	t.move(a.snap, 1)
+	t.scroll(a.tableRows())
+}
+
+func (a *App) markAllShown() {
+	t := a.tab()
+	if t == nil {
+		return
+	}
+	k := t.view.kind()
+	n := 0
+	for _, i := range t.rows {
+		if a.markable(k, i) {
+			a.setMark(k, t.view.id(a.snap, i), true)
+			n++
+		}
+	}
+	a.reclaim = a.tally.Result()
+	a.flash = fmt.Sprintf("marked %d %s", n, kindNoun(k, n))
+}
+
+func (a *App) unmarkAll() {
+	a.marks.Clear()
+	a.tally = a.index.TallyOf(a.marks)
+	a.reclaim = a.tally.Result()
+}
+
+func kindNoun(k model.Kind, n int) string {
+	nouns := map[model.Kind][2]string{
+		model.KindImage:      {"image", "images"},
+		model.KindContainer:  {"container", "containers"},
+		model.KindVolume:     {"volume", "volumes"},
+		model.KindNetwork:    {"network", "networks"},
+		model.KindBuildCache: {"build-cache record", "build-cache records"},
+	}
+	if n == 1 {
+		return nouns[k][0]
+	}
+	return nouns[k][1]
+}
+
+// freesText words an exact-reclaim figure for the user: exact, or a floor
+// while layer data or sizes are pending.
+func freesText(r model.Reclaim) string {
+	s := model.HumanSize(r.Total)
+	if r.Pending {
+		return "≥" + s + " (sizes pending)"
+	}
+	return s
+}
+
+// markSummary is "3 marked · frees 1.2GB" for the status line.
+func (a *App) markSummary() string {
+	n := a.marks.Len()
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("● %d marked · frees %s", n, freesText(a.reclaim))
+}
+
+// freesCell is the Images table's FREES column: what deleting that image
+// alone frees, exact, or pending.
+func (a *App) freesCell(id string) cell {
+	b, known := a.index.FreesAlone(id)
+	if !known {
+		return cell{text: model.Pending, style: &a.st.Pending}
+	}
+	return cell{text: model.HumanSize(b)}
+}

@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"bilge/model"
+)
+
+// preset mirrors one docker prune command: choosing it marks exactly what
+// the command would remove on this state, for the user to review and edit.
+type preset struct {
+	key, title, docker string
+	kind               model.Kind // tab to show; -1 for the Overview
+	aged               bool       // takes an age ("older than N")
+}
+
+var presets = []preset{
+	{"1", "dangling images", "docker image prune", model.KindImage, false},
+	{"2", "unused images", "docker image prune -a", model.KindImage, false},
+	{"3", "unused images older than N", "docker image prune -a --filter until=N", model.KindImage, true},
+	{"4", "stopped containers", "docker container prune", model.KindContainer, false},
+	{"5", "unused anonymous volumes", "docker volume prune", model.KindVolume, false},
+	{"6", "all unused volumes", "docker volume prune -a", model.KindVolume, false},
+	{"7", "unused networks", "docker network prune", model.KindNetwork, false},
+	{"8", "all build cache", "docker builder prune -a", model.KindBuildCache, false},
+	{"9", "build cache unused for N", "docker builder prune -a --filter until=N", model.KindBuildCache, true},
+	{"0", "everything unused", "docker system prune -a --volumes", -1, false},
+}
+
+// presetMarks computes what a preset removes on the current state.
+func (a *App) presetMarks(p preset, age time.Duration) (*model.Marks, model.Reclaim) {
+	ix := a.index
+	m := model.NewMarks()
+	set := func(k model.Kind, ids []string) {
+		for _, id := range ids {
+			m.Set(k, id, true)
+		}
+	}
+	cutoff := a.now.Add(-age)
+	switch p.key {
+	case "1":
+		_, ids := ix.PruneImages(false)
+		set(model.KindImage, ids)
+	case "2":
+		_, ids := ix.PruneImages(true)
+		set(model.KindImage, ids)
+	case "3":
+		_, ids := ix.PruneImages(true)
+		created := map[string]time.Time{}
+		for i := range a.snap.Images {
+			created[a.snap.Images[i].ID] = a.snap.Images[i].Created
+		}
+		for _, id := range ids {
+			if created[id].Before(cutoff) {
+				m.Set(model.KindImage, id, true)
+			}
+		}
+	case "4":
+		_, ids := ix.PruneContainers()
+		set(model.KindContainer, ids)
+	case "5":
+		_, ids := ix.PruneVolumes(false)
+		set(model.KindVolume, ids)
+	case "6":
+		_, ids := ix.PruneVolumes(true)
+		set(model.KindVolume, ids)
+	case "7":
+		set(model.KindNetwork, a.snap.UnusedNetworks())
+	case "8":
+		_, ids := ix.PruneBuildCache()
+		set(model.KindBuildCache, ids)
+	case "9":
+		_, ids := ix.PruneBuildCache()
+		used := map[string]time.Time{}
+		for i := range a.snap.BuildCache {
+			r := &a.snap.BuildCache[i]
+			t := r.LastUsed
+			if t.IsZero() {
+				t = r.Created
+			}
+			used[r.ID] = t
+		}
+		for _, id := range ids {
+			if used[id].Before(cutoff) {
+				m.Set(model.KindBuildCache, id, true)
+			}
+		}
+	case "0":
+		_, sm := ix.PruneSystem(true)
+		m = sm
+		set(model.KindNetwork, a.snap.UnusedNetworks())
+	}
+	return m, ix.Compute(m)
+}
+
+// presetMenu is the open preset chooser.
+type presetMenu struct {
+	rows     []string // drawn once per age: computing them costs a reclaim each
+	age      time.Duration
+	editing  bool // typing the age
+	pending  *preset
+	errorMsg string
+}
+
+func (a *App) openPresets() {
+	a.presets = &presetMenu{age: 30 * 24 * time.Hour}
+	a.presetRows()
+}
+
+func (a *App) presetRows() {
+	pm := a.presets
+	pm.rows = pm.rows[:0]
+	for _, p := range presets {
+		m, r := a.presetMarks(p, pm.age)
+		title := p.title
+		docker := p.docker
+		if p.aged {
+			title = strings.Replace(title, "N", formatAge(pm.age), 1)
+			docker = strings.Replace(docker, "until=N", "until="+untilFlag(pm.age), 1)
+		}
+		pm.rows = append(pm.rows, fmt.Sprintf("  %s  %-34s %6d  %22s   %s", a.st.Prompt.Render(p.key), title, m.Len(), "frees "+freesText(r), a.st.Muted.Render(docker)))
+	}
+}
+
+func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
+	pm := a.presets
+	if pm.editing {
+		switch {
+		case key.Matches(msg, a.keys.Apply):
+			d, err := model.ParseAge(strings.TrimSpace(a.input.Value()))
+			if err != nil {
+				pm.errorMsg = err.Error()
+				return nil
+			}
+			pm.age, pm.editing = d, false
+			a.presetRows()
+			a.input.Blur()
+			a.input.Prompt = "/"
+			if pm.pending != nil {
+				a.applyPreset(*pm.pending)
+			}
+			return nil
+		case key.Matches(msg, a.keys.Cancel):
+			pm.editing, pm.pending = false, nil
+			a.input.Blur()
+			a.input.Prompt = "/"
+			return nil
+		}
+		var cmd tea.Cmd
+		a.input, cmd = a.input.Update(msg)
+		return cmd
+	}
+	if key.Matches(msg, a.keys.Deny) || key.Matches(msg, a.keys.Presets) || key.Matches(msg, a.keys.Quit) {
+		a.presets = nil
+		return nil
+	}
+	for i := range presets {
+		p := presets[i]
+		if msg.String() != p.key {
+			continue
+		}
+		if p.aged {
+			pm.editing, pm.pending, pm.errorMsg = true, &p, ""
+			a.input.Prompt = "older than: "
+			a.input.SetValue(formatAge(pm.age))
+			a.input.CursorEnd()
+			return a.input.Focus()
+		}
+		a.applyPreset(p)
+		return nil
+	}
+	return nil
+}
+
+// applyPreset replaces the marks with what the preset removes and shows
+// them; nothing is deleted until the user presses d and confirms.
+func (a *App) applyPreset(p preset) {
+	age := a.presets.age
+	m, r := a.presetMarks(p, age)
+	a.presets = nil
+	a.marks = m
+	a.tally = a.index.TallyOf(a.marks)
+	a.reclaim = a.tally.Result()
+	title := p.title
+	if p.aged {
+		title = strings.Replace(title, "N", formatAge(age), 1)
+	}
+	a.flash = fmt.Sprintf("%s: %d marked, frees %s — review, then d to delete", title, m.Len(), freesText(r))
+	if p.kind >= 0 {
+		a.setActive(int(p.kind) + 1)
+	} else {
+		a.setActive(0)
+	}
+}
+
+func formatAge(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
+func untilFlag(d time.Duration) string {
+	return fmt.Sprintf("%dh", int(d.Hours()))
+}
+
+func (a *App) presetsBody() []string {
+	st := &a.st
+	pm := a.presets
+	lines := []string{st.DetailHead.Render("Prune presets") + st.Muted.Render("  each marks exactly what the docker command would remove now; review and edit the marks, then d"), ""}
+	lines = append(lines, pm.rows...)
+	lines = append(lines, "")
+	if pm.editing {
+		lines = append(lines, "  "+a.input.View())
+		if pm.errorMsg != "" {
+			lines = append(lines, "  "+st.Error.Render(pm.errorMsg))
+		}
+	} else {
+		lines = append(lines, st.Muted.Render("  press a number to mark · esc closes · named volumes and running containers still need their own confirmation"))
+	}
+	return lines
+}
