@@ -15,9 +15,9 @@ import (
 type runPhase int
 
 const (
-	phaseBefore    runPhase = iota // measuring disk usage before deleting
-	phaseDeleting                  // the worker runs
-	phaseAfter                     // measuring disk usage after
+	phaseBefore   runPhase = iota // measuring disk usage before deleting
+	phaseDeleting                 // the worker runs
+	phaseAfter                    // measuring disk usage after
 )
 
 // cleanup is one confirmed deletion: its progress while it runs, and its
@@ -29,11 +29,11 @@ type cleanup struct {
 	// measureFrom: a disk-usage scan must start after this to count as
 	// "before" (or "after") of this run.
 	measureFrom time.Time
-	started   time.Time
-	took      time.Duration
-	cancel    context.CancelFunc
-	cancelled bool
-	ch        <-chan model.Outcome
+	started     time.Time
+	took        time.Duration
+	cancel      context.CancelFunc
+	cancelled   bool
+	ch          <-chan model.Outcome
 
 	done                     int
 	deleted, failed, skipped int
