@@ -17,6 +17,7 @@ import (
 
 	"bilge/dockerapi"
 	"bilge/internal/report"
+	"bilge/model"
 	"bilge/ui"
 )
 
@@ -186,8 +187,20 @@ func runDF(ctx context.Context, o options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if o.json {
-		return report.JSON(stdout, snap, o.verbose)
+	ids := make([]string, len(snap.Images))
+	for i := range snap.Images {
+		ids[i] = snap.Images[i].ID
 	}
-	return report.Text(stdout, snap, o.verbose, time.Now())
+	// Layer data makes reclaim exact; without it (an engine refusing
+	// inspect) the docker figures still print and exact ones stay null.
+	layers, lerr := e.Layers(ctx, ids)
+	snap.ApplyLayers(layers)
+	ix := model.NewReclaimIndex(snap)
+	if lerr != nil && len(layers) == 0 {
+		ix = nil
+	}
+	if o.json {
+		return report.JSON(stdout, snap, ix, o.verbose)
+	}
+	return report.Text(stdout, snap, ix, o.verbose, time.Now())
 }

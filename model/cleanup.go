@@ -33,3 +33,26 @@ func (s *Snapshot) UnusedNetworks() []string {
 	}
 	return ids
 }
+
+// KindReclaim is the exact bytes a kind's prune frees.
+type KindReclaim struct {
+	Bytes   int64
+	Pending bool // depends on sizes or layers not known yet
+}
+
+// ExactReclaimable is what each kind's own prune would free on this state,
+// exactly: images as `docker image prune -a` (each layer once, only if no
+// remaining image uses it), containers as `container prune`, volumes as
+// `volume prune -a`, build cache as `builder prune -a`.
+func (ix *ReclaimIndex) ExactReclaimable() map[Kind]KindReclaim {
+	out := map[Kind]KindReclaim{}
+	r, _ := ix.PruneImages(true)
+	out[KindImage] = KindReclaim{r.Images, r.PendingKinds.Has(KindImage)}
+	r, _ = ix.PruneContainers()
+	out[KindContainer] = KindReclaim{r.Containers, r.PendingKinds.Has(KindContainer)}
+	r, _ = ix.PruneVolumes(true)
+	out[KindVolume] = KindReclaim{r.Volumes, r.PendingKinds.Has(KindVolume)}
+	r, _ = ix.PruneBuildCache()
+	out[KindBuildCache] = KindReclaim{r.BuildCache, r.PendingKinds.Has(KindBuildCache)}
+	return out
+}

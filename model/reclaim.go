@@ -207,8 +207,10 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 	ix.imgs = make([]ixImage, 0, len(s.Images))
 	ix.imgByID = make(map[string]int32, len(s.Images))
 	ix.imgLayers = make([]int32, 0, refs)
-	ix.layerByChain = make(map[string]int32, refs/4)
-	var stamp []int32 // per layer: 1 + the last image that referenced it
+	// refs is an upper bound on the layers; growing the map costs more.
+	ix.layerByChain = make(map[string]int32, refs)
+	// stamp, per layer: 1 + the last image that referenced it.
+	var stamp []int32
 	imgSrc := make([]*Image, 0, len(s.Images))
 	for i := range s.Images {
 		img := &s.Images[i]
@@ -651,9 +653,6 @@ func (ix *ReclaimIndex) Tally() *Tally {
 		volOpen: make([]int32, len(ix.vols)),
 		recOn:   make([]bool, len(ix.recs)),
 		del:     make([]int32, len(ix.layerSize)),
-		blkImg:  map[int32]struct{}{},
-		blkVol:  map[int32]struct{}{},
-		blkRec:  map[int32]struct{}{},
 	}
 	for i := range ix.imgs {
 		t.imgOpen[i] = int32(len(ix.imgs[i].users))
@@ -683,9 +682,11 @@ func (ix *ReclaimIndex) TallyOf(m *Marks) *Tally {
 
 // Tally is an incremental exact-reclaim counter for a mark set that grows
 // and shrinks one object at a time (the UI's space key). Set and Toggle
-// cost O(layers of the images affected): a container's toggle may change
-// whether its image is effectively deleted. Result costs O(1) plus the
-// blocked list, rebuilt only when it changed. Result equals
+// cost O(layers of the images affected) — a container's toggle may change
+// whether its image is effectively deleted — plus, when an object becomes
+// or stops being blocked, O(blocked objects) to keep the blocked list in
+// order. Result is O(1) when the blocked list did not change, O(blocked
+// objects) when it did; it never walks the layers. Result equals
 // ReclaimIndex.Compute of the same marks.
 //
 // The Tally keeps its own copy of the marks (for the objects the snapshot
@@ -704,10 +705,23 @@ type Tally struct {
 	del     []int32 // per layer, effectively deleted images using it
 	c       tallied
 
-	blkImg, blkVol, blkRec map[int32]struct{}
-	blocked                []Blocked
-	dirty                  bool
+	blk   []blkEntry // blocked objects, by key
+	pub   []Blocked  // the published list; never modified once published
+	dirty bool       // blk changed since pub was built
 }
+
+// blkEntry is one blocked object; key orders images, then volumes, then
+// build-cache records, each by index (snapshot order).
+type blkEntry struct {
+	key uint64
+	b   Blocked
+}
+
+const (
+	rankImage uint64 = iota
+	rankVolume
+	rankRecord
+)
 
 // Marked reports whether the tally counts the object as marked (false for
 // objects the snapshot does not have, and for networks).
@@ -774,14 +788,12 @@ func (t *Tally) set(k Kind, i int32, on bool) {
 		for _, img := range c.images {
 			t.imgOpen[img] -= int32(sign)
 			t.updateImage(img)
-			if t.imgOn[img] {
-				t.dirty = true // its By list changes
-			}
 		}
 		for _, v := range c.vols {
 			t.volume(v, -1)
 			t.volOpen[v] -= int32(sign)
 			t.volume(v, +1)
+			t.syncVolume(v)
 		}
 	case KindVolume:
 		if t.volOn[i] == on {
@@ -790,6 +802,7 @@ func (t *Tally) set(k Kind, i int32, on bool) {
 		t.volume(i, -1)
 		t.volOn[i] = on
 		t.volume(i, +1)
+		t.syncVolume(i)
 	case KindBuildCache:
 		if t.recOn[i] == on {
 			return
@@ -797,11 +810,16 @@ func (t *Tally) set(k Kind, i int32, on bool) {
 		t.record(i, -1)
 		t.recOn[i] = on
 		t.record(i, +1)
+		rec := &ix.recs[i]
+		t.setBlocked(rankRecord, i, on && rec.inUse, func() Blocked {
+			return Blocked{Kind: KindBuildCache, ID: rec.id}
+		})
 	}
 }
 
 // updateImage re-derives whether image i is effectively deleted or
-// blocked, and moves its layers in or out of the freed sum.
+// blocked (after its mark or one of its containers' changed), and moves
+// its layers in or out of the freed sum.
 func (t *Tally) updateImage(i int32) {
 	ix := t.ix
 	img := &ix.imgs[i]
@@ -835,36 +853,34 @@ func (t *Tally) updateImage(i int32) {
 			}
 		}
 	}
-	blk := t.imgOn[i] && !eff
-	if _, was := t.blkImg[i]; blk != was {
-		if blk {
-			t.blkImg[i] = struct{}{}
-		} else {
-			delete(t.blkImg, i)
-		}
-		t.dirty = true
+	t.setBlocked(rankImage, i, t.imgOn[i] && !eff, func() Blocked {
+		return Blocked{Kind: KindImage, ID: img.id, By: t.unmarked(img.users)}
+	})
+}
+
+// volBlocked reports a marked volume that something staying uses.
+func (t *Tally) volBlocked(v int32) bool {
+	return t.volOn[v] && (t.volOpen[v] > 0 || t.ix.vols[v].refOnly)
+}
+
+// volume adds (sign +1) or removes (-1) volume v's bytes.
+func (t *Tally) volume(v int32, sign int) {
+	if !t.volOn[v] || t.volBlocked(v) {
+		return
+	}
+	if size := t.ix.vols[v].size; size < 0 {
+		t.c.volPending += sign
+	} else {
+		t.c.volumes += int64(sign) * size
 	}
 }
 
-// volume adds (sign +1) or removes (-1) volume v's contribution.
-func (t *Tally) volume(v int32, sign int) {
-	if !t.volOn[v] {
-		return
-	}
+// syncVolume brings volume v's blocked entry up to date.
+func (t *Tally) syncVolume(v int32) {
 	vol := &t.ix.vols[v]
-	switch {
-	case t.volOpen[v] > 0 || vol.refOnly:
-		if sign > 0 {
-			t.blkVol[v] = struct{}{}
-		} else {
-			delete(t.blkVol, v)
-		}
-		t.dirty = true
-	case vol.size < 0:
-		t.c.volPending += sign
-	default:
-		t.c.volumes += int64(sign) * vol.size
-	}
+	t.setBlocked(rankVolume, v, t.volBlocked(v), func() Blocked {
+		return Blocked{Kind: KindVolume, ID: vol.name, By: t.unmarked(vol.users)}
+	})
 }
 
 // record adds (sign +1) or removes (-1) build-cache record r's
@@ -873,15 +889,8 @@ func (t *Tally) record(r int32, sign int) {
 	if !t.recOn[r] {
 		return
 	}
-	rec := &t.ix.recs[r]
-	switch {
+	switch rec := &t.ix.recs[r]; {
 	case rec.inUse:
-		if sign > 0 {
-			t.blkRec[r] = struct{}{}
-		} else {
-			delete(t.blkRec, r)
-		}
-		t.dirty = true
 	case rec.shared:
 		t.c.sharedLeft -= sign
 	case rec.size < 0:
@@ -891,53 +900,60 @@ func (t *Tally) record(r int32, sign int) {
 	}
 }
 
-// Result is what the marked set frees. The Blocked slice is the caller's;
-// the By lists in it are shared and must not be modified.
+// unmarked lists the users not marked, by ID.
+func (t *Tally) unmarked(users []int32) []string {
+	var by []string
+	for _, c := range users {
+		if !t.ctrOn[c] {
+			by = append(by, t.ix.ctrs[c].id)
+		}
+	}
+	return by
+}
+
+// setBlocked puts the object in the blocked list (with a fresh entry, as
+// its By may have changed) or takes it out.
+func (t *Tally) setBlocked(rank uint64, i int32, on bool, entry func() Blocked) {
+	key := rank<<32 | uint64(i)
+	pos, found := slices.BinarySearchFunc(t.blk, key, func(e blkEntry, k uint64) int {
+		switch {
+		case e.key < k:
+			return -1
+		case e.key > k:
+			return 1
+		}
+		return 0
+	})
+	switch {
+	case on && found:
+		t.blk[pos].b = entry()
+	case on:
+		t.blk = slices.Insert(t.blk, pos, blkEntry{key: key, b: entry()})
+	case found:
+		t.blk = slices.Delete(t.blk, pos, pos+1)
+	default:
+		return
+	}
+	t.dirty = true
+}
+
+// Result is what the marked set frees. Its Blocked slice (and the By
+// lists in it) may be shared with other results of this tally: read it,
+// do not modify it.
 func (t *Tally) Result() Reclaim {
 	r := t.ix.result(&t.c)
 	if t.dirty {
-		t.rebuildBlocked()
-	}
-	if len(t.blocked) > 0 {
-		r.Blocked = slices.Clone(t.blocked)
-	}
-	return r
-}
-
-func (t *Tally) rebuildBlocked() {
-	ix := t.ix
-	t.dirty = false
-	t.blocked = t.blocked[:0]
-	unmarked := func(users []int32) []string {
-		var by []string
-		for _, c := range users {
-			if !t.ctrOn[c] {
-				by = append(by, ix.ctrs[c].id)
+		t.dirty = false
+		t.pub = nil
+		if len(t.blk) > 0 {
+			t.pub = make([]Blocked, len(t.blk))
+			for k := range t.blk {
+				t.pub[k] = t.blk[k].b
 			}
 		}
-		return by
 	}
-	for _, i := range sortedKeys(t.blkImg) {
-		t.blocked = append(t.blocked, Blocked{Kind: KindImage, ID: ix.imgs[i].id, By: unmarked(ix.imgs[i].users)})
-	}
-	for _, v := range sortedKeys(t.blkVol) {
-		t.blocked = append(t.blocked, Blocked{Kind: KindVolume, ID: ix.vols[v].name, By: unmarked(ix.vols[v].users)})
-	}
-	for _, r := range sortedKeys(t.blkRec) {
-		t.blocked = append(t.blocked, Blocked{Kind: KindBuildCache, ID: ix.recs[r].id})
-	}
-}
-
-func sortedKeys(m map[int32]struct{}) []int32 {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make([]int32, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	r.Blocked = t.pub
+	return r
 }
 
 // The Prune functions say what a docker prune command would remove, as

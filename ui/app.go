@@ -113,6 +113,7 @@ type App struct {
 	index       *model.ReclaimIndex
 	tally       *model.Tally
 	reclaim     model.Reclaim
+	exact       map[model.Kind]model.KindReclaim
 	layers      map[string]model.ImageLayers
 	layersTried map[string]bool
 	layersBusy  bool

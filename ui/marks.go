@@ -73,6 +73,11 @@ func (a *App) reindex() {
 	a.index = model.NewReclaimIndex(a.snap)
 	a.tally = a.index.TallyOf(a.marks)
 	a.reclaim = a.tally.Result()
+	if a.snap.Sized {
+		a.exact = a.index.ExactReclaimable()
+	} else {
+		a.exact = nil
+	}
 }
 
 // markable says whether the row may be marked at all.

@@ -287,6 +287,8 @@ func (a *App) detailsFull(detail []string, h int) []string {
 
 // ---- overview
 
+// overviewBody is the docker system df table with bilge's exact reclaimable
+// (docker's own figure beside it where they differ) and a bar per kind.
 func (a *App) overviewBody() []string {
 	st := &a.st
 	cols := []column{
@@ -295,41 +297,59 @@ func (a *App) overviewBody() []string {
 		{title: "ACTIVE", min: 6, right: true},
 		{title: "SIZE", min: 9, right: true},
 		{title: "RECLAIMABLE", min: 16, right: true},
+		{title: "DOCKER SAYS", min: 16, right: true},
 	}
 	fixed := 0
 	for _, c := range cols {
 		fixed += c.min + colGap
 	}
+	if a.width-fixed-2 < 12 {
+		cols = cols[:5] // narrow: drop docker's figure, keep the bars
+		fixed -= 16 + colGap
+	}
 	barW := a.width - fixed - 2
 	widths := layout(cols, fixed-colGap)
 	lines := []string{"  " + renderHeader(st, cols, widths, model.Sort{Key: -1}) + "  " + st.ColHeader.Render("SPACE")}
-	var largest, total, reclaim int64
+	var largest, total, reclaim, dockerTotal int64
+	exactPending := false
 	for _, u := range a.usage {
 		largest = max(largest, u.Size)
 		if u.Size > 0 {
 			total += u.Size
 		}
 		if u.Reclaimable > 0 {
-			reclaim += u.Reclaimable
+			dockerTotal += u.Reclaimable
 		}
 	}
 	for i, u := range a.usage {
-		size, rec := "-", "-"
+		size, rec, docker := "-", "-", ""
+		exact := u.Reclaimable
 		if u.Kind != model.KindNetwork {
 			size = model.SizeText(u.Size)
-			rec = model.SizeText(u.Reclaimable)
-			if p := u.ReclaimablePercent(); p >= 0 {
-				rec = fmt.Sprintf("%s (%d%%)", model.HumanSize(u.Reclaimable), p)
+			e, ok := a.exact[u.Kind]
+			if ok && u.Size >= 0 {
+				exact = e.Bytes
+				rec = percentOf(e.Bytes, u.Size)
+				if e.Pending {
+					rec = "≥" + rec
+					exactPending = true
+				}
+				reclaim += e.Bytes
+				if u.Reclaimable >= 0 && u.Reclaimable != e.Bytes {
+					docker = percentOf(u.Reclaimable, u.Size)
+				}
+			} else {
+				rec = model.SizeText(u.Reclaimable)
 			}
 		}
-		cells := []cell{{text: u.Kind.String()}, {text: fmt.Sprint(u.Total)}, {text: fmt.Sprint(u.Active)}, {text: size}, {text: rec}}
+		cells := []cell{{text: u.Kind.String()}, {text: fmt.Sprint(u.Total)}, {text: fmt.Sprint(u.Active)}, {text: size}, {text: rec}, {text: docker, style: &st.Muted}}
 		if u.Size < 0 && u.Kind != model.KindNetwork {
 			cells[3].style, cells[4].style = &st.Pending, &st.Pending
 		}
 		row := renderRow(st, cols, widths, cells, false, a.conn == connReconnecting, 0)
 		bar := ""
 		if barW >= 10 && u.Kind != model.KindNetwork {
-			bar = a.bar(u, largest, barW)
+			bar = a.bar(u.Size, exact, largest, barW)
 		}
 		mark := "  "
 		if i == a.ovCursor {
@@ -340,13 +360,19 @@ func (a *App) overviewBody() []string {
 	}
 	lines = append(lines, "")
 	if a.snap.Sized {
-		lines = append(lines, fmt.Sprintf("  %s %s on disk, %s reclaimable as docker counts it",
-			st.DetailHead.Render("Total"), model.HumanSize(total), model.HumanSize(reclaim)))
+		txt := fmt.Sprintf("  %s %s on disk, %s reclaimable", st.DetailHead.Render("Total"), model.HumanSize(total), model.HumanSize(reclaim))
+		if exactPending {
+			txt += st.Pending.Render(" (at least: layer data pending)")
+		}
+		if dockerTotal != reclaim {
+			txt += st.Muted.Render(fmt.Sprintf(" · docker system df says %s", model.HumanSize(dockerTotal)))
+		}
+		lines = append(lines, txt)
 	} else {
 		lines = append(lines, st.Pending.Render("  sizes pending: the disk usage scan is running…"))
 	}
 	if barW >= 10 {
-		lines = append(lines, "  "+st.BarUsed.Render("█")+st.Muted.Render(" in use  ")+st.BarFree.Render("▒")+st.Muted.Render(" reclaimable (bars to scale)"))
+		lines = append(lines, "  "+st.BarUsed.Render("█")+st.Muted.Render(" stays  ")+st.BarFree.Render("▒")+st.Muted.Render(" reclaimable (each prune, exact; bars to scale)"))
 	}
 	if a.snap.Sized {
 		lines = append(lines, "", st.Muted.Render(fmt.Sprintf("  sizes from the engine's disk usage scan %s ago (took %s); lists update live",
@@ -358,6 +384,37 @@ func (a *App) overviewBody() []string {
 		lines = append(lines, "", st.Muted.Render("  enter opens the kind under the cursor; 2–6 jump to a tab; p offers prune presets"))
 	}
 	return lines
+}
+
+func percentOf(n, of int64) string {
+	if of > 0 {
+		return fmt.Sprintf("%s (%d%%)", model.HumanSize(n), n*100/of)
+	}
+	return model.HumanSize(n)
+}
+
+// bar draws a kind's size to scale against the largest kind: what stays,
+// then the reclaimable part.
+func (a *App) bar(size, reclaim, largest int64, w int) string {
+	if size < 0 {
+		return a.st.Pending.Render(strings.Repeat("·", w/4))
+	}
+	if largest <= 0 {
+		return ""
+	}
+	full := int(int64(w) * size / largest)
+	if size > 0 && full == 0 {
+		full = 1
+	}
+	free := 0
+	if size > 0 && reclaim > 0 {
+		free = int(int64(full) * min(reclaim, size) / size)
+		if free == 0 {
+			free = 1
+		}
+	}
+	used := full - free
+	return a.st.BarUsed.Render(strings.Repeat("█", used)) + a.st.BarFree.Render(strings.Repeat("▒", free))
 }
 
 // markedLines is the Overview's "what is marked" section.
@@ -387,30 +444,6 @@ func (a *App) markedLines() []string {
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("    ! %s of that stays in build cache until it is pruned", model.HumanSize(r.HeldByBuildCache))))
 	}
 	return lines
-}
-
-// bar draws a kind's size to scale against the largest kind: the part in
-// use, then the reclaimable part.
-func (a *App) bar(u model.Usage, largest int64, w int) string {
-	if u.Size < 0 {
-		return a.st.Pending.Render(strings.Repeat("·", w/4))
-	}
-	if largest <= 0 {
-		return ""
-	}
-	full := int(int64(w) * u.Size / largest)
-	if u.Size > 0 && full == 0 {
-		full = 1
-	}
-	free := 0
-	if u.Size > 0 && u.Reclaimable > 0 {
-		free = int(int64(full) * u.Reclaimable / u.Size)
-		if free == 0 {
-			free = 1
-		}
-	}
-	used := full - free
-	return a.st.BarUsed.Render(strings.Repeat("█", used)) + a.st.BarFree.Render(strings.Repeat("▒", free))
 }
 
 // ---- help

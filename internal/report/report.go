@@ -14,11 +14,24 @@ import (
 )
 
 // Text writes the system df table, and with verbose every object per kind.
-func Text(w io.Writer, s *model.Snapshot, verbose bool, now time.Time) error {
+// The first five columns are docker system df's; EXACT is what each kind's
+// prune really frees (ix may be nil when layer data is unavailable).
+func Text(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, verbose bool, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
-	fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE")
+	fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE\tEXACT RECLAIMABLE")
+	var exact map[model.Kind]model.KindReclaim
+	if ix != nil {
+		exact = ix.ExactReclaimable()
+	}
 	for _, u := range s.Usage() {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", u.Kind, u.Total, u.Active, sizeCell(u.Kind, u.Size), reclaimCell(u))
+		ex := "-"
+		if e, ok := exact[u.Kind]; ok {
+			ex = model.HumanSize(e.Bytes)
+			if e.Pending {
+				ex = "≥" + ex
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", u.Kind, u.Total, u.Active, sizeCell(u.Kind, u.Size), reclaimCell(u), ex)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -26,11 +39,11 @@ func Text(w io.Writer, s *model.Snapshot, verbose bool, now time.Time) error {
 	if !verbose {
 		return nil
 	}
-	sections := []func(io.Writer, *model.Snapshot, time.Time){imagesText, containersText, volumesText, networksText, buildCacheText}
+	sections := []func(io.Writer, *model.Snapshot, *model.ReclaimIndex, time.Time){imagesText, containersText, volumesText, networksText, buildCacheText}
 	for _, sec := range sections {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
-		sec(tw, s, now)
+		sec(tw, s, ix, now)
 		if err := tw.Flush(); err != nil {
 			return err
 		}
@@ -65,23 +78,29 @@ func ago(now, t time.Time) string {
 	return model.Age(now.Sub(t)) + " ago"
 }
 
-func imagesText(w io.Writer, s *model.Snapshot, now time.Time) {
+func imagesText(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, now time.Time) {
 	fmt.Fprintln(w, "Images space usage:")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "IMAGE\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS\tSTATUS")
+	fmt.Fprintln(w, "IMAGE\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS\tSTATUS\tFREES ALONE")
 	for i := range s.Images {
 		img := &s.Images[i]
 		name := img.Name()
 		if n := len(img.Tags); n > 1 {
 			name += fmt.Sprintf(" (+%d)", n-1)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", name, model.ShortID(img.ID), ago(now, img.Created),
+		frees := model.Pending
+		if ix != nil {
+			if b, known := ix.FreesAlone(img.ID); known {
+				frees = model.HumanSize(b)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", name, model.ShortID(img.ID), ago(now, img.Created),
 			model.SizeText(img.Size), model.SizeText(img.SharedSize), model.SizeText(img.UniqueSize()),
-			len(img.Containers), img.Status())
+			len(img.Containers), img.Status(), frees)
 	}
 }
 
-func containersText(w io.Writer, s *model.Snapshot, now time.Time) {
+func containersText(w io.Writer, s *model.Snapshot, _ *model.ReclaimIndex, now time.Time) {
 	fmt.Fprintln(w, "Containers space usage:")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "CONTAINER ID\tNAME\tIMAGE\tSTATE\tCREATED\tSIZE\tVIRTUAL\tVOLUMES")
@@ -98,7 +117,7 @@ func containersText(w io.Writer, s *model.Snapshot, now time.Time) {
 	}
 }
 
-func volumesText(w io.Writer, s *model.Snapshot, now time.Time) {
+func volumesText(w io.Writer, s *model.Snapshot, _ *model.ReclaimIndex, now time.Time) {
 	fmt.Fprintln(w, "Local Volumes space usage:")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "VOLUME NAME\tDRIVER\tLINKS\tSIZE\tCREATED")
@@ -119,7 +138,7 @@ func volumeLinks(v *model.Volume) int {
 	return len(v.Containers)
 }
 
-func networksText(w io.Writer, s *model.Snapshot, now time.Time) {
+func networksText(w io.Writer, s *model.Snapshot, _ *model.ReclaimIndex, now time.Time) {
 	fmt.Fprintln(w, "Networks:")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "NETWORK ID\tNAME\tDRIVER\tSCOPE\tCONTAINERS\tCREATED")
@@ -133,7 +152,7 @@ func networksText(w io.Writer, s *model.Snapshot, now time.Time) {
 	}
 }
 
-func buildCacheText(w io.Writer, s *model.Snapshot, now time.Time) {
+func buildCacheText(w io.Writer, s *model.Snapshot, _ *model.ReclaimIndex, now time.Time) {
 	fmt.Fprintln(w, "Build cache usage:")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED\tIN USE\tDESCRIPTION")
@@ -185,7 +204,10 @@ type KindJSON struct {
 	Size               *int64 `json:"size"`
 	Reclaimable        *int64 `json:"reclaimable"`
 	ReclaimablePercent *int64 `json:"reclaimablePercent"`
-	Items              []any  `json:"items,omitempty"`
+	// ReclaimableExact is what the kind's own prune frees, exactly (null
+	// for networks, and while layer data is missing).
+	ReclaimableExact *int64 `json:"reclaimableExact"`
+	Items            []any  `json:"items,omitempty"`
 }
 
 // ImageJSON is one image in -v output.
@@ -203,6 +225,19 @@ type ImageJSON struct {
 	Dangling     bool              `json:"dangling"`
 	ParentID     string            `json:"parentId,omitempty"`
 	RunningCount int               `json:"runningContainers"`
+	// FreesAlone is what deleting this image alone frees, exactly (null
+	// while layer data is missing).
+	FreesAlone *int64      `json:"freesAlone"`
+	BuildKit   bool        `json:"buildKit"`
+	Layers     []LayerJSON `json:"layers"` // null while unknown
+}
+
+// LayerJSON is one layer of an image, oldest first.
+type LayerJSON struct {
+	ChainID  string   `json:"chainId"`
+	DiffID   string   `json:"diffId"`
+	Size     int64    `json:"size"`
+	SharedBy []string `json:"sharedBy"` // other images using it
 }
 
 // ContainerJSON is one container in -v output.
@@ -297,8 +332,9 @@ func kindJSON(u model.Usage) KindJSON {
 	return k
 }
 
-// BuildDocument assembles the JSON document of a snapshot.
-func BuildDocument(s *model.Snapshot, verbose bool) Document {
+// BuildDocument assembles the JSON document of a snapshot. ix may be nil
+// when layer data is unavailable.
+func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Document {
 	d := Document{
 		Engine: EngineJSON{
 			Host: s.Engine.Host, Context: s.Engine.Context, Version: s.Engine.Version,
@@ -312,18 +348,48 @@ func BuildDocument(s *model.Snapshot, verbose bool) Document {
 		Networks:   kindJSON(s.UsageOf(model.KindNetwork)),
 		BuildCache: kindJSON(s.UsageOf(model.KindBuildCache)),
 	}
+	if ix != nil {
+		exact := ix.ExactReclaimable()
+		for k, kj := range map[model.Kind]*KindJSON{model.KindImage: &d.Images, model.KindContainer: &d.Containers, model.KindVolume: &d.Volumes, model.KindBuildCache: &d.BuildCache} {
+			if e := exact[k]; !e.Pending {
+				b := e.Bytes
+				kj.ReclaimableExact = &b
+			}
+		}
+	}
 	if !verbose {
 		return d
 	}
 	d.Images.Items = []any{}
 	for i := range s.Images {
 		img := &s.Images[i]
-		d.Images.Items = append(d.Images.Items, ImageJSON{
+		ij := ImageJSON{
 			ID: img.ID, Tags: nonNil(img.Tags), Digests: nonNil(img.Digests), Created: img.Created,
 			Size: bytesPtr(img.Size), SharedSize: bytesPtr(img.SharedSize), UniqueSize: bytesPtr(img.UniqueSize()),
 			Containers: nonNil(img.Containers), Status: img.Status().String(), Labels: img.Labels,
 			Dangling: img.Dangling(), ParentID: img.ParentID, RunningCount: img.RunningContainers,
-		})
+			BuildKit: img.BuildKit,
+		}
+		if img.Layers != nil {
+			ij.Layers = []LayerJSON{}
+		}
+		if ix != nil {
+			if b, known := ix.FreesAlone(img.ID); known {
+				ij.FreesAlone = &b
+			}
+		}
+		for _, l := range img.Layers {
+			lj := LayerJSON{ChainID: l.ChainID, DiffID: l.DiffID, Size: l.Size, SharedBy: []string{}}
+			if ix != nil {
+				for _, id := range ix.SharedBy(l.ChainID) {
+					if id != img.ID {
+						lj.SharedBy = append(lj.SharedBy, id)
+					}
+				}
+			}
+			ij.Layers = append(ij.Layers, lj)
+		}
+		d.Images.Items = append(d.Images.Items, ij)
 	}
 	d.Containers.Items = []any{}
 	for i := range s.Containers {
@@ -366,8 +432,8 @@ func BuildDocument(s *model.Snapshot, verbose bool) Document {
 }
 
 // JSON writes the document, indented, with a trailing newline.
-func JSON(w io.Writer, s *model.Snapshot, verbose bool) error {
+func JSON(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(BuildDocument(s, verbose))
+	return enc.Encode(BuildDocument(s, ix, verbose))
 }
