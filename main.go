@@ -167,7 +167,17 @@ func runUI(ctx context.Context, o options) error {
 	if ep.Context != "" {
 		title = "context " + ep.Context + " (" + ep.Host + ")"
 	}
-	app := ui.New(ctx, e, ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title, Parallel: o.parallel})
+	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title, Parallel: o.parallel}
+	if path := os.Getenv("BILGE_TRACE"); path != "" {
+		// Milestones for scripts/bench.sh; undocumented for users.
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("BILGE_TRACE: %w", err)
+		}
+		defer f.Close()
+		uo.Trace = f
+	}
+	app := ui.New(ctx, e, uo)
 	_, err = tea.NewProgram(app, tea.WithContext(ctx)).Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil // interrupted by a signal: a normal way to leave

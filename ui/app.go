@@ -5,6 +5,8 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -33,6 +35,9 @@ type Options struct {
 	Title string
 	// Parallel is how many deletions run at once.
 	Parallel int
+	// Trace, when set, receives one line per milestone ("rows", "sized")
+	// with its wall-clock time, for the benchmark harness.
+	Trace io.Writer
 }
 
 type connState int
@@ -129,6 +134,7 @@ type App struct {
 	forceQuit  bool
 	// flash is a one-off message in the status line, cleared by the next key.
 	flash string
+	traced map[string]bool
 }
 
 // New builds the UI over an engine. ctx bounds every engine call.
@@ -493,6 +499,9 @@ func (a *App) onLists(msg listsMsg) tea.Cmd {
 	a.lastData = a.now
 	a.lastErr = ""
 	cmd := a.rebuild()
+	if len(s.Images) > 0 {
+		cmd = tea.Batch(cmd, a.trace("rows"))
+	}
 	if changed && a.du != nil {
 		return tea.Batch(cmd, a.requestDF(false))
 	}
@@ -576,7 +585,7 @@ func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
 		return nil
 	}
 	a.du = msg.du
-	cmds := []tea.Cmd{a.rebuild()}
+	cmds := []tea.Cmd{a.rebuild(), a.trace("sized")}
 	if r := a.run; r != nil && (r.phase == phaseBefore || r.phase == phaseAfter) {
 		if a.dfStart.Before(r.measureFrom) {
 			// This scan began before the moment the run must measure from.
@@ -920,3 +929,20 @@ func (a *App) onClick(msg tea.MouseClickMsg) tea.Cmd {
 
 // assert App is a tea.Model.
 var _ tea.Model = (*App)(nil)
+
+// trace records a milestone once, for the benchmark harness; the write
+// happens in a command, not in Update.
+func (a *App) trace(what string) tea.Cmd {
+	if a.opts.Trace == nil || a.traced[what] {
+		return nil
+	}
+	if a.traced == nil {
+		a.traced = map[string]bool{}
+	}
+	a.traced[what] = true
+	w, at := a.opts.Trace, time.Now()
+	return func() tea.Msg {
+		fmt.Fprintf(w, "%s %d\n", what, at.UnixNano())
+		return nil
+	}
+}
