@@ -108,7 +108,6 @@ type ReclaimIndex struct {
 	unknown   int     // images whose layers are not known
 
 	layerByChain map[string]int32
-	layerChain   []string
 	layerSize    []int64
 	layerTotal   []int32 // images using the layer
 	layerBK      []int32 // BuildKit-built images using the layer
@@ -235,7 +234,6 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 				if !ok {
 					l = int32(len(ix.layerSize))
 					ix.layerByChain[ly.ChainID] = l
-					ix.layerChain = append(ix.layerChain, ly.ChainID)
 					ix.layerSize = append(ix.layerSize, ly.Size)
 					ix.layerTotal = append(ix.layerTotal, 0)
 					ix.layerBK = append(ix.layerBK, 0)
