@@ -55,8 +55,15 @@ func (e *Engine) Close() error { return e.api.Close() }
 // New builds a client for the endpoint without talking to the engine.
 func New(ep Endpoint) (*Engine, error) {
 	var opts []client.Opt
+	host := ep.Host
 	if strings.HasPrefix(ep.Host, "ssh://") {
-		return nil, fmt.Errorf("%s (%s): ssh:// hosts are not supported yet: forward the remote socket (ssh -L /tmp/docker.sock:/var/run/docker.sock host) and use --host unix:///tmp/docker.sock", ep.Host, ep.Source)
+		t, err := parseSSH(ep.Host)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ep.Source, err)
+		}
+		// The HTTP host is a placeholder: every connection goes through ssh.
+		host = "http://docker.example.com"
+		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: sshDialer(t)}}))
 	}
 	if ep.TLS != nil {
 		cfg, err := tlsconfig.Client(tlsconfig.Options{
@@ -74,7 +81,11 @@ func New(ep Endpoint) (*Engine, error) {
 			CheckRedirect: client.CheckRedirect,
 		}))
 	}
-	opts = append(opts, client.WithHost(ep.Host), client.WithAPIVersionFromEnv(), client.WithUserAgent("bilge"))
+	opts = append(opts, client.WithHost(host), client.WithAPIVersionFromEnv(), client.WithUserAgent("bilge"))
+	if strings.HasPrefix(ep.Host, "ssh://") {
+		t, _ := parseSSH(ep.Host)
+		opts = append(opts, client.WithDialContext(sshDialer(t)))
+	}
 	c, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): %v", ep.Host, ep.Source, oneLine(err))
@@ -132,6 +143,10 @@ func (e *Engine) explain(err error) error {
 	}
 	where := fmt.Sprintf("%s (%s)", e.ep.Host, e.ep.Source)
 	msg := err.Error()
+	if i := strings.Index(msg, "ssh "+sshHostOf(e.ep.Host)+": "); i >= 0 && strings.HasPrefix(e.ep.Host, "ssh://") {
+		reason := strings.TrimSpace(msg[i+len("ssh "+sshHostOf(e.ep.Host)+": "):])
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot reach the Docker engine over ssh at %s: %s", where, strings.Join(strings.Fields(reason), " "))}
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot connect to the Docker engine at %s: it did not answer in time", where)}
@@ -179,4 +194,12 @@ func lastPart(msg string) string {
 		return msg[i+2:]
 	}
 	return msg
+}
+
+func sshHostOf(host string) string {
+	t, err := parseSSH(host)
+	if err != nil {
+		return ""
+	}
+	return t.host
 }
