@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"bilge/internal/enginetest"
+	"bilge/internal/testbin"
+)
+
+// sshServer runs a private sshd on loopback that accepts a key made for the
+// test, and returns a PATH under which `ssh` uses that key.
+func sshServer(t *testing.T) (port int, path string) {
+	t.Helper()
+	sshd, err := exec.LookPath("sshd")
+	if err != nil {
+		sshd = "/usr/sbin/sshd"
+	}
+	if _, err := os.Stat(sshd); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("sshd is needed for the ssh:// test (apt-get install openssh-server): %v", err)
+		}
+		t.Skip("sshd not installed")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("the ssh:// test logs in as root on loopback")
+	}
+	dir := t.TempDir()
+	for _, k := range []string{"hostkey", "userkey"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v: %s", err, out)
+		}
+	}
+	pub, _ := os.ReadFile(filepath.Join(dir, "userkey.pub"))
+	os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port = l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	conf := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\nAuthorizedKeysFile %s/authorized_keys\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nStrictModes no\nPidFile %s/sshd.pid\nUsePAM no\n", port, dir, dir, dir)
+	os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600)
+	os.MkdirAll("/run/sshd", 0o755)
+	cmd := exec.Command(sshd, "-D", "-f", filepath.Join(dir, "sshd_config"), "-E", filepath.Join(dir, "sshd.log"))
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("sshd: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 50; i++ {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	clientConf := fmt.Sprintf("Host *\n  IdentityFile %s/userkey\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n", dir)
+	os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(clientConf), 0o600)
+	bin := filepath.Join(dir, "bin")
+	os.MkdirAll(bin, 0o755)
+	wrapper := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -F %s/ssh_config \"$@\"\n", dir)
+	os.WriteFile(filepath.Join(bin, "ssh"), []byte(wrapper), 0o755)
+	return port, bin + ":" + os.Getenv("PATH")
+}
+
+// TestSSHHost reads the same engine over ssh:// (the remote docker CLI's
+// dial-stdio, as docker itself does) and over its socket: same figures.
+func TestSSHHost(t *testing.T) {
+	e := enginetest.Require(t)
+	lock(t)
+	bin := testbin.Build(t)
+	port, path := sshServer(t)
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Skip("the remote side needs the docker CLI for dial-stdio")
+	}
+	run := func(host string) map[string]any {
+		cmd := exec.Command(bin, "df", "--json", "-H", host)
+		cmd.Env = append(os.Environ(), "PATH="+path, "DOCKER_HOST=", "DOCKER_CONTEXT=")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("bilge df -H %s: %v\n%s", host, err, out)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(out, &doc); err != nil {
+			t.Fatalf("%v in %s", err, out)
+		}
+		return doc
+	}
+	viaSocket := run("unix://" + strings.TrimPrefix(e.Host(), "unix://"))
+	viaSSH := run(fmt.Sprintf("ssh://root@127.0.0.1:%d", port))
+	for _, k := range []string{"images", "containers", "volumes", "networks"} {
+		a, b := viaSocket[k].(map[string]any), viaSSH[k].(map[string]any)
+		if a["total"] != b["total"] || a["size"] != b["size"] {
+			t.Errorf("%s over ssh %v/%v, over the socket %v/%v", k, b["total"], b["size"], a["total"], a["size"])
+		}
+	}
+
+	// A refused login is one clear line naming ssh's reason.
+	cmd := exec.Command(bin, "df", "-H", fmt.Sprintf("ssh://nobody@127.0.0.1:%d", port))
+	cmd.Env = append(os.Environ(), "PATH="+path)
+	out, err := cmd.CombinedOutput()
+	if err == nil || strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), "Permission denied") {
+		t.Errorf("refused ssh login: err %v, output %q", err, out)
+	}
+}
