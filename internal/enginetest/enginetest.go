@@ -294,10 +294,10 @@ func (e *Engine) raw(ctx context.Context, method, path string, query url.Values,
 
 // streamMsg is one message of a JSON progress stream (load, build).
 type streamMsg struct {
-	Stream      string          `json:"stream"`
-	Status      string          `json:"status"`
-	ID          string          `json:"id"`
-	Error       string          `json:"error"`
+	Stream      string `json:"stream"`
+	Status      string `json:"status"`
+	ID          string `json:"id"`
+	Error       string `json:"error"`
 	ErrorDetail *struct {
 		Message string `json:"message"`
 	} `json:"errorDetail"`
