@@ -398,7 +398,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
 		a.help.SetWidth(msg.Width)
-		a.input.SetWidth(max(msg.Width-30, 10))
+		// Half the line for typing, the rest for what is wrong with it.
+		a.input.SetWidth(min(max(msg.Width/2-4, 10), 60))
 		return a, nil
 	case tea.BackgroundColorMsg:
 		a.setStyles(msg.IsDark())

@@ -1,0 +1,190 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"bilge/internal/enginetest"
+	"bilge/internal/testbin"
+	"bilge/model"
+)
+
+// startBilge runs the real binary against the test engine in a 160×45 tmux
+// pane and waits for its first rows.
+func startBilge(t *testing.T, e *enginetest.Engine, args ...string) *term {
+	t.Helper()
+	bin := testbin.Build(t)
+	cfg := t.TempDir()
+	env := []string{"DOCKER_HOST=" + e.Host(), "DOCKER_CONTEXT=", "DOCKER_CONFIG=" + cfg, "XDG_CACHE_HOME=" + cfg}
+	tm := startTerm(t, 160, 45, env, append([]string{bin}, args...)...)
+	tm.waitText("● connected", 30*time.Second)
+	return tm
+}
+
+type listedImage struct {
+	ID       string   `json:"Id"`
+	RepoTags []string `json:"RepoTags"`
+	Size     int64    `json:"Size"`
+}
+
+func engineImages(t *testing.T, e *enginetest.Engine) []listedImage {
+	t.Helper()
+	var imgs []listedImage
+	if err := e.Do(context.Background(), http.MethodGet, "/images/json", nil, nil, &imgs); err != nil {
+		t.Fatal(err)
+	}
+	return imgs
+}
+
+func displayName(img listedImage) string {
+	var tags []string
+	for _, tg := range img.RepoTags {
+		if tg != "<none>:<none>" {
+			tags = append(tags, tg)
+		}
+	}
+	if len(tags) == 0 {
+		return "<none>:<none>"
+	}
+	sort.Strings(tags)
+	return tags[0]
+}
+
+// TestUIImagesBySizeAndDanglingFilter: the Images tab, sorted by size,
+// shows the largest image first; the filter is:dangling shows exactly the
+// dangling images.
+func TestUIImagesBySizeAndDanglingFilter(t *testing.T) {
+	e := enginetest.Require(t)
+	lock(t)
+	s := enginetest.Seed(t, e)
+	tm := startBilge(t, e)
+	imgs := engineImages(t, e)
+	largest := imgs[0]
+	var dangling []listedImage
+	for _, img := range imgs {
+		if img.Size > largest.Size {
+			largest = img
+		}
+		if displayName(img) == "<none>:<none>" {
+			dangling = append(dangling, img)
+		}
+	}
+	tm.keys("2")
+	scr := tm.waitText("SIZE ▼", 10*time.Second)
+	lines := strings.Split(scr, "\n")
+	first := lines[3]
+	want := displayName(largest)
+	if len(want) > 20 {
+		want = want[:20]
+	}
+	if !strings.Contains(first, want) || !strings.Contains(first, model.ShortID(largest.ID)) {
+		t.Fatalf("first row is %q, want the largest image %s (%s)\n%s", first, displayName(largest), model.ShortID(largest.ID), scr)
+	}
+
+	tm.keys("/")
+	tm.text("is:dangling")
+	tm.keys("Enter")
+	scr = tm.waitText(fmt.Sprintf("%d of %d", len(dangling), len(imgs)), 10*time.Second)
+	for _, d := range dangling {
+		if !strings.Contains(scr, model.ShortID(d.ID)) {
+			t.Errorf("dangling image %s not shown:\n%s", model.ShortID(d.ID), scr)
+		}
+	}
+	if !strings.Contains(scr, model.ShortID(s.Images["dangling"].ID)) {
+		t.Errorf("the seeded dangling image is not shown")
+	}
+	for _, role := range []string{"alpha", "beta", "delta"} {
+		if strings.Contains(scr, model.ShortID(s.Images[role].ID)) {
+			t.Errorf("tagged image %s shown under is:dangling", role)
+		}
+	}
+	// An unknown token: inline error, the previous filter stays.
+	tm.keys("/")
+	tm.text(" is:bogus")
+	scr = tm.waitText(`unknown status "is:bogus"`, 5*time.Second)
+	for _, d := range dangling {
+		if !strings.Contains(scr, model.ShortID(d.ID)) {
+			t.Errorf("an invalid filter changed the rows:\n%s", scr)
+		}
+	}
+	tm.keys("Escape")
+	tm.waitText(fmt.Sprintf("%d of %d", len(imgs), len(imgs)), 5*time.Second)
+}
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+func pingOK() bool {
+	out, err := exec.Command("curl", "-s", "-m", "2", "--unix-socket", "/var/run/docker.sock", "http://localhost/_ping").Output()
+	return err == nil && string(out) == "OK"
+}
+
+// TestUIReconnect stops dockerd under a running bilge: the header says
+// reconnecting… and the rows stay; once the daemon is back bilge shows
+// fresh data by itself, without a crash.
+func TestUIReconnect(t *testing.T) {
+	e := enginetest.Require(t)
+	lock(t)
+	if !strings.HasPrefix(e.Host(), "unix:///var/run/docker.sock") {
+		t.Skip("restarts only the local daemon started by scripts/dockerd.sh")
+	}
+	tm := startBilge(t, e, "--interval", "500ms")
+	tm.keys("4")
+	before := tm.waitText("Volumes", 5*time.Second)
+
+	if out, err := exec.Command("pkill", "-TERM", "-x", "dockerd").CombinedOutput(); err != nil {
+		t.Fatalf("stop dockerd: %v %s", err, out)
+	}
+	restart := func() {
+		cmd := exec.Command("bash", filepath.Join(repoRoot(), "scripts", "dockerd.sh"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("restart dockerd: %v\n%s", err, out)
+		}
+	}
+	t.Cleanup(func() {
+		if !pingOK() {
+			restart()
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for pingOK() && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	scr := tm.waitText("reconnecting…", 20*time.Second)
+	if !strings.Contains(scr, "stale") {
+		t.Errorf("rows not marked stale:\n%s", scr)
+	}
+	if strings.Count(scr, "\n") < 10 || !strings.Contains(scr, "NAME") {
+		t.Errorf("rows vanished while offline:\n%s\nbefore:\n%s", scr, before)
+	}
+
+	restart()
+	e2, err := enginetest.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fresh data: a volume made after the restart shows up by itself.
+	name := "bilge-test-reconnect-" + enginetest.NewRunID()
+	body := fmt.Sprintf(`{"Name":%q,"Labels":{%q:"reconnect"}}`, name, enginetest.Label)
+	if err := e2.Do(context.Background(), http.MethodPost, "/volumes/create", nil, strings.NewReader(body), nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e2.Do(context.Background(), http.MethodDelete, "/volumes/"+name, nil, nil, nil) })
+	tm.waitText("● connected", 30*time.Second)
+	tm.waitText(name, 30*time.Second)
+	if strings.Contains(tm.screen(), "[bilge exited") {
+		t.Fatal("bilge exited")
+	}
+	_ = os.Getenv
+}
