@@ -1,6 +1,7 @@
 package dockerapi
 
 import (
+	"bilge/internal/enginetest"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -781,6 +782,7 @@ func TestFillLayersErrors(t *testing.T) {
 // the second on the first, and checks their layers against the engine.
 func TestImageLayersRealDaemon(t *testing.T) {
 	const sock = "/var/run/docker.sock"
+	enginetest.Lock(t)
 	unavailable := func(format string, args ...any) {
 		t.Helper()
 		if os.Getenv("CI") == "true" {
