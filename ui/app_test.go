@@ -423,3 +423,22 @@ func TestQuit(t *testing.T) {
 		t.Fatal("q did not quit")
 	}
 }
+
+func TestFitMiddle(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in   string
+		w    int
+		want string
+	}{
+		{"redis:7", 10, "redis:7   "},
+		{"registry.example.com/team/app:1.2", 20, "registry.ex…/app:1.2"},
+		{"averyveryverylongname:tag", 10, "averyvery…"},
+		{"a/bbbbbbbbbbbbbbbbbbbb:1", 10, "a/bbbbbbb…"},
+	}
+	for _, c := range cases {
+		if got := fitMiddle(c.in, c.w); got != c.want || ansi.StringWidth(got) != c.w {
+			t.Errorf("fitMiddle(%q, %d) = %q, want %q", c.in, c.w, got, c.want)
+		}
+	}
+}

@@ -45,7 +45,7 @@ type imagesView struct{}
 func (imagesView) kind() model.Kind { return model.KindImage }
 func (imagesView) columns() []column {
 	return []column{
-		{title: "TAG", min: 18, flex: 3, sort: model.SortName, sortable: true},
+		{title: "TAG", min: 18, flex: 3, sort: model.SortName, sortable: true, elide: true},
 		{title: "IMAGE ID", min: 12, drop: 4},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 2},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
@@ -165,7 +165,7 @@ func (containersView) kind() model.Kind { return model.KindContainer }
 func (containersView) columns() []column {
 	return []column{
 		{title: "NAME", min: 16, flex: 2, sort: model.SortName, sortable: true},
-		{title: "IMAGE", min: 14, flex: 2, drop: 3},
+		{title: "IMAGE", min: 14, flex: 2, drop: 3, elide: true},
 		{title: "STATE", min: 12},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 2},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},

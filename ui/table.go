@@ -21,6 +21,9 @@ type column struct {
 	// drop orders which columns go first on narrow terminals (higher first;
 	// 0 never goes).
 	drop int
+	// elide cuts long text in the middle, keeping its last path segment
+	// (an image's name:tag matters more than its registry).
+	elide bool
 }
 
 // cell is one table cell: its text and, optionally, a style of its own.
@@ -102,6 +105,27 @@ func fit(s string, w int, right bool) string {
 	return s + pad
 }
 
+// fitMiddle fits s into w cells keeping its end: "registry/team/app:1.2"
+// becomes "regis…/app:1.2" rather than "registry/te…".
+func fitMiddle(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw <= w {
+		return s + strings.Repeat(" ", w-sw)
+	}
+	cut := strings.LastIndex(s, "/")
+	if cut < 0 {
+		return fit(s, w, false)
+	}
+	tail := s[cut:]
+	tw := ansi.StringWidth(tail)
+	if tw+2 > w {
+		return fit(s, w, false)
+	}
+	head := ansi.Truncate(s[:cut], w-tw-1, "")
+	out := head + "…" + tail
+	return out + strings.Repeat(" ", max(w-ansi.StringWidth(out), 0))
+}
+
 // renderHeader draws the column titles, marking the active sort.
 func renderHeader(st *Styles, cols []column, widths []int, sort model.Sort) string {
 	var b strings.Builder
@@ -146,7 +170,12 @@ func renderRow(st *Styles, cols []column, widths []int, cells []cell, cursor, st
 		if i < len(cells) {
 			c = cells[i]
 		}
-		text := fit(c.text, widths[i], cols[i].right)
+		var text string
+		if cols[i].elide {
+			text = fitMiddle(c.text, widths[i])
+		} else {
+			text = fit(c.text, widths[i], cols[i].right)
+		}
 		switch {
 		case cursor || stale:
 			b.WriteString(text)
