@@ -133,7 +133,7 @@ type App struct {
 	quitting   bool
 	forceQuit  bool
 	// flash is a one-off message in the status line, cleared by the next key.
-	flash string
+	flash  string
 	traced map[string]bool
 }
 
