@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"bilge/dockerapi"
+	"bilge/dockerapi/demo"
 	"bilge/internal/report"
 	"bilge/model"
 	"bilge/ui"
@@ -38,6 +39,7 @@ Flags:
       --interval DURATION  ping period for connection state and data age (default 2s)
       --parallel N         deletions run at once (default 4)
       --demo               run against the built-in demo engine (nothing real touched)
+      --demo-seed N        which demo host to generate (default 0)
       --version            print the version and exit
   -h, --help               show this help
 
@@ -55,6 +57,7 @@ type options struct {
 	interval time.Duration
 	parallel int
 	demo     bool
+	demoSeed int64
 	version  bool
 	help     bool
 	// df
@@ -94,6 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.parallel < 1 || o.parallel > 64 {
 		return fail(fmt.Errorf("--parallel must be between 1 and 64, got %d", o.parallel))
 	}
+	if o.demo && (o.sel.Host != "" || o.sel.Context != "") {
+		return fail(errors.New("--demo runs its own engine: it cannot be combined with --host or --context"))
+	}
 	rest := global.Args()
 	if len(rest) == 0 {
 		if err := runUI(ctx, o); err != nil {
@@ -131,6 +137,8 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	fs.StringVar(&o.sel.Context, "context", o.sel.Context, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
+	fs.BoolVar(&o.demo, "demo", o.demo, "")
+	fs.Int64Var(&o.demoSeed, "demo-seed", o.demoSeed, "")
 	if df {
 		fs.BoolVar(&o.json, "json", false, "")
 		fs.BoolVar(&o.verbose, "v", false, "")
@@ -140,7 +148,6 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	fs.BoolVar(&o.readOnly, "read-only", false, "")
 	fs.DurationVar(&o.interval, "interval", 2*time.Second, "")
 	fs.IntVar(&o.parallel, "parallel", dockerapi.DefaultParallel, "")
-	fs.BoolVar(&o.demo, "demo", false, "")
 	fs.BoolVar(&o.version, "version", false, "")
 	return fs
 }
@@ -149,23 +156,44 @@ func flagError(err error) error {
 	return fmt.Errorf("%v (see bilge --help)", err)
 }
 
-func runUI(ctx context.Context, o options) error {
+// connect reaches the engine the options name: the built-in demo engine,
+// served in-process on a private socket so the real client code runs, or a
+// real one.
+func connect(ctx context.Context, o options) (*dockerapi.Engine, error) {
+	sel := o.sel
 	if o.demo {
-		return errors.New("--demo is not available in this build yet")
+		host, err := demo.New(o.demoSeed, demo.WithLiveEvents()).Serve(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("start the demo engine: %w", err)
+		}
+		sel = dockerapi.Selection{Host: host}
 	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	e, err := dockerapi.Connect(cctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	if o.demo {
+		e.UseLayerCache(dockerapi.MemoryLayerCache())
+	}
+	return e, nil
+}
+
+func runUI(ctx context.Context, o options) error {
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return errors.New("the UI needs a terminal (stdin and stdout); for scripts use `bilge df` or `bilge df --json`")
 	}
-	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	e, err := dockerapi.Connect(cctx, o.sel)
-	cancel()
+	e, err := connect(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
 	ep := e.Endpoint()
 	title := ep.Host
-	if ep.Context != "" {
+	if o.demo {
+		title = fmt.Sprintf("demo engine (seed %d) — nothing real is touched", o.demoSeed)
+	} else if ep.Context != "" {
 		title = "context " + ep.Context + " (" + ep.Host + ")"
 	}
 	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title, Parallel: o.parallel}
@@ -187,9 +215,7 @@ func runUI(ctx context.Context, o options) error {
 }
 
 func runDF(ctx context.Context, o options, stdout io.Writer) error {
-	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	e, err := dockerapi.Connect(cctx, o.sel)
-	cancel()
+	e, err := connect(ctx, o)
 	if err != nil {
 		return err
 	}

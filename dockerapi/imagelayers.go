@@ -35,3 +35,7 @@ func (e *Engine) Layers(ctx context.Context, ids []string) (map[string]model.Ima
 // UseLayerCache makes the engine cache layer data in c (tests point it at
 // a temporary directory).
 func (e *Engine) UseLayerCache(c *LayerCache) { e.layerCache = c }
+
+// MemoryLayerCache is a layer cache that never touches the disk (the demo
+// engine's made-up images must not land in the user's cache).
+func MemoryLayerCache() *LayerCache { return newMemoryLayerCache() }
