@@ -1,6 +1,9 @@
 package model
 
-import "slices"
+import (
+	"slices"
+	"sort"
+)
 
 // Exact reclaim (design §6, engine-notes "Exact reclaim"): the bytes that
 // deleting a set of objects frees, computed from the layers of every image.
@@ -415,7 +418,52 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 			ix.shared++
 		}
 	}
+	ix.matchBuildCache()
 	return ix
+}
+
+// matchBuildCache keeps the BuildKit attribution only for layers a Shared
+// build-cache record really holds. A record shares its bytes with an image
+// layer it produced, and its Size is that layer's size; records of old
+// builds are often gone (garbage-collected), and then deleting the image
+// does free the disk. So each BuildKit layer is matched, by size, against
+// a distinct Shared record; unmatched layers are not held. Layers are
+// matched largest first so a small record cannot shadow a big layer.
+func (ix *ReclaimIndex) matchBuildCache() {
+	if !ix.sized {
+		return // before disk usage: every BuildKit layer counts as held (safe)
+	}
+	avail := map[int64]int{}
+	for _, r := range ix.recs {
+		if r.shared && r.size >= 0 {
+			avail[r.size]++
+		}
+	}
+	chain := make([]string, len(ix.layerSize))
+	for c, l := range ix.layerByChain {
+		chain[l] = c
+	}
+	order := make([]int, 0)
+	for l, n := range ix.layerBK {
+		if n > 0 {
+			order = append(order, l)
+		}
+	}
+	// Largest first; equal sizes by chain ID, so the match is deterministic.
+	sort.Slice(order, func(a, b int) bool {
+		la, lb := order[a], order[b]
+		if ix.layerSize[la] != ix.layerSize[lb] {
+			return ix.layerSize[la] > ix.layerSize[lb]
+		}
+		return chain[la] < chain[lb]
+	})
+	for _, l := range order {
+		if avail[ix.layerSize[l]] > 0 {
+			avail[ix.layerSize[l]]--
+			continue
+		}
+		ix.layerBK[l] = 0
+	}
 }
 
 // lookup returns the index of a marked object the index tracks, or -1.

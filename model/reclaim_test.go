@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -137,7 +138,10 @@ func buildKitSnap() *Snapshot {
 		{ID: "pulled", Tags: []string{"base:1"}, Layers: ly("base=1000")},
 		{ID: "classic", Tags: []string{"classic:1"}, Layers: ly("base=1000", "c1=3")},
 	}, nil, nil, []BuildRecord{
-		{ID: "r-s", Shared: true, Size: 1120},
+		// A shared record per BuildKit layer: its size is the layer's.
+		{ID: "r-s", Shared: true, Size: 50},
+		{ID: "r-s2", Shared: true, Size: 70},
+		{ID: "r-s3", Shared: true, Size: 1000},
 		{ID: "r-p", Size: 300},
 		{ID: "r-u", InUse: true, Size: 40},
 		{ID: "r-x", Size: -1},
@@ -268,6 +272,11 @@ func TestReclaimBuildKit(t *testing.T) {
 		s.ClearSizes()
 		return s
 	}
+	oldBuild := func() *Snapshot {
+		s := buildKitSnap()
+		s.BuildCache[0].Size = 51
+		return s
+	}
 	sharedInUse := func() *Snapshot {
 		s := buildKitSnap()
 		s.BuildCache[0].InUse = true
@@ -283,7 +292,8 @@ func TestReclaimBuildKit(t *testing.T) {
 		{"classic image frees for real", buildKitSnap, []string{"i:classic"}, Reclaim{Images: 3}},
 		{"pulled base alone: images keep it", buildKitSnap, []string{"i:pulled"}, Reclaim{}},
 		{"base used by a BuildKit image stays in build cache", buildKitSnap, []string{"i:bk1", "i:bk2", "i:pulled", "i:classic"}, Reclaim{Images: 1123, HeldByBuildCache: 1120}},
-		{"shared record marked too: freed", buildKitSnap, []string{"i:bk1", "b:r-s"}, Reclaim{Images: 50}},
+		{"shared records marked too: freed", buildKitSnap, []string{"i:bk1", "b:r-s", "b:r-s2", "b:r-s3"}, Reclaim{Images: 50}},
+		{"no record of its size (an old build, collected): freed", oldBuild, []string{"i:bk1"}, Reclaim{Images: 50}},
 		{"shared record in use stays", sharedInUse, []string{"i:bk1", "b:r-s"}, Reclaim{Images: 50, HeldByBuildCache: 50, Blocked: []Blocked{blk(KindBuildCache, "r-s")}}},
 		{"no shared record: nothing held", noShared, []string{"i:bk1"}, Reclaim{Images: 50}},
 		{"build cache unknown: held from caution", unsized, []string{"i:bk1"}, Reclaim{Images: 50, HeldByBuildCache: 50}},
@@ -639,6 +649,37 @@ func referenceReclaim(s *Snapshot, m *Marks) Reclaim {
 				usedBy[l.ChainID] = append(usedBy[l.ChainID], img.ID)
 			}
 			bk[l.ChainID] = bk[l.ChainID] || img.BuildKit
+		}
+	}
+	// Only layers a distinct Shared record (matched by size, largest first,
+	// then by chain ID) really holds count as held, once sizes are known.
+	if s.Sized {
+		avail := map[int64]int{}
+		seen := map[string]bool{}
+		for _, rec := range s.BuildCache {
+			if !seen[rec.ID] && rec.Shared && rec.Size >= 0 {
+				avail[rec.Size]++
+			}
+			seen[rec.ID] = true
+		}
+		var chains []string
+		for c, b := range bk {
+			if b {
+				chains = append(chains, c)
+			}
+		}
+		sort.Slice(chains, func(a, b int) bool {
+			if size[chains[a]] != size[chains[b]] {
+				return size[chains[a]] > size[chains[b]]
+			}
+			return chains[a] < chains[b]
+		})
+		for _, c := range chains {
+			if avail[size[c]] > 0 {
+				avail[size[c]]--
+			} else {
+				bk[c] = false
+			}
 		}
 	}
 	var held int64

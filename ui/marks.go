@@ -164,7 +164,14 @@ func kindNoun(k model.Kind, n int) string {
 func freesText(r model.Reclaim) string {
 	s := model.HumanSize(r.Total)
 	if r.Pending {
-		return "≥" + s + " (sizes pending)"
+		s = "≥" + s
+	}
+	if r.HeldByBuildCache > 0 {
+		// BuildKit's cache keeps those layers: say so instead of overstating.
+		s += fmt.Sprintf(" (+%s once build cache is pruned)", model.HumanSize(r.HeldByBuildCache))
+	}
+	if r.Pending {
+		s += " (sizes pending)"
 	}
 	return s
 }
@@ -180,10 +187,15 @@ func (a *App) markSummary() string {
 
 // freesCell is the Images table's FREES column: what deleting that image
 // alone frees, exact, or pending.
-func (a *App) freesCell(id string) cell {
-	b, known := a.index.FreesAlone(id)
+func (a *App) freesCell(img *model.Image) cell {
+	b, known := a.index.FreesAlone(img.ID)
 	if !known {
 		return cell{text: model.Pending, style: &a.st.Pending}
+	}
+	if img.BuildKit && b > 0 {
+		// Built by BuildKit: its build cache holds these layers too, so
+		// the bytes leave the disk only once that cache is pruned.
+		return cell{text: model.HumanSize(b) + "*", style: &a.st.Muted}
 	}
 	return cell{text: model.HumanSize(b)}
 }

@@ -264,7 +264,7 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 		i := t.rows[pos]
 		cells := t.view.cells(&a.st, a.snap, i, a.now)
 		if kind == model.KindImage {
-			cells = append(cells, a.freesCell(a.snap.Images[i].ID))
+			cells = append(cells, a.freesCell(&a.snap.Images[i]))
 		}
 		mark := "  "
 		if a.marks.Has(kind, t.view.id(a.snap, i)) {
@@ -455,6 +455,10 @@ func (a *App) helpBody() []string {
 		"  free text matches names, tags and IDs; tokens narrow it and combine with AND:",
 		"  is:dangling  is:unused  is:running  is:stopped  is:anonymous  is:in-use",
 		"  older:30d  newer:12h  larger:500MB  smaller:1GB  label:key  label:key=value",
+		"", a.st.DetailHead.Render("Numbers"), "",
+		"  FREES is what deleting that image alone frees: each layer once, only if no other image uses it.",
+		"  A * marks BuildKit-built images: their build cache holds the same layers, so the bytes leave",
+		"  the disk once the build cache is pruned too.",
 		"", a.st.Muted.Render("  ? or esc closes this help"))
 	return lines
 }
