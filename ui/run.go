@@ -178,18 +178,20 @@ func (a *App) resultLines() []string {
 	lines := []string{"", "  " + st.DetailHead.Render("Last clean-up") + st.Muted.Render(fmt.Sprintf("  %d deleted, %d failed, %d skipped in %s · measured with the engine's disk usage before and after",
 		r.deleted, r.failed, r.skipped, r.took.Round(100*time.Millisecond)))}
 	lines = append(lines, st.ColHeader.Render(fmt.Sprintf("  %-14s %10s    %10s %12s %12s", "TYPE", "BEFORE", "AFTER", "FREED", "PREDICTED")))
+	// Bytes BuildKit's cache keeps move from Images to Build Cache: predict
+	// the build cache growing by them, as the engine will measure it.
 	pred := map[model.Kind]int64{
 		model.KindImage: r.predicted.Images, model.KindContainer: r.predicted.Containers,
-		model.KindVolume: r.predicted.Volumes, model.KindBuildCache: r.predicted.BuildCache,
+		model.KindVolume: r.predicted.Volumes, model.KindBuildCache: r.predicted.BuildCache - r.predicted.HeldByBuildCache,
 	}
 	var tb, ta, tp int64
 	for _, k := range []model.Kind{model.KindImage, model.KindContainer, model.KindVolume, model.KindBuildCache} {
 		b, af := r.before[k], r.after[k]
 		tb, ta, tp = tb+b, ta+af, tp+pred[k]
 		lines = append(lines, fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", k.String(), model.HumanSize(b), model.HumanSize(af),
-			signedSize(b-af), model.HumanSize(pred[k])))
+			signedSize(b-af), signedSize(pred[k])))
 	}
-	total := fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", "Total", model.HumanSize(tb), model.HumanSize(ta), signedSize(tb-ta), model.HumanSize(tp))
+	total := fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", "Total", model.HumanSize(tb), model.HumanSize(ta), signedSize(tb-ta), signedSize(tp))
 	lines = append(lines, st.DetailHead.Render(total))
 	if r.predicted.HeldByBuildCache > 0 {
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("  ! %s of the freed image layers stays in build cache until it is pruned", model.HumanSize(r.predicted.HeldByBuildCache))))
