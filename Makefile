@@ -31,3 +31,6 @@ lint: ## gofmt, go vet
 
 fmt: ## format the code
 	gofmt -w .
+
+screenshots: ## regenerate screenshots/*.png from the real UI over the demo engine
+	go run ./cmd/bilge-screenshots -out screenshots

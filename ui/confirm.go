@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"bilge/model"
 )
@@ -300,7 +301,8 @@ func (a *App) dialogBody(h int) []string {
 	case stepAll:
 		n := a.dialogPlan.Len()
 		head = append(head, st.Offline.Render(fmt.Sprintf("Delete %d %s?", n, plural(n, "object", "objects")))+
-			"  frees "+st.DetailHead.Render(freesText(d.reclaim))+st.Muted.Render(" (exact: each layer once, only if nothing that stays uses it)"))
+			"  frees "+st.DetailHead.Render(freesText(d.reclaim)),
+			st.Muted.Render("exact: each layer counted once, and only if nothing that stays still uses it"))
 		casc := "off"
 		if d.cascade {
 			casc = "on"
@@ -318,6 +320,7 @@ func (a *App) dialogBody(h int) []string {
 			st.Muted.Render("y: delete them · n: leave them out, go on · esc: cancel everything"))
 	}
 	head = append(head, "")
+	h -= 2 // the frame
 	room := max(h-len(head)-1, 1)
 	top := min(d.top, max(len(d.lines)-room, 0))
 	d.top = top
@@ -330,5 +333,24 @@ func (a *App) dialogBody(h int) []string {
 	} else {
 		body = append(body, st.Muted.Render("y/enter: delete · n/esc: cancel (nothing is deleted until you confirm)"))
 	}
-	return body
+	return a.frame(body, h)
+}
+
+// frame draws lines in a rounded box the width of the screen.
+func (a *App) frame(lines []string, h int) []string {
+	inner := a.width - 4
+	border := a.st.Offline
+	out := []string{border.Render("╭" + strings.Repeat("─", a.width-2) + "╮")}
+	for i := 0; i < h; i++ {
+		l := ""
+		if i < len(lines) {
+			l = lines[i]
+		}
+		if ansi.StringWidth(l) > inner {
+			l = ansi.Truncate(l, inner, "…")
+		}
+		pad := strings.Repeat(" ", max(inner-ansi.StringWidth(l), 0))
+		out = append(out, border.Render("│")+" "+l+pad+" "+border.Render("│"))
+	}
+	return append(out, border.Render("╰"+strings.Repeat("─", a.width-2)+"╯"))
 }

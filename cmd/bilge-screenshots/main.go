@@ -91,6 +91,12 @@ func run(out string, cols, rows int, seed int64) error {
 		return err
 	}
 	d.keys("esc")
+	// A stopped container and an unused volume too, found with the filter.
+	d.keys("3", "/")
+	d.typeText("is:stopped")
+	d.keys("enter", "space", "esc", "4", "/")
+	d.typeText("is:unused")
+	d.keys("enter", "space", "esc", "2")
 	// The confirmation.
 	d.keys("d")
 	if err := snap("confirm"); err != nil {
@@ -99,6 +105,9 @@ func run(out string, cols, rows int, seed int64) error {
 	// Deletion in progress: slow the engine's image deletions down.
 	eng.SetLatency("/images/sha256", 700*time.Millisecond)
 	d.keys("y")
+	if strings.Contains(app.View().Content, "named volume") {
+		d.keys("y") // the named volume's own confirmation
+	}
 	if err := d.until("deletion progress", func(s string) bool {
 		return strings.Contains(s, "Deleting") && strings.Contains(s, "freed") && !strings.Contains(s, " 0/")
 	}); err != nil {
@@ -178,6 +187,13 @@ func (d *driver) keys(keys ...string) {
 		d.send(keyPress(k))
 		d.settle(150 * time.Millisecond)
 	}
+}
+
+func (d *driver) typeText(s string) {
+	for _, r := range s {
+		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	d.settle(100 * time.Millisecond)
 }
 
 func keyPress(k string) tea.KeyPressMsg {
