@@ -141,9 +141,18 @@ func shortDur(d time.Duration) string {
 	return fmt.Sprintf("%dh", int(d.Hours()))
 }
 
-// spread puts left and right on one line of width w.
+// spread puts left and right on one line of width w. When both do not
+// fit, the right side gives way, down to a third of the line; then the
+// left does.
 func spread(left, right string, w int) string {
 	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	if lw+rw+1 > w {
+		keep := max(w-lw-1, w/3)
+		if rw > keep {
+			right = ansi.Truncate(right, keep, "…")
+			rw = ansi.StringWidth(right)
+		}
+	}
 	if lw+rw+1 > w {
 		left = ansi.Truncate(left, max(w-rw-1, 0), "…")
 		lw = ansi.StringWidth(left)

@@ -47,6 +47,7 @@ type bilgeProc struct {
 	conf    string
 	trace   string
 	cache   string // XDG_CACHE_HOME
+	socket  string // path of the tmux server's socket
 	pid     int
 	start   time.Time
 	stopped bool
@@ -81,7 +82,7 @@ func (b *bench) launch(ctx context.Context, n int) (*bilgeProc, error) {
 	b.live = append(b.live, p)
 	out, err := p.tmux("new-session", "-d", "-s", "bench", "-x", "120", "-y", "40",
 		"-e", "BILGE_TRACE="+p.trace, "-e", "XDG_CACHE_HOME="+p.cache,
-		"--", exe, execTracedArg, p.trace, b.cfg.bilge)
+		"--", exe, execTracedArg, p.trace, b.cfg.bilge, "-H", b.e.Host())
 	if err != nil {
 		return p, fmt.Errorf("tmux new-session: %v: %s", err, strings.TrimSpace(string(out)))
 	}
@@ -89,6 +90,15 @@ func (b *bench) launch(ctx context.Context, n int) (*bilgeProc, error) {
 	for {
 		if m := readTrace(p.trace); m["start"].pid != 0 {
 			p.pid, p.start = m["start"].pid, m["start"].at
+			out, err := p.tmux("display-message", "-p", "-t", "bench", "#{socket_path} #{pane_width}x#{pane_height}")
+			if err != nil {
+				return p, fmt.Errorf("tmux display-message: %v: %s", err, strings.TrimSpace(string(out)))
+			}
+			sock, size, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+			p.socket = sock
+			if size != "120x40" {
+				return p, fmt.Errorf("tmux pane is %s, want 120x40", size)
+			}
 			return p, nil
 		}
 		if time.Now().After(deadline) {
@@ -182,6 +192,9 @@ func (b *bench) quit(p *bilgeProc) {
 		}
 	}
 	_, _ = p.tmux("kill-server")
+	if p.socket != "" {
+		_ = os.Remove(p.socket)
+	}
 }
 
 func (b *bench) stopAllBilge() {

@@ -29,7 +29,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -432,6 +431,3 @@ func labelValues(ctx context.Context, e *enginetest.Engine, path string) []strin
 	}
 	return out
 }
-
-// discard is an io.Writer for bodies read only to time them.
-var _ io.Writer = io.Discard
