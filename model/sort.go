@@ -193,13 +193,21 @@ func order(rows []sortRow, s Sort) []int32 {
 	// Names often share a long prefix (a registry host): skip what all of
 	// them share, so the eight bytes packed into the key tell them apart.
 	lcp := 0
-	if byName && len(rows) > 0 {
-		lcp = len(rows[0].fold)
-		for i := 1; i < len(rows) && lcp > 0; i++ {
+	if byName {
+		// Rows sorted last (dangling images) are ordered apart: ignore them.
+		first := -1
+		for i := range rows {
+			if rows[i].last {
+				continue
+			}
+			if first < 0 {
+				first, lcp = i, len(rows[i].fold)
+				continue
+			}
 			f := rows[i].fold
 			n := min(lcp, len(f))
 			j := 0
-			for j < n && f[j] == rows[0].fold[j] {
+			for j < n && f[j] == rows[first].fold[j] {
 				j++
 			}
 			lcp = j
@@ -208,10 +216,10 @@ func order(rows []sortRow, s Sort) []int32 {
 	for i := range rows {
 		r := &rows[i]
 		k := orderKey{num: r.num, pos: int32(i), last: r.last}
-		if byName {
+		if byName && !r.last {
 			// The first eight bytes of the folded name, as a number: most
 			// comparisons end there, without touching the strings.
-			k.num = namePrefix(r.fold[lcp:])
+			k.num = namePrefix(r.fold[min(lcp, len(r.fold)):])
 		}
 		if desc {
 			// Flip the key rather than the comparison: ^x reverses the
