@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"bilge/internal/uidriver"
 	"bilge/model"
 )
 
@@ -38,18 +39,8 @@ func press(a *App, keys ...string) {
 
 func keyMsg(k string) tea.KeyPressMsg {
 	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
 	case "shift+tab":
 		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
 	case "end":
 		return tea.KeyPressMsg{Code: tea.KeyEnd}
 	case "backspace":
@@ -57,8 +48,7 @@ func keyMsg(k string) tea.KeyPressMsg {
 	case "ctrl+r":
 		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
 	}
-	r := []rune(k)[0]
-	return tea.KeyPressMsg{Code: r, Text: k}
+	return uidriver.KeyPress(k)
 }
 
 func typeText(a *App, s string) {
