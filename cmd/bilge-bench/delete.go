@@ -20,7 +20,8 @@ type deleteResult struct {
 	containers time.Duration // time until the last container was gone
 	objects    int
 	failed     int
-	left       int // objects of the set still on the daemon afterwards
+	left       int     // objects of the set still on the daemon afterwards
+	dockerd    float64 // dockerd's CPU meanwhile, % of a core
 }
 
 // deleteFigures seeds three identical sets (stopped containers, unused
@@ -34,6 +35,10 @@ func (b *bench) deleteFigures(ctx context.Context) error {
 		{"worker", b.deleteWorker},
 		{"sequential", b.deleteSequential},
 		{"prune", b.deletePrune},
+	}
+	dpid, err := dockerdPID()
+	if err != nil {
+		return err
 	}
 	results := map[string]deleteResult{}
 	var seedTook []time.Duration
@@ -50,9 +55,16 @@ func (b *bench) deleteFigures(ctx context.Context) error {
 			return err
 		}
 		logf("deletion set %d: deleting with %s…", i+1, m.name)
+		cpu, err := startCPU(dpid)
+		if err != nil {
+			return err
+		}
 		r, err := m.fn(ctx, set)
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		if pct, _, err := cpu.percent(); err == nil {
+			r.dockerd = pct[0]
 		}
 		r.method = m.name
 		r.left, err = b.leftOf(ctx, runID)
@@ -79,8 +91,8 @@ func (b *bench) deleteFigures(ctx context.Context) error {
 		if r.failed > 0 || r.left > 0 {
 			extra = fmt.Sprintf("; %d failed, %d left", r.failed, r.left)
 		}
-		b.rep.add("delete %s: %s s (%.0f objects/s; containers %s s, images %s s; %s%s)",
-			m.name, secs(r.took), float64(r.objects)/r.took.Seconds(), secs(r.containers), secs(r.took-r.containers), how, extra)
+		b.rep.add("delete %s: %s s (%.0f objects/s; containers %s s, images %s s; dockerd %.0f %% of a core; %s%s)",
+			m.name, secs(r.took), float64(r.objects)/r.took.Seconds(), secs(r.containers), secs(r.took-r.containers), r.dockerd, how, extra)
 	}
 	w, s, p := results["worker"], results["sequential"], results["prune"]
 	wp := w.took.Seconds() / p.took.Seconds()
