@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -152,14 +153,46 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	return fs
 }
 
+// flagError words the flag package's errors the way the help spells flags
+// (--name), and says what a bad value should look like.
 func flagError(err error) error {
+	msg := err.Error()
+	dash := func(name string) string {
+		if len(name) == 1 {
+			return "-" + name
+		}
+		return "--" + name
+	}
+	var val, name string
+	n, _ := fmt.Sscanf(msg, "invalid value %q for flag -%s", &val, &name)
+	if n != 2 {
+		n, _ = fmt.Sscanf(msg, "invalid boolean value %q for -%s", &val, &name)
+	}
+	if n == 2 {
+		name = strings.TrimSuffix(name, ":")
+		want := "a valid value"
+		switch name {
+		case "interval":
+			want = "a duration such as 2s, 500ms or 1m"
+		case "parallel", "demo-seed":
+			want = "a whole number"
+		case "read-only", "demo", "json", "v", "verbose", "version", "help", "h":
+			want = "true or false"
+		}
+		return fmt.Errorf("%s: %q is not %s (see bilge --help)", dash(name), val, want)
+	}
+	for p, say := range map[string]string{"flag provided but not defined: -": "unknown flag %s", "flag needs an argument: -": "%s needs a value"} {
+		if rest, ok := strings.CutPrefix(msg, p); ok {
+			return fmt.Errorf(say+" (see bilge --help)", dash(rest))
+		}
+	}
 	return fmt.Errorf("%v (see bilge --help)", err)
 }
 
-// connect reaches the engine the options name: the built-in demo engine,
-// served in-process on a private socket so the real client code runs, or a
-// real one.
-func connect(ctx context.Context, o options) (*dockerapi.Engine, error) {
+// open builds the client for the engine the options name, without talking
+// to it: the built-in demo engine, served in-process on a private socket so
+// the real client code runs, or a real one.
+func open(ctx context.Context, o options) (*dockerapi.Engine, error) {
 	sel := o.sel
 	if o.demo {
 		host, err := demo.New(o.demoSeed, demo.WithLiveEvents()).Serve(ctx)
@@ -168,9 +201,7 @@ func connect(ctx context.Context, o options) (*dockerapi.Engine, error) {
 		}
 		sel = dockerapi.Selection{Host: host}
 	}
-	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	e, err := dockerapi.Connect(cctx, sel)
+	e, err := dockerapi.Open(sel)
 	if err != nil {
 		return nil, err
 	}
@@ -180,15 +211,41 @@ func connect(ctx context.Context, o options) (*dockerapi.Engine, error) {
 	return e, nil
 }
 
-func runUI(ctx context.Context, o options) error {
-	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
-		return errors.New("the UI needs a terminal (stdin and stdout); for scripts use `bilge df` or `bilge df --json`")
+// ping checks the engine answers, within a bound, so a dead host fails
+// with one line instead of a blank screen.
+func ping(ctx context.Context, e *dockerapi.Engine) error {
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	return e.Ping(cctx)
+}
+
+// connect opens the engine and checks it answers.
+func connect(ctx context.Context, o options) (*dockerapi.Engine, error) {
+	e, err := open(ctx, o)
+	if err != nil {
+		return nil, err
 	}
-	e, err := connect(ctx, o)
+	if err := ping(ctx, e); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func runUI(ctx context.Context, o options) error {
+	// Setup mistakes first, then the terminal, then the network: each
+	// error names the first thing that is wrong.
+	e, err := open(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return errors.New("the UI needs a terminal (stdin and stdout); for scripts use `bilge df` or `bilge df --json`")
+	}
+	if err := ping(ctx, e); err != nil {
+		return err
+	}
 	ep := e.Endpoint()
 	title := ep.Host
 	if o.demo {

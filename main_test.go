@@ -73,6 +73,17 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag", nil, []string{"--frobnicate"}, []string{"frobnicate"}},
 		{"unknown command", nil, []string{"rm"}, []string{`unknown command "rm"`}},
 		{"bad interval", nil, []string{"--interval", "-1s", "df"}, []string{"--interval"}},
+		{"interval not a duration", nil, []string{"--interval", "abc"}, []string{`--interval: "abc" is not a duration`}},
+		{"interval without value", nil, []string{"--interval"}, []string{"--interval needs a value"}},
+		{"parallel not a number", nil, []string{"--parallel", "four"}, []string{`--parallel: "four" is not a whole number`}},
+		{"json not a bool", nil, []string{"df", "--json=maybe"}, []string{`--json: "maybe" is not true or false`}},
+		{"short flag", nil, []string{"-x"}, []string{"unknown flag -x"}},
+		// The UI reports setup mistakes before it looks for a terminal
+		// (tests run without one), so the user sees what is wrong first.
+		{"UI: context and host", nil, []string{"--context", "x", "-H", "unix:///x"}, []string{"cannot be used together"}},
+		{"UI: unknown context", nil, []string{"--context", "nope"}, []string{`context "nope"`, "does not exist"}},
+		{"UI: malformed host", nil, []string{"-H", "nonsense://x"}, []string{"invalid docker host"}},
+		{"UI: no terminal", nil, []string{"-H", "unix://" + missing}, []string{"needs a terminal", "bilge df"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

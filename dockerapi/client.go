@@ -93,14 +93,21 @@ func New(ep Endpoint) (*Engine, error) {
 	return &Engine{api: c, ep: ep, now: time.Now}, nil
 }
 
-// Connect resolves the endpoint, builds the client and checks the engine
-// answers, so a bad setup fails at once with one clear line.
-func Connect(ctx context.Context, sel Selection) (*Engine, error) {
+// Open resolves the endpoint and builds the client without talking to the
+// engine: every mistake in the setup (flags, contexts, hosts, TLS files)
+// shows here, before anything waits on the network.
+func Open(sel Selection) (*Engine, error) {
 	ep, err := Resolve(sel, nil)
 	if err != nil {
 		return nil, err
 	}
-	e, err := New(ep)
+	return New(ep)
+}
+
+// Connect opens the endpoint and checks the engine answers, so a bad setup
+// fails at once with one clear line.
+func Connect(ctx context.Context, sel Selection) (*Engine, error) {
+	e, err := Open(sel)
 	if err != nil {
 		return nil, err
 	}
