@@ -176,7 +176,7 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 	a.snap.ClearSizes()
 	a.usage = a.snap.Usage()
 	a.reindex()
-	a.active = 1 // the Images tab, largest first
+	a.active = 0 // the Overview: where the space went, at a glance
 	return a
 }
 

@@ -28,6 +28,7 @@ func newLoaded(t testing.TB, w, h int) (*App, *fakeEngine) {
 	f.layers = sampleLayers()
 	a.layersBusy = true
 	a.Update(layersMsg{layers: sampleLayers()})
+	press(a, "2") // most tests work on the Images tab
 	return a, f
 }
 
@@ -71,10 +72,10 @@ func names(a *App) []string {
 
 func TestTabSwitching(t *testing.T) {
 	t.Parallel()
-	a, _ := newLoaded(t, 120, 30)
-	if a.active != 1 {
-		t.Fatalf("opens on tab %d, want the Images tab", a.active)
+	if a := New(context.Background(), newFakeEngine(sampleState()), Options{}); a.active != 0 {
+		t.Fatalf("opens on tab %d, want the Overview", a.active)
 	}
+	a, _ := newLoaded(t, 120, 30)
 	cases := []struct {
 		key  string
 		want int
