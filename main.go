@@ -133,8 +133,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.sel.Host, "host", o.sel.Host, "")
-	fs.StringVar(&o.sel.Host, "H", o.sel.Host, "")
+	fs.Var((*hostFlag)(&o.sel.Host), "host", "")
+	fs.Var((*hostFlag)(&o.sel.Host), "H", "")
 	fs.StringVar(&o.sel.Context, "context", o.sel.Context, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
@@ -151,6 +151,22 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	fs.IntVar(&o.parallel, "parallel", dockerapi.DefaultParallel, "")
 	fs.BoolVar(&o.version, "version", false, "")
 	return fs
+}
+
+// hostFlag is --host/-H: given twice it is an error, as in the docker CLI,
+// rather than the last one silently winning.
+type hostFlag string
+
+func (h *hostFlag) String() string { return string(*h) }
+func (h *hostFlag) Set(v string) error {
+	if *h != "" {
+		return errors.New("give only one --host (-H)")
+	}
+	if v == "" {
+		return errors.New("empty host")
+	}
+	*h = hostFlag(v)
+	return nil
 }
 
 // flagError words the flag package's errors the way the help spells flags
@@ -178,6 +194,11 @@ func flagError(err error) error {
 			want = "a whole number"
 		case "read-only", "demo", "json", "v", "verbose", "version", "help", "h":
 			want = "true or false"
+		case "host", "H":
+			// hostFlag's own reason says what is wrong.
+			if _, reason, ok := strings.Cut(msg, ": "); ok {
+				return fmt.Errorf("%s: %s (see bilge --help)", dash(name), reason)
+			}
 		}
 		return fmt.Errorf("%s: %q is not %s (see bilge --help)", dash(name), val, want)
 	}

@@ -77,6 +77,7 @@ func TestBadInput(t *testing.T) {
 		{"interval without value", nil, []string{"--interval"}, []string{"--interval needs a value"}},
 		{"parallel not a number", nil, []string{"--parallel", "four"}, []string{`--parallel: "four" is not a whole number`}},
 		{"json not a bool", nil, []string{"df", "--json=maybe"}, []string{`--json: "maybe" is not true or false`}},
+		{"two hosts", nil, []string{"df", "-H", "unix:///a", "-H", "unix:///b"}, []string{"only one --host"}},
 		{"short flag", nil, []string{"-x"}, []string{"unknown flag -x"}},
 		// The UI reports setup mistakes before it looks for a terminal
 		// (tests run without one), so the user sees what is wrong first.

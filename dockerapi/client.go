@@ -155,6 +155,10 @@ func (e *Engine) explain(err error) error {
 		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot reach the Docker engine over ssh at %s: %s", where, strings.Join(strings.Fields(reason), " "))}
 	}
 	switch {
+	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("TLS failure talking to the Docker engine at %s: it speaks plain HTTP, not TLS: unset DOCKER_TLS_VERIFY/DOCKER_TLS or use its TLS port", where)}
+	case strings.Contains(msg, "Client sent an HTTP request to an HTTPS server"):
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("TLS failure talking to the Docker engine at %s: it expects TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (or use a context with TLS material)", where)}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot connect to the Docker engine at %s: it did not answer in time", where)}
 	case strings.Contains(msg, "permission denied"):

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -72,7 +74,7 @@ func Resolve(sel Selection, env Env) (Endpoint, error) {
 	if cur != "" {
 		return resolveContext(cur, "currentContext in "+configFile(env), env)
 	}
-	return hostEndpoint(DefaultHost(), "default socket", env)
+	return hostEndpoint("", "default socket", env)
 }
 
 // ConfigDir is $DOCKER_CONFIG, or ~/.docker.
@@ -106,56 +108,111 @@ func currentContext(env Env) (string, error) {
 	return cfg.CurrentContext, nil
 }
 
-// hostEndpoint validates a host URL and attaches TLS material from the
-// environment (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), as the CLI does.
+// hostEndpoint normalises a host as the docker CLI does and attaches TLS
+// material from the environment: DOCKER_TLS_VERIFY (any value) or
+// DOCKER_TLS turn TLS on, with the files in DOCKER_CERT_PATH or the docker
+// config directory; a missing client cert or key means TLS without one.
+// An empty host is the default socket, or tcp://localhost:2376 with TLS.
 func hostEndpoint(host, source string, env Env) (Endpoint, error) {
-	if err := validateHost(host); err != nil {
+	verify := env("DOCKER_TLS_VERIFY") != ""
+	useTLS := verify || env("DOCKER_TLS") != ""
+	if host == "" {
+		host = DefaultHost()
+		if useTLS {
+			host = "tcp://localhost:2376"
+		}
+	}
+	host, err := normalizeHost(host)
+	if err != nil {
 		return Endpoint{}, fmt.Errorf("%s: %w", source, err)
 	}
 	ep := Endpoint{Host: host, Source: source}
-	if !strings.HasPrefix(host, "tcp://") {
+	if !useTLS || !strings.HasPrefix(host, "tcp://") {
 		return ep, nil
 	}
 	certPath := env("DOCKER_CERT_PATH")
-	verify := env("DOCKER_TLS_VERIFY") != ""
-	if certPath == "" && verify {
+	if certPath == "" {
 		certPath = ConfigDir(env) // the CLI's fallback
 	}
-	if certPath == "" {
-		return ep, nil
-	}
-	files := &TLSFiles{
-		CA:         filepath.Join(certPath, "ca.pem"),
-		Cert:       filepath.Join(certPath, "cert.pem"),
-		Key:        filepath.Join(certPath, "key.pem"),
-		SkipVerify: !verify,
-	}
-	for _, f := range []string{files.CA, files.Cert, files.Key} {
-		if _, err := os.Stat(f); err != nil {
-			return Endpoint{}, fmt.Errorf("TLS for %s: cannot read %s: set DOCKER_CERT_PATH to the directory holding ca.pem, cert.pem and key.pem", host, f)
+	files := &TLSFiles{SkipVerify: !verify}
+	if verify {
+		files.CA = filepath.Join(certPath, "ca.pem")
+		if _, err := os.Stat(files.CA); err != nil {
+			return Endpoint{}, fmt.Errorf("TLS for %s: cannot read %s: set DOCKER_CERT_PATH to the directory holding ca.pem (and cert.pem, key.pem)", host, files.CA)
 		}
+	}
+	cert, key := filepath.Join(certPath, "cert.pem"), filepath.Join(certPath, "key.pem")
+	_, cerr := os.Stat(cert)
+	_, kerr := os.Stat(key)
+	switch {
+	case cerr == nil && kerr == nil:
+		files.Cert, files.Key = cert, key
+	case cerr == nil:
+		return Endpoint{}, fmt.Errorf("TLS for %s: %s has cert.pem but no key.pem", host, certPath)
+	case kerr == nil:
+		return Endpoint{}, fmt.Errorf("TLS for %s: %s has key.pem but no cert.pem", host, certPath)
 	}
 	ep.TLS = files
 	return ep, nil
 }
 
-func validateHost(host string) error {
+// normalizeHost checks a host URL and fills in what the docker CLI fills
+// in: tcp:// is the scheme of a bare host:port, tcp's port defaults to
+// 2375 and its host to localhost, and unix:// alone is the default socket.
+func normalizeHost(host string) (string, error) {
+	orig := host
+	host = strings.TrimSpace(host)
 	proto, addr, ok := strings.Cut(host, "://")
-	if !ok || addr == "" {
-		return fmt.Errorf("invalid docker host %q: expected unix:///path, tcp://host:port or ssh://user@host", host)
+	if !ok {
+		if strings.HasPrefix(host, "/") {
+			return "", fmt.Errorf("invalid docker host %q: write unix://%s for a socket", orig, host)
+		}
+		proto, addr = "tcp", host
 	}
 	switch proto {
-	case "unix", "npipe":
-		return nil
-	case "tcp", "ssh":
-		if strings.ContainsAny(addr, " \t") {
-			return fmt.Errorf("invalid docker host %q: the address contains spaces", host)
+	case "unix":
+		if addr == "" {
+			return DefaultHost(), nil
 		}
-		return nil
+		return "unix://" + addr, nil
+	case "npipe":
+		if addr == "" {
+			return "", fmt.Errorf("invalid docker host %q: expected npipe:////./pipe/name", orig)
+		}
+		return host, nil
+	case "tcp":
+		if strings.ContainsAny(addr, " \t") {
+			return "", fmt.Errorf("invalid docker host %q: the address contains spaces", orig)
+		}
+		hostport, path, _ := strings.Cut(addr, "/")
+		h, port, err := net.SplitHostPort(hostport)
+		if err != nil {
+			// No port (or a bare IPv6 address): the CLI's default.
+			h, port = strings.Trim(hostport, "[]"), "2375"
+		}
+		if h == "" {
+			h = "localhost"
+		}
+		if port == "" {
+			port = "2375"
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("invalid docker host %q: bad port %q", orig, port)
+		}
+		out := "tcp://" + net.JoinHostPort(h, port)
+		if path != "" {
+			out += "/" + path
+		}
+		return out, nil
+	case "ssh":
+		if addr == "" || strings.ContainsAny(addr, " \t") {
+			return "", fmt.Errorf("invalid docker host %q: expected ssh://[user@]host[:port]", orig)
+		}
+		return host, nil
 	case "http", "https":
-		return fmt.Errorf("invalid docker host %q: use tcp://%s (with DOCKER_TLS_VERIFY=1 for TLS)", host, addr)
+		return "", fmt.Errorf("invalid docker host %q: use tcp://%s (with DOCKER_TLS_VERIFY=1 for TLS)", orig, addr)
 	}
-	return fmt.Errorf("invalid docker host %q: unsupported scheme %q (use unix://, tcp:// or ssh://)", host, proto)
+	return "", fmt.Errorf("invalid docker host %q: unsupported scheme %q (use unix://, tcp:// or ssh://)", orig, proto)
 }
 
 // contextMeta is the part of a context's meta.json bilge reads.
@@ -175,7 +232,9 @@ func ContextDirName(name string) string {
 
 func resolveContext(name, source string, env Env) (Endpoint, error) {
 	if name == "default" {
-		ep, err := hostEndpoint(DefaultHost(), "default context", env)
+		// The default context is what -H/DOCKER_HOST and the TLS
+		// environment say, as in the CLI.
+		ep, err := hostEndpoint(env("DOCKER_HOST"), "default context", env)
 		ep.Context = "default"
 		return ep, err
 	}
@@ -196,10 +255,11 @@ func resolveContext(name, source string, env Env) (Endpoint, error) {
 	if !ok || dockerEP.Host == "" {
 		return Endpoint{}, fmt.Errorf("context %q has no docker endpoint", name)
 	}
-	if err := validateHost(dockerEP.Host); err != nil {
+	host, err := normalizeHost(dockerEP.Host)
+	if err != nil {
 		return Endpoint{}, fmt.Errorf("context %q: %w", name, err)
 	}
-	ep := Endpoint{Host: dockerEP.Host, Context: name, Source: fmt.Sprintf("context %q", name)}
+	ep := Endpoint{Host: host, Context: name, Source: fmt.Sprintf("context %q", name)}
 	tlsDir := filepath.Join(ConfigDir(env), "contexts", "tls", dir, "docker")
 	files := &TLSFiles{SkipVerify: dockerEP.SkipTLSVerify}
 	found := false

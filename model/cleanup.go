@@ -38,6 +38,9 @@ func (s *Snapshot) UnusedNetworks() []string {
 type KindReclaim struct {
 	Bytes   int64
 	Pending bool // depends on sizes or layers not known yet
+	// Held is the part of Bytes (images only) that BuildKit's build cache
+	// keeps on disk until it is pruned.
+	Held int64
 }
 
 // ExactReclaimable is what each kind's own prune would free on this state,
@@ -47,12 +50,12 @@ type KindReclaim struct {
 func (ix *ReclaimIndex) ExactReclaimable() map[Kind]KindReclaim {
 	out := map[Kind]KindReclaim{}
 	r, _ := ix.PruneImages(true)
-	out[KindImage] = KindReclaim{r.Images, r.PendingKinds.Has(KindImage)}
+	out[KindImage] = KindReclaim{r.Images, r.PendingKinds.Has(KindImage), r.HeldByBuildCache}
 	r, _ = ix.PruneContainers()
-	out[KindContainer] = KindReclaim{r.Containers, r.PendingKinds.Has(KindContainer)}
+	out[KindContainer] = KindReclaim{r.Containers, r.PendingKinds.Has(KindContainer), 0}
 	r, _ = ix.PruneVolumes(true)
-	out[KindVolume] = KindReclaim{r.Volumes, r.PendingKinds.Has(KindVolume)}
+	out[KindVolume] = KindReclaim{r.Volumes, r.PendingKinds.Has(KindVolume), 0}
 	r, _ = ix.PruneBuildCache()
-	out[KindBuildCache] = KindReclaim{r.BuildCache, r.PendingKinds.Has(KindBuildCache)}
+	out[KindBuildCache] = KindReclaim{r.BuildCache, r.PendingKinds.Has(KindBuildCache), 0}
 	return out
 }

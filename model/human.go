@@ -14,21 +14,29 @@ var decimalUnits = [...]string{"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "Y
 // HumanSize): decimal units, at most four significant digits ("1.98MB",
 // "36.18GB", "512B"). n must be >= 0; use SizeText for sizes that may be
 // Unknown. (A negative n prints as a plain byte count, as go-units does.)
-func HumanSize(n int64) string {
+func HumanSize(n int64) string { return HumanSizePrecision(n, 4) }
+
+// HumanSizePrecision is HumanSize with p significant digits (go-units
+// HumanSizeWithPrecision): the docker CLI lists objects' own sizes with 3.
+func HumanSizePrecision(n int64, p int) string {
 	size := float64(n)
 	i := 0
 	for size >= 1000 && i < len(decimalUnits)-1 {
 		size /= 1000
 		i++
 	}
-	return strconv.FormatFloat(size, 'g', 4, 64) + decimalUnits[i]
+	return strconv.FormatFloat(size, 'g', p, 64) + decimalUnits[i]
 }
 
 // Pending is how a size that is not known yet (Unknown) is shown.
 const Pending = "…"
 
-// SizeText is HumanSize, or Pending for an Unknown (negative) size.
+// SizeText is HumanSize, N/A for NotReported, or Pending for an Unknown
+// (negative) size.
 func SizeText(n int64) string {
+	if n == NotReported {
+		return "N/A"
+	}
 	if n < 0 {
 		return Pending
 	}

@@ -344,7 +344,11 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 			continue
 		}
 		ix.volByID[v.Name] = int32(len(ix.vols))
-		ix.vols = append(ix.vols, ixVolume{name: v.Name, size: v.Size, anonymous: v.Anonymous()})
+		size := v.Size
+		if size == NotReported {
+			size = 0 // frees what cannot be measured: nothing bilge can promise
+		}
+		ix.vols = append(ix.vols, ixVolume{name: v.Name, size: size, anonymous: v.Anonymous()})
 		volSrc = append(volSrc, v)
 	}
 	for c, src := range ctrSrc {
@@ -667,6 +671,18 @@ func (ix *ReclaimIndex) FreesAlone(imageID string) (bytes int64, known bool) {
 		}
 	}
 	return bytes, bytes == 0 || ix.unknown == 0
+}
+
+// HeldAlone is the part of FreesAlone that BuildKit's build cache keeps on
+// disk until it is pruned (0 for an image not built by BuildKit).
+func (ix *ReclaimIndex) HeldAlone(imageID string) int64 {
+	i, ok := ix.imgByID[imageID]
+	if !ok || !ix.imgs[i].known || len(ix.imgs[i].users) > 0 {
+		return 0
+	}
+	m := NewMarks()
+	m.Set(KindImage, imageID, true)
+	return ix.Compute(m).HeldByBuildCache
 }
 
 // SharedBy lists the IDs of the images that use the layer, in snapshot

@@ -146,6 +146,9 @@ func (s *Snapshot) ApplyDiskUsage(du *DiskUsage) {
 		v := &s.Volumes[i]
 		if u, ok := vols[v.Name]; ok {
 			v.Size = u.Size
+			if v.Size < 0 {
+				v.Size = NotReported
+			}
 			v.RefCount = u.RefCount
 		}
 	}

@@ -12,6 +12,11 @@ import (
 // from the costly disk-usage call). It is shown as pending, never as 0.
 const Unknown = -1
 
+// NotReported marks a size the engine has answered about but cannot give
+// (a volume driver that does not size its volumes: df says -1). It is
+// shown as N/A and counts as 0, not as pending: it will never arrive.
+const NotReported = -2
+
 // Kind is one of the five kinds of objects bilge shows.
 type Kind int
 
@@ -148,7 +153,8 @@ type Volume struct {
 	Scope   string
 	Labels  map[string]string
 	Created time.Time
-	// Size is Unknown until disk usage arrives (or when the driver cannot say).
+	// Size is Unknown until disk usage arrives, NotReported when the driver
+	// cannot say.
 	Size int64
 	// RefCount is the engine's count of containers using the volume
 	// (Unknown until disk usage arrives).

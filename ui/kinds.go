@@ -25,6 +25,9 @@ type kindView interface {
 }
 
 func sizeCell(st *Styles, n int64) cell {
+	if n == model.NotReported {
+		return cell{text: "N/A", style: &st.Muted}
+	}
 	if n < 0 {
 		return cell{text: model.Pending, style: &st.Pending}
 	}

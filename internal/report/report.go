@@ -23,6 +23,7 @@ func Text(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, verbose bool, 
 	if ix != nil {
 		exact = ix.ExactReclaimable()
 	}
+	var held int64
 	for _, u := range s.Usage() {
 		ex := "-"
 		if e, ok := exact[u.Kind]; ok {
@@ -30,11 +31,18 @@ func Text(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, verbose bool, 
 			if e.Pending {
 				ex = "≥" + ex
 			}
+			if e.Held > 0 {
+				ex += "*"
+				held = e.Held
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", u.Kind, u.Total, u.Active, sizeCell(u.Kind, u.Size), reclaimCell(u), ex)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if held > 0 {
+		fmt.Fprintf(w, "* of which %s stays in build cache until it is pruned (layers of BuildKit-built images)\n", model.HumanSize(held))
 	}
 	if !verbose {
 		return nil
@@ -65,10 +73,22 @@ func reclaimCell(u model.Usage) string {
 	if u.Reclaimable < 0 {
 		return model.SizeText(u.Reclaimable)
 	}
+	if u.Kind == model.KindBuildCache {
+		return model.HumanSize(u.Reclaimable) // docker prints no percentage here
+	}
 	if p := u.ReclaimablePercent(); p >= 0 {
 		return fmt.Sprintf("%s (%d%%)", model.HumanSize(u.Reclaimable), p)
 	}
 	return model.HumanSize(u.Reclaimable)
+}
+
+// sizeText3 is how docker's object listings print an object's own size:
+// three significant digits ("561MB").
+func sizeText3(n int64) string {
+	if n < 0 {
+		return model.SizeText(n)
+	}
+	return model.HumanSizePrecision(n, 3)
 }
 
 func ago(now, t time.Time) string {
@@ -82,6 +102,13 @@ func imagesText(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, now time
 	fmt.Fprintln(w, "Images space usage:")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "IMAGE\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS\tSTATUS\tFREES ALONE")
+	held := false
+	defer func() {
+		if held {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "* built by BuildKit: build-cache records also hold these layers, so the bytes stay in build cache until it is pruned")
+		}
+	}()
 	for i := range s.Images {
 		img := &s.Images[i]
 		name := img.Name()
@@ -92,10 +119,14 @@ func imagesText(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, now time
 		if ix != nil {
 			if b, known := ix.FreesAlone(img.ID); known {
 				frees = model.HumanSize(b)
+				if img.BuildKit && b > 0 && ix.HeldAlone(img.ID) > 0 {
+					frees += "*"
+					held = true
+				}
 			}
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", name, model.ShortID(img.ID), ago(now, img.Created),
-			model.SizeText(img.Size), model.SizeText(img.SharedSize), model.SizeText(img.UniqueSize()),
+			sizeText3(img.Size), model.SizeText(img.SharedSize), model.SizeText(img.UniqueSize()),
 			len(img.Containers), img.Status(), frees)
 	}
 }
@@ -112,8 +143,12 @@ func containersText(w io.Writer, s *model.Snapshot, _ *model.ReclaimIndex, now t
 				vols++
 			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", model.ShortID(c.ID), c.Name, c.Image, c.StateText(),
-			ago(now, c.Created), model.SizeText(c.SizeRw), model.SizeText(c.SizeRootFs), vols)
+		image := c.Image
+		if strings.HasPrefix(image, "sha256:") {
+			image = model.ShortID(image) // its tag moved: the ID, as docker prints it
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", model.ShortID(c.ID), c.Name, image, c.StateText(),
+			ago(now, c.Created), sizeText3(c.SizeRw), sizeText3(c.SizeRootFs), vols)
 	}
 }
 
@@ -123,9 +158,9 @@ func volumesText(w io.Writer, s *model.Snapshot, _ *model.ReclaimIndex, now time
 	fmt.Fprintln(w, "VOLUME NAME\tDRIVER\tLINKS\tSIZE\tCREATED")
 	for i := range s.Volumes {
 		v := &s.Volumes[i]
-		name := v.Name
+		name := v.Name // in full: a volume is removed by its whole name
 		if v.Anonymous() {
-			name = model.ShortID(v.Name) + " (anonymous)"
+			name += " (anonymous)"
 		}
 		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\n", name, v.Driver, volumeLinks(v), model.SizeText(v.Size), ago(now, v.Created))
 	}
@@ -158,7 +193,7 @@ func buildCacheText(w io.Writer, s *model.Snapshot, _ *model.ReclaimIndex, now t
 	fmt.Fprintln(w, "CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED\tIN USE\tDESCRIPTION")
 	for i := range s.BuildCache {
 		r := &s.BuildCache[i]
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%t\t%t\t%s\n", model.ShortID(r.ID), r.Type, model.SizeText(r.Size),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%t\t%t\t%s\n", model.ShortID(r.ID), r.Type, sizeText3(r.Size),
 			ago(now, r.Created), ago(now, r.LastUsed), r.UsageCount, r.Shared, r.InUse, oneLine(r.Description))
 	}
 }
@@ -207,7 +242,11 @@ type KindJSON struct {
 	// ReclaimableExact is what the kind's own prune frees, exactly (null
 	// for networks, and while layer data is missing).
 	ReclaimableExact *int64 `json:"reclaimableExact"`
-	Items            []any  `json:"items,omitempty"`
+	// HeldByBuildCache (images only) is the part of ReclaimableExact that
+	// stays on disk in BuildKit's build cache until it is pruned.
+	HeldByBuildCache *int64 `json:"heldByBuildCache,omitempty"`
+	// Items, with -v only: every object of the kind ([] when none).
+	Items *[]any `json:"items,omitempty"`
 }
 
 // ImageJSON is one image in -v output.
@@ -227,9 +266,12 @@ type ImageJSON struct {
 	RunningCount int               `json:"runningContainers"`
 	// FreesAlone is what deleting this image alone frees, exactly (null
 	// while layer data is missing).
-	FreesAlone *int64      `json:"freesAlone"`
-	BuildKit   bool        `json:"buildKit"`
-	Layers     []LayerJSON `json:"layers"` // null while unknown
+	FreesAlone *int64 `json:"freesAlone"`
+	// FreesAloneHeldByBuildCache is the part of FreesAlone that stays in
+	// build cache until it is pruned (BuildKit-built images).
+	FreesAloneHeldByBuildCache int64       `json:"freesAloneHeldByBuildCache"`
+	BuildKit                   bool        `json:"buildKit"`
+	Layers                     []LayerJSON `json:"layers"` // null while unknown
 }
 
 // LayerJSON is one layer of an image, oldest first.
@@ -354,13 +396,18 @@ func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Docu
 			if e := exact[k]; !e.Pending {
 				b := e.Bytes
 				kj.ReclaimableExact = &b
+				if k == model.KindImage {
+					h := e.Held
+					kj.HeldByBuildCache = &h
+				}
 			}
 		}
 	}
 	if !verbose {
 		return d
 	}
-	d.Images.Items = []any{}
+	itemsImages := []any{}
+	d.Images.Items = &itemsImages
 	for i := range s.Images {
 		img := &s.Images[i]
 		ij := ImageJSON{
@@ -376,6 +423,9 @@ func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Docu
 		if ix != nil {
 			if b, known := ix.FreesAlone(img.ID); known {
 				ij.FreesAlone = &b
+				if img.BuildKit && b > 0 {
+					ij.FreesAloneHeldByBuildCache = ix.HeldAlone(img.ID)
+				}
 			}
 		}
 		for _, l := range img.Layers {
@@ -389,41 +439,45 @@ func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Docu
 			}
 			ij.Layers = append(ij.Layers, lj)
 		}
-		d.Images.Items = append(d.Images.Items, ij)
+		itemsImages = append(itemsImages, ij)
 	}
-	d.Containers.Items = []any{}
+	itemsContainers := []any{}
+	d.Containers.Items = &itemsContainers
 	for i := range s.Containers {
 		c := &s.Containers[i]
 		mounts := make([]MountJSON, len(c.Mounts))
 		for j, m := range c.Mounts {
 			mounts[j] = MountJSON{Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination}
 		}
-		d.Containers.Items = append(d.Containers.Items, ContainerJSON{
+		itemsContainers = append(itemsContainers, ContainerJSON{
 			ID: c.ID, Name: c.Name, Image: c.Image, ImageID: c.ImageID, State: c.State, ExitCode: c.ExitCode,
 			Created: c.Created, SizeRw: bytesPtr(c.SizeRw), SizeRootFs: bytesPtr(c.SizeRootFs),
 			Mounts: mounts, Networks: nonNil(c.Networks), Labels: c.Labels,
 		})
 	}
-	d.Volumes.Items = []any{}
+	itemsVolumes := []any{}
+	d.Volumes.Items = &itemsVolumes
 	for i := range s.Volumes {
 		v := &s.Volumes[i]
-		d.Volumes.Items = append(d.Volumes.Items, VolumeJSON{
+		itemsVolumes = append(itemsVolumes, VolumeJSON{
 			Name: v.Name, Anonymous: v.Anonymous(), Driver: v.Driver, Scope: v.Scope, Created: timePtr(v.Created),
 			Size: bytesPtr(v.Size), RefCount: bytesPtr(v.RefCount), Containers: nonNil(v.Containers), Labels: v.Labels,
 		})
 	}
-	d.Networks.Items = []any{}
+	itemsNetworks := []any{}
+	d.Networks.Items = &itemsNetworks
 	for i := range s.Networks {
 		n := &s.Networks[i]
-		d.Networks.Items = append(d.Networks.Items, NetworkJSON{
+		itemsNetworks = append(itemsNetworks, NetworkJSON{
 			ID: n.ID, Name: n.Name, Driver: n.Driver, Scope: n.Scope, Builtin: n.Builtin(), Created: n.Created,
 			Containers: nonNil(n.Containers), Labels: n.Labels,
 		})
 	}
-	d.BuildCache.Items = []any{}
+	itemsBuildCache := []any{}
+	d.BuildCache.Items = &itemsBuildCache
 	for i := range s.BuildCache {
 		r := &s.BuildCache[i]
-		d.BuildCache.Items = append(d.BuildCache.Items, BuildRecordJSON{
+		itemsBuildCache = append(itemsBuildCache, BuildRecordJSON{
 			ID: r.ID, Parents: r.Parents, Type: r.Type, Description: r.Description, Size: r.Size,
 			Created: r.Created, LastUsed: timePtr(r.LastUsed), UsageCount: r.UsageCount, Shared: r.Shared, InUse: r.InUse,
 		})
