@@ -66,7 +66,52 @@ func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
 	for i := range res.Items {
 		out[i] = mapImage(&res.Items[i])
 	}
+	if err := e.resolveParents(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// resolveParents points each image's ParentID at its nearest listed
+// ancestor. Legacy-builder chains run through intermediate images the
+// top-level list hides (untagged, with children); without this a tagged
+// base and the images built on it look unrelated, and deleting the base
+// first fails with "image has dependent child images". Only hosts with
+// such chains pay for the second list.
+func (e *Engine) resolveParents(ctx context.Context, imgs []model.Image) error {
+	listed := make(map[string]bool, len(imgs))
+	for i := range imgs {
+		listed[imgs[i].ID] = true
+	}
+	hidden := false
+	for i := range imgs {
+		if p := imgs[i].ParentID; p != "" && !listed[p] {
+			hidden = true
+			break
+		}
+	}
+	if !hidden {
+		return nil
+	}
+	res, err := e.api.ImageList(ctx, client.ImageListOptions{All: true})
+	if err != nil {
+		return fmt.Errorf("list images: %w", e.explain(err))
+	}
+	parent := make(map[string]string, len(res.Items))
+	for i := range res.Items {
+		parent[res.Items[i].ID] = res.Items[i].ParentID
+	}
+	for i := range imgs {
+		p := imgs[i].ParentID
+		for steps := 0; p != "" && !listed[p] && steps < len(parent); steps++ {
+			p = parent[p]
+		}
+		if !listed[p] {
+			p = ""
+		}
+		imgs[i].ParentID = p
+	}
+	return nil
 }
 
 func mapImage(s *image.Summary) model.Image {

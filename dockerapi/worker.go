@@ -53,7 +53,10 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int) <-ch
 			}
 			p := parallel
 			if kind == model.KindBuildCache {
-				p = 1 // the engine refuses concurrent prunes
+				// The engine refuses concurrent prunes, and one prune
+				// removes many records: batches, one at a time.
+				pruneRecords(ctx, d, wave, out)
+				continue
 			}
 			// Images may wait on each other (children first): run them in
 			// rounds, each round the ones whose dependencies are settled.
@@ -134,6 +137,57 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int) <-ch
 	return out
 }
 
+// recordBatch is how many build-cache records one prune call names: the
+// filter is one regular expression of alternatives, kept to a few kB.
+const recordBatch = 100
+
+// pruneRecords removes build-cache records by ID through the prune
+// endpoint's id filter (a regular expression: anchored, alternatives of
+// exact IDs), a batch per call. The engine's report of what it deleted
+// decides each record's outcome.
+func pruneRecords(ctx context.Context, d deleter, items []model.PlanItem, out chan<- model.Outcome) {
+	for len(items) > 0 {
+		batch := items[:min(recordBatch, len(items))]
+		items = items[len(batch):]
+		if ctx.Err() != nil {
+			for _, it := range batch {
+				out <- model.Outcome{Item: it, Status: model.Skipped, Err: "cancelled"}
+			}
+			continue
+		}
+		if d == nil {
+			for _, it := range batch {
+				out <- model.Outcome{Item: it, Status: model.Failed, Err: "this engine cannot delete"}
+			}
+			continue
+		}
+		alts := make([]string, len(batch))
+		for i, it := range batch {
+			alts[i] = regexpQuote(it.ID)
+		}
+		res, err := d.BuildCachePrune(context.WithoutCancel(ctx), client.BuildCachePruneOptions{
+			All:     true,
+			Filters: make(client.Filters).Add("id", "^("+strings.Join(alts, "|")+")$"),
+		})
+		deleted := map[string]bool{}
+		if err == nil {
+			for _, id := range res.Report.CachesDeleted {
+				deleted[id] = true
+			}
+		}
+		for _, it := range batch {
+			switch {
+			case err != nil:
+				out <- model.Outcome{Item: it, Status: model.Failed, Err: engineReason(err)}
+			case deleted[it.ID]:
+				out <- model.Outcome{Item: it, Status: model.Deleted}
+			default:
+				out <- model.Outcome{Item: it, Status: model.Failed, Err: "the engine kept it (in use, or a record that stays is built on it)"}
+			}
+		}
+	}
+}
+
 // deleteOne performs one deletion. In-flight calls are not cancelled with
 // the run: an engine call cut half-way leaves the user guessing.
 func deleteOne(ctx context.Context, d deleter, it model.PlanItem) model.Outcome {
@@ -150,15 +204,6 @@ func deleteOne(ctx context.Context, d deleter, it model.PlanItem) model.Outcome 
 		_, err = d.VolumeRemove(ctx, it.ID, client.VolumeRemoveOptions{})
 	case model.KindNetwork:
 		_, err = d.NetworkRemove(ctx, it.ID, client.NetworkRemoveOptions{})
-	case model.KindBuildCache:
-		var res client.BuildCachePruneResult
-		res, err = d.BuildCachePrune(ctx, client.BuildCachePruneOptions{
-			All:     true,
-			Filters: make(client.Filters).Add("id", "^"+regexpQuote(it.ID)+"$"),
-		})
-		if err == nil && !contains(res.Report.CachesDeleted, it.ID) {
-			return model.Outcome{Item: it, Status: model.Failed, Err: "the engine kept it (in use?)"}
-		}
 	default:
 		err = fmt.Errorf("unknown kind %v", it.Kind)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,15 +57,20 @@ func (r *recorder) NetworkRemove(ctx context.Context, id string, o client.Networ
 	return client.NetworkRemoveResult{}, r.do("network", id)
 }
 func (r *recorder) BuildCachePrune(ctx context.Context, o client.BuildCachePruneOptions) (client.BuildCachePruneResult, error) {
-	var id string
+	var expr string
 	for v := range o.Filters["id"] {
-		id = v
+		expr = v
 	}
-	id = id[1 : len(id)-1] // strip ^…$
-	if err := r.do("build", id); err != nil {
-		return client.BuildCachePruneResult{}, err
+	if !strings.HasPrefix(expr, "^(") || !strings.HasSuffix(expr, ")$") {
+		return client.BuildCachePruneResult{}, fmt.Errorf("id filter %q is not anchored", expr)
 	}
-	return client.BuildCachePruneResult{Report: build.CachePruneReport{CachesDeleted: []string{id}}}, nil
+	var deleted []string
+	for _, id := range strings.Split(expr[2:len(expr)-2], "|") {
+		if err := r.do("build", id); err == nil {
+			deleted = append(deleted, id)
+		}
+	}
+	return client.BuildCachePruneResult{Report: build.CachePruneReport{CachesDeleted: deleted}}, nil
 }
 
 func collect(ch <-chan model.Outcome) []model.Outcome {

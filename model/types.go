@@ -57,9 +57,11 @@ type Layer struct {
 
 // Image is one image, keyed by its content-addressed ID.
 type Image struct {
-	ID       string
-	Tags     []string // repo:tag; empty for a dangling image
-	Digests  []string // repo@sha256:…
+	ID      string
+	Tags    []string // repo:tag; empty for a dangling image
+	Digests []string // repo@sha256:…
+	// ParentID is the nearest listed ancestor (legacy builder and docker
+	// commit chains; the intermediate images between are not listed).
 	ParentID string
 	Created  time.Time
 	Labels   map[string]string

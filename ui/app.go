@@ -196,13 +196,15 @@ func (a *App) setStyles(dark bool) {
 }
 
 // Init starts the first fetches: the cheap lists and the event stream at
-// once, the costly sizes in the background, and the ping loop.
+// once, and the ping loop. The costly sizes start when the lists are in:
+// on engines before 23.0 a disk-usage scan competes with the lists for
+// the daemon's CPU and would delay the first rows by half again.
 func (a *App) Init() tea.Cmd {
 	return tea.Batch(
+		a.trace("init"),
 		tea.RequestBackgroundColor,
 		a.startLists(),
 		a.subscribe(),
-		a.requestDF(true),
 		tickAfter(a.opts.Interval, pingTickMsg{}),
 		a.startSpinner(),
 	)
@@ -502,6 +504,9 @@ func (a *App) onLists(msg listsMsg) tea.Cmd {
 	cmd := a.rebuild()
 	if len(s.Images) > 0 {
 		cmd = tea.Batch(cmd, a.trace("rows"))
+	}
+	if a.du == nil && a.dfStart.IsZero() {
+		return tea.Batch(cmd, a.requestDF(true)) // the first scan
 	}
 	if changed && a.du != nil {
 		return tea.Batch(cmd, a.requestDF(false))
