@@ -4,7 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/moby/moby/client"
+
 	"bilge/dockerapi/demo"
+	"bilge/model"
 )
 
 // TestParentsSkipHiddenIntermediates: on the demo host, legacy-builder
@@ -44,5 +47,72 @@ func TestParentsSkipHiddenIntermediates(t *testing.T) {
 	}
 	if linked == 0 {
 		t.Fatal("no image with a parent: the demo host should have legacy-builder chains")
+	}
+}
+
+// TestBuildCacheLikePrune: deleting every build-cache record by ID leaves
+// exactly what the engine's own `builder prune -a` leaves on an identical
+// host, although records are built on one another (a child must go before
+// its parent, and batches do not follow that order).
+func TestBuildCacheLikePrune(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	connect := func() *Engine {
+		host, err := demo.New(3).Serve(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := Connect(ctx, Selection{Host: host})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close() })
+		return e
+	}
+	records := func(e *Engine) map[string]bool {
+		du, err := e.DiskUsage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, r := range du.BuildCache {
+			out[r.ID] = true
+		}
+		return out
+	}
+	byPrune, byBilge := connect(), connect()
+	if _, err := byPrune.api.(deleter).BuildCachePrune(ctx, client.BuildCachePruneOptions{All: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := records(byPrune)
+
+	before := records(byBilge)
+	if len(before) < 2*recordBatch {
+		t.Fatalf("only %d records: the test needs several batches", len(before))
+	}
+	s := &model.Snapshot{}
+	for id := range before {
+		s.BuildCache = append(s.BuildCache, model.BuildRecord{ID: id})
+	}
+	var ids []string
+	for id := range before {
+		ids = append(ids, id)
+	}
+	plan := model.NewPlan(s, model.PlanRequest{BuildCache: ids})
+	failed := 0
+	for o := range byBilge.Delete(ctx, plan, 4) {
+		if o.Status != model.Deleted {
+			failed++
+		}
+	}
+	got := records(byBilge)
+	if len(got) != len(want) || failed != len(want) {
+		t.Fatalf("bilge left %d records (%d reported failed), the engine's prune leaves %d", len(got), failed, len(want))
+	}
+	for id := range want {
+		if !got[id] {
+			t.Errorf("record %s: the prune keeps it, bilge deleted it", id)
+		}
 	}
 }

@@ -143,48 +143,65 @@ const recordBatch = 100
 
 // pruneRecords removes build-cache records by ID through the prune
 // endpoint's id filter (a regular expression: anchored, alternatives of
-// exact IDs), a batch per call. The engine's report of what it deleted
-// decides each record's outcome.
+// exact IDs), a batch per call. The engine keeps a record while another
+// record is built on it, so records it kept are offered again in a next
+// pass as long as a pass deletes something (a child in a later batch than
+// its parent). The engine's report of what it deleted decides each
+// record's outcome.
 func pruneRecords(ctx context.Context, d deleter, items []model.PlanItem, out chan<- model.Outcome) {
-	for len(items) > 0 {
-		batch := items[:min(recordBatch, len(items))]
-		items = items[len(batch):]
-		if ctx.Err() != nil {
-			for _, it := range batch {
-				out <- model.Outcome{Item: it, Status: model.Skipped, Err: "cancelled"}
+	if d == nil {
+		for _, it := range items {
+			out <- model.Outcome{Item: it, Status: model.Failed, Err: "this engine cannot delete"}
+		}
+		return
+	}
+	pending := items
+	for len(pending) > 0 {
+		var kept []model.PlanItem
+		progress := false
+		for rest := pending; len(rest) > 0; {
+			batch := rest[:min(recordBatch, len(rest))]
+			rest = rest[len(batch):]
+			if ctx.Err() != nil {
+				for _, it := range batch {
+					out <- model.Outcome{Item: it, Status: model.Skipped, Err: "cancelled"}
+				}
+				continue
 			}
-			continue
-		}
-		if d == nil {
-			for _, it := range batch {
-				out <- model.Outcome{Item: it, Status: model.Failed, Err: "this engine cannot delete"}
+			alts := make([]string, len(batch))
+			for i, it := range batch {
+				alts[i] = regexpQuote(it.ID)
 			}
-			continue
-		}
-		alts := make([]string, len(batch))
-		for i, it := range batch {
-			alts[i] = regexpQuote(it.ID)
-		}
-		res, err := d.BuildCachePrune(context.WithoutCancel(ctx), client.BuildCachePruneOptions{
-			All:     true,
-			Filters: make(client.Filters).Add("id", "^("+strings.Join(alts, "|")+")$"),
-		})
-		deleted := map[string]bool{}
-		if err == nil {
+			res, err := d.BuildCachePrune(context.WithoutCancel(ctx), client.BuildCachePruneOptions{
+				All:     true,
+				Filters: make(client.Filters).Add("id", "^("+strings.Join(alts, "|")+")$"),
+			})
+			if err != nil {
+				for _, it := range batch {
+					out <- model.Outcome{Item: it, Status: model.Failed, Err: engineReason(err)}
+				}
+				continue
+			}
+			deleted := make(map[string]bool, len(res.Report.CachesDeleted))
 			for _, id := range res.Report.CachesDeleted {
 				deleted[id] = true
 			}
-		}
-		for _, it := range batch {
-			switch {
-			case err != nil:
-				out <- model.Outcome{Item: it, Status: model.Failed, Err: engineReason(err)}
-			case deleted[it.ID]:
-				out <- model.Outcome{Item: it, Status: model.Deleted}
-			default:
-				out <- model.Outcome{Item: it, Status: model.Failed, Err: "the engine kept it (in use, or a record that stays is built on it)"}
+			for _, it := range batch {
+				if deleted[it.ID] {
+					progress = true
+					out <- model.Outcome{Item: it, Status: model.Deleted}
+				} else {
+					kept = append(kept, it)
+				}
 			}
 		}
+		if !progress {
+			for _, it := range kept {
+				out <- model.Outcome{Item: it, Status: model.Failed, Err: "the engine kept it (in use, or a record that stays is built on it)"}
+			}
+			return
+		}
+		pending = kept
 	}
 }
 
