@@ -77,6 +77,7 @@ type App struct {
 	// filterBefore is the filter in place when editing began.
 	filterBefore model.Filter
 	showHelp     bool
+	helpTop      int // first line of the help shown
 	showDetails  bool
 	detailTop    int
 
@@ -722,11 +723,25 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Help):
 		a.showHelp = !a.showHelp
+		a.helpTop = 0
 		return nil
 	}
 	if a.showHelp {
-		if key.Matches(msg, k.ClearFilter) {
+		switch {
+		case key.Matches(msg, k.ClearFilter):
 			a.showHelp = false
+		case key.Matches(msg, k.Down):
+			a.helpTop = min(a.helpTop+1, a.helpMaxTop())
+		case key.Matches(msg, k.Up):
+			a.helpTop = max(a.helpTop-1, 0)
+		case key.Matches(msg, k.PageDown):
+			a.helpTop = min(a.helpTop+a.pageSize(), a.helpMaxTop())
+		case key.Matches(msg, k.PageUp):
+			a.helpTop = max(a.helpTop-a.pageSize(), 0)
+		case key.Matches(msg, k.Top):
+			a.helpTop = 0
+		case key.Matches(msg, k.Bottom):
+			a.helpTop = a.helpMaxTop()
 		}
 		return nil
 	}
@@ -817,10 +832,12 @@ func (a *App) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, a.keys.Cancel):
+		// Cancel the edit: the filter in place before it stays (a second
+		// esc clears it).
 		a.filtering = false
 		a.filterErr = ""
 		a.input.Blur()
-		a.setFilter(model.Filter{})
+		a.setFilter(a.filterBefore)
 		return nil
 	}
 	var cmd tea.Cmd
@@ -847,7 +864,13 @@ func (a *App) setFilter(f model.Filter) {
 		return
 	}
 	t.filter = f
+	prev := t.selected
 	t.apply(a.snap, a.now)
+	if t.selected != prev {
+		// The row under the cursor is filtered out: show the matches from
+		// the top, not from wherever the old position lands.
+		t.moveTo(a.snap, 0)
+	}
 	t.scroll(a.tableRows())
 }
 
@@ -865,8 +888,14 @@ func (a *App) toggleSort(k model.SortKey) {
 	if t == nil {
 		return
 	}
+	if !sortableBy(t.view, k) {
+		a.flash = fmt.Sprintf("%s have no %s: sort by age (a) or name (n)", strings.ToLower(t.view.kind().String()), k)
+		return
+	}
 	t.sort = t.sort.Toggle(k)
 	t.apply(a.snap, a.now)
+	// A new order is read from its top: the largest, the oldest, A.
+	t.moveTo(a.snap, 0)
 	t.scroll(a.tableRows())
 }
 

@@ -194,10 +194,40 @@ func TestFilterApplyClearAndError(t *testing.T) {
 	if !a.filtering {
 		t.Fatal("enter accepted an invalid filter")
 	}
-	// esc clears.
+	// esc cancels the edit: the filter in place before it stays.
+	press(a, "esc")
+	if a.filtering || a.tab().filter.String() != "is:dangling" || len(names(a)) != 1 {
+		t.Fatalf("esc while editing lost the previous filter: filtering=%v filter=%q rows=%v", a.filtering, a.tab().filter.String(), names(a))
+	}
+	// A second esc clears it.
 	press(a, "esc")
 	if a.filtering || !a.tab().filter.Empty() || len(names(a)) != 6 {
 		t.Fatalf("esc did not clear: filtering=%v rows=%v", a.filtering, names(a))
+	}
+}
+
+// TestNewOrderFromTheTop: a filter that hides the row under the cursor,
+// and a new sort order, show the rows from the top.
+func TestNewOrderFromTheTop(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 120, 30)
+	press(a, "G")
+	if a.tab().cursor != len(a.tab().rows)-1 {
+		t.Fatal("G did not go to the end")
+	}
+	last := names(a)[a.tab().cursor]
+	press(a, "/")
+	typeText(a, "larger:1GB")
+	press(a, "enter")
+	if strings.Contains(strings.Join(names(a), ","), last) {
+		t.Fatalf("the filter should hide %q", last)
+	}
+	if a.tab().cursor != 0 || a.tab().offset != 0 {
+		t.Errorf("filter: cursor %d offset %d, want the top", a.tab().cursor, a.tab().offset)
+	}
+	press(a, "esc", "G", "n")
+	if a.tab().cursor != 0 || a.tab().offset != 0 {
+		t.Errorf("sort: cursor %d offset %d, want the top", a.tab().cursor, a.tab().offset)
 	}
 }
 
@@ -431,5 +461,27 @@ func TestFitMiddle(t *testing.T) {
 		if got := fitMiddle(c.in, c.w); got != c.want || ansi.StringWidth(got) != c.w {
 			t.Errorf("fitMiddle(%q, %d) = %q, want %q", c.in, c.w, got, c.want)
 		}
+	}
+}
+
+// TestHelpScrollsWhenSmall: at 80×24 the help does not fit; it says so and
+// scrolls to its end, where the filter language and the numbers are.
+func TestHelpScrollsWhenSmall(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 80, 24)
+	press(a, "?")
+	if scr := screen(a); !strings.Contains(scr, "more lines") || !strings.Contains(scr, "unmark all") {
+		t.Fatalf("help at 80×24 does not show its keys or say it scrolls:\n%s", scr)
+	}
+	press(a, "G")
+	scr := screen(a)
+	for _, want := range []string{"label:key=value", "FREES", "closes this help"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("end of help lacks %q:\n%s", want, scr)
+		}
+	}
+	press(a, "esc")
+	if a.showHelp {
+		t.Error("esc did not close the help")
 	}
 }

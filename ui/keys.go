@@ -38,11 +38,11 @@ func NewKeyMap(readOnly bool) KeyMap {
 		Details:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Refresh:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
 		Mark:        key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
 		MarkAll:     key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "mark all shown")),
 		UnmarkAll:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unmark all")),
-		Delete:      key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "delete marked")),
+		Delete:      key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d/delete", "delete marked")),
 		Presets:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "prune presets")),
 		Cascade:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "include stopped containers")),
 		Dismiss:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "dismiss results")),
@@ -66,7 +66,10 @@ func NewKeyMap(readOnly bool) KeyMap {
 
 // ShortHelp is the line at the bottom of the screen.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextTab, k.SortSize, k.SortAge, k.Filter, k.Mark, k.Delete, k.Presets, k.Details, k.Help, k.Quit}
+	del, quit := k.Delete, k.Quit // the short line names one key each
+	del.SetHelp("d", del.Help().Desc)
+	quit.SetHelp("q", quit.Help().Desc)
+	return []key.Binding{k.NextTab, k.SortSize, k.SortAge, k.Filter, k.Mark, del, k.Presets, k.Details, k.Help, quit}
 }
 
 // FullHelp is the ? screen, one column per concern.

@@ -23,7 +23,21 @@ type tab struct {
 }
 
 func newTab(v kindView) *tab {
-	return &tab{view: v, sort: model.DefaultSort, dirty: true}
+	sort := model.DefaultSort
+	if !sortableBy(v, sort.Key) {
+		sort = model.NewSort(model.SortName) // networks: no size
+	}
+	return &tab{view: v, sort: sort, dirty: true}
+}
+
+// sortableBy reports whether the view has a column sorted by k.
+func sortableBy(v kindView, k model.SortKey) bool {
+	for _, c := range v.columns() {
+		if c.sortable && c.sort == k {
+			return true
+		}
+	}
+	return false
 }
 
 // apply re-sorts and re-filters, then puts the cursor back on the object it

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -50,7 +51,7 @@ func (a *App) render() string {
 	var body []string
 	switch {
 	case a.showHelp:
-		body = a.helpBody()
+		body = a.helpBody(bodyH)
 	case a.dialog != nil:
 		body = a.dialogBody(bodyH)
 	case a.presets != nil:
@@ -457,19 +458,149 @@ func (a *App) markedLines() []string {
 
 // ---- help
 
-func (a *App) helpBody() []string {
-	lines := []string{a.st.DetailHead.Render("Keys"), ""}
-	lines = append(lines, strings.Split(a.help.FullHelpView(a.keys.FullHelp()), "\n")...)
-	lines = append(lines, "", a.st.DetailHead.Render("Filter"), "",
-		"  free text matches names, tags and IDs; tokens narrow it and combine with AND:",
-		"  is:dangling  is:unused  is:running  is:stopped  is:anonymous  is:in-use",
-		"  older:30d  newer:12h  larger:500MB  smaller:1GB  label:key  label:key=value",
-		"", a.st.DetailHead.Render("Numbers"), "",
-		"  FREES is what deleting that image alone frees: each layer once, only if no other image uses it.",
-		"  A * marks BuildKit-built images: their build cache holds the same layers, so the bytes leave",
-		"  the disk once the build cache is pruned too.",
-		"", a.st.Muted.Render("  ? or esc closes this help"))
+// helpGroup is one titled column of the ? screen.
+type helpGroup struct {
+	title string
+	keys  []key.Binding
+}
+
+func (k KeyMap) helpGroups() []helpGroup {
+	full := k.FullHelp()
+	titles := []string{"Move", "Tabs", "Sort and filter", "Mark and delete", "Other"}
+	out := make([]helpGroup, 0, len(full))
+	for i, keys := range full {
+		out = append(out, helpGroup{title: titles[i], keys: keys})
+	}
+	return out
+}
+
+// helpBody is the ? screen: every enabled key of the keymap, in as many
+// columns as the width allows, then the filter language and what the
+// numbers mean, wrapped to the width. It scrolls (helpTop) when it does
+// not fit.
+func (a *App) helpBody(height int) []string {
+	st := &a.st
+	type entry struct{ key, desc string }
+	var groups [][]entry
+	keyW, descW := 0, 0
+	for _, g := range a.keys.helpGroups() {
+		es := []entry{{key: g.title}}
+		for _, b := range g.keys {
+			if !b.Enabled() {
+				continue
+			}
+			h := b.Help()
+			es = append(es, entry{h.Key, h.Desc})
+			keyW = max(keyW, ansi.StringWidth(h.Key))
+			descW = max(descW, ansi.StringWidth(h.Desc))
+		}
+		if len(es) > 1 {
+			groups = append(groups, es)
+		}
+	}
+	colW := 2 + keyW + 2 + descW + 2
+	cols := max(1, min(len(groups), (a.width-2)/colW))
+	// Pack groups into cols columns, in order, evening out their heights.
+	total := 0
+	for _, g := range groups {
+		total += len(g) + 1
+	}
+	target := (total + cols - 1) / cols
+	var columns [][]string
+	var cur []string
+	for _, g := range groups {
+		if len(cur) > 0 && len(cur)+len(g) > target && len(columns) < cols-1 {
+			columns = append(columns, cur)
+			cur = nil
+		}
+		if len(cur) > 0 {
+			cur = append(cur, "")
+		}
+		for i, e := range g {
+			if i == 0 {
+				cur = append(cur, "  "+st.DetailHead.Render(e.key))
+				continue
+			}
+			k := lipgloss.NewStyle().Foreground(st.HelpKey).Render(fit(e.key, keyW, false))
+			cur = append(cur, "  "+k+"  "+lipgloss.NewStyle().Foreground(st.HelpDesc).Render(e.desc))
+		}
+	}
+	columns = append(columns, cur)
+	rows := 0
+	for _, c := range columns {
+		rows = max(rows, len(c))
+	}
+	lines := []string{st.DetailHead.Render("Keys"), ""}
+	for r := 0; r < rows; r++ {
+		var b strings.Builder
+		for ci, c := range columns {
+			cell := ""
+			if r < len(c) {
+				cell = c[r]
+			}
+			if ci < len(columns)-1 {
+				cell += strings.Repeat(" ", max(0, colW-ansi.StringWidth(cell)))
+			}
+			b.WriteString(cell)
+		}
+		lines = append(lines, b.String())
+	}
+	wrap := func(text string) []string {
+		var out []string
+		for _, l := range wrapWords(text, max(a.width-4, 20)) {
+			out = append(out, "  "+l)
+		}
+		return out
+	}
+	lines = append(lines, "", st.DetailHead.Render("Filter"), "")
+	lines = append(lines, wrap("Free text matches names, tags and IDs; tokens narrow it and combine with AND: "+
+		"is:dangling  is:unused  is:running  is:stopped  is:anonymous  is:named  is:in-use  is:builtin  is:shared  "+
+		"older:30d  newer:12h  larger:500MB  smaller:1GB  label:key  label:key=value")...)
+	lines = append(lines, "", st.DetailHead.Render("Numbers"), "")
+	lines = append(lines, wrap("RECLAIMABLE on the Overview is exact: what each kind's prune frees, each layer counted once; docker's own figure is beside it where they differ.")...)
+	lines = append(lines, wrap("FREES is what deleting that image alone frees on disk: the layers no other image uses. A * marks BuildKit-built images: their build cache holds the same layers, so those bytes leave the disk only once the build cache is pruned too.")...)
+	lines = append(lines, wrap("… is a size the engine's disk-usage scan has not delivered yet; ≥ a figure that is at least that much while some layers are still being read.")...)
+	// Scroll: the last line says how to; helpTop is clamped here, on a
+	// copy (View does not change the model).
+	if height > 0 && len(lines) > height {
+		top := min(max(a.helpTop, 0), len(lines)-height+1)
+		more := len(lines) - top - (height - 1)
+		lines = lines[top : top+height-1]
+		hint := "  ↑/↓ scroll · ? or esc closes this help"
+		if more > 0 {
+			hint = fmt.Sprintf("  … %d more lines (↓ to scroll) · ? or esc closes this help", more)
+		}
+		return append(lines, st.Muted.Render(hint))
+	}
+	return append(lines, "", st.Muted.Render("  ? or esc closes this help"))
+}
+
+// wrapWords breaks plain text into lines of at most w cells, at spaces
+// only (filter tokens such as is:in-use must not break at their hyphen).
+func wrapWords(text string, w int) []string {
+	var lines []string
+	var cur strings.Builder
+	for _, word := range strings.Fields(text) {
+		if cur.Len() > 0 && ansi.StringWidth(cur.String())+1+ansi.StringWidth(word) > w {
+			lines = append(lines, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte(' ')
+		}
+		cur.WriteString(word)
+	}
+	if cur.Len() > 0 {
+		lines = append(lines, cur.String())
+	}
 	return lines
+}
+
+// helpMaxTop is how far the help can scroll at the current size.
+func (a *App) helpMaxTop() int {
+	h := a.height - chromeRows
+	n := len(a.helpBody(0))
+	return max(0, n-h+1)
 }
 
 // ---- status and help lines
