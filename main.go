@@ -270,7 +270,7 @@ func runUI(ctx context.Context, o options) error {
 	ep := e.Endpoint()
 	title := ep.Host
 	if o.demo {
-		title = fmt.Sprintf("demo engine (seed %d) — nothing real is touched", o.demoSeed)
+		title = fmt.Sprintf("demo engine (seed %d)", o.demoSeed)
 	} else if ep.Context != "" {
 		title = "context " + ep.Context + " (" + ep.Host + ")"
 	}

@@ -793,6 +793,8 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		a.showDetails = !a.showDetails
 		a.detailTop = 0
+	case a.opts.ReadOnly && isWriteKey(msg):
+		a.flash = "read-only (--read-only): marking and deleting are off"
 	case key.Matches(msg, k.Mark):
 		a.toggleMark()
 	case key.Matches(msg, k.MarkAll):
@@ -821,6 +823,17 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// isWriteKey reports the keys that mark or delete (disabled read-only).
+func isWriteKey(msg tea.KeyPressMsg) bool {
+	full := NewKeyMap(false)
+	for _, b := range []key.Binding{full.Mark, full.MarkAll, full.UnmarkAll, full.Delete, full.Presets} {
+		if key.Matches(msg, b) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *App) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {

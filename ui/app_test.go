@@ -485,3 +485,22 @@ func TestHelpScrollsWhenSmall(t *testing.T) {
 		t.Error("esc did not close the help")
 	}
 }
+
+// TestReadOnlySaysSo: in read-only mode the keys that mark or delete say
+// why they do nothing, and the Overview does not offer presets.
+func TestReadOnlySaysSo(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 120, 30)
+	a.opts.ReadOnly = true
+	a.keys = NewKeyMap(true)
+	for _, k := range []string{"space", "*", "d", "p"} {
+		press(a, k)
+		if !strings.Contains(screen(a), "read-only") || a.marks.Len() != 0 {
+			t.Fatalf("%s in read-only mode: no explanation or a mark:\n%s", k, screen(a))
+		}
+	}
+	press(a, "1")
+	if strings.Contains(screen(a), "prune presets") {
+		t.Errorf("the read-only Overview offers presets:\n%s", screen(a))
+	}
+}

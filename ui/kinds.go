@@ -34,11 +34,22 @@ func sizeCell(st *Styles, n int64) cell {
 	return cell{text: model.HumanSize(n)}
 }
 
+// ageText is docker's wording of an age, shortened where docker's is
+// longer than a table column needs ("About an hour" → "1 hour").
 func ageText(now, t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return model.Age(now.Sub(t)) + " ago"
+	switch a := model.Age(now.Sub(t)); a {
+	case "Less than a second":
+		return "just now"
+	case "About a minute":
+		return "1 minute ago"
+	case "About an hour":
+		return "1 hour ago"
+	default:
+		return a + " ago"
+	}
 }
 
 // ---- images
@@ -49,12 +60,12 @@ func (imagesView) kind() model.Kind { return model.KindImage }
 func (imagesView) columns() []column {
 	return []column{
 		{title: "TAG", min: 18, flex: 3, sort: model.SortName, sortable: true, elide: true},
-		{title: "IMAGE ID", min: 12, drop: 4},
-		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 2},
+		{title: "IMAGE ID", min: 12, drop: 2},
+		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 4},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
-		{title: "SHARED", min: 9, right: true, drop: 5},
-		{title: "UNIQUE", min: 9, right: true},
-		{title: "CTRS", min: 4, right: true, drop: 3},
+		{title: "SHARED", min: 9, right: true, drop: 6},
+		{title: "UNIQUE", min: 9, right: true, drop: 3},
+		{title: "CTRS", min: 4, right: true, drop: 5},
 		{title: "STATUS", min: 12, drop: 1},
 		{title: "FREES", min: 9, right: true},
 	}
@@ -168,12 +179,12 @@ func (containersView) kind() model.Kind { return model.KindContainer }
 func (containersView) columns() []column {
 	return []column{
 		{title: "NAME", min: 16, flex: 2, sort: model.SortName, sortable: true},
-		{title: "IMAGE", min: 14, flex: 2, drop: 3, elide: true},
+		{title: "IMAGE", min: 14, flex: 2, drop: 2, elide: true},
 		{title: "STATE", min: 12},
-		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 2},
+		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 3},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
 		{title: "VIRTUAL", min: 9, right: true, drop: 4},
-		{title: "VOLS", min: 4, right: true, drop: 1},
+		{title: "VOLS", min: 4, right: true, drop: 5},
 	}
 }
 func (containersView) count(s *model.Snapshot) int { return len(s.Containers) }
@@ -412,7 +423,7 @@ func (buildCacheView) kind() model.Kind { return model.KindBuildCache }
 func (buildCacheView) columns() []column {
 	return []column{
 		{title: "ID", min: 12, drop: 3},
-		{title: "TYPE", min: 10, drop: 4},
+		{title: "TYPE", min: 10, flex: 1, drop: 4},
 		{title: "DESCRIPTION", min: 16, flex: 3, sort: model.SortName, sortable: true},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 2},

@@ -90,9 +90,9 @@ func (a *App) header() string {
 			where = "context " + a.snap.Engine.Context
 		}
 	}
-	left := title + " " + a.st.Header.Render(where)
+	ro := ""
 	if a.opts.ReadOnly {
-		left += " " + a.st.ReadOnly.Render("[read-only]")
+		ro = " " + a.st.ReadOnly.Render("[read-only]")
 	}
 	engine := ""
 	if e := a.snap.Engine; e.Version != "" {
@@ -122,11 +122,17 @@ func (a *App) header() string {
 			right += a.st.Muted.Render(txt)
 		}
 	}
-	// The engine version is the first thing to go on a narrow terminal.
-	if ansi.StringWidth(left+engine+right)+1 <= a.width {
-		left += engine
+	// On a narrow terminal the engine version goes first, then the
+	// middle of the host's name: the connection state and the data age
+	// on the right always stay whole.
+	fixed := ansi.StringWidth(title) + 1 + ansi.StringWidth(ro) + ansi.StringWidth(right) + 1
+	if fixed+ansi.StringWidth(where)+ansi.StringWidth(engine) > a.width {
+		engine = ""
 	}
-	return spread(left, right, a.width)
+	if room := a.width - fixed; ansi.StringWidth(where) > room {
+		where = fitMiddle(where, max(room, 1))
+	}
+	return spread(title+" "+a.st.Header.Render(where)+ro+engine, right, a.width)
 }
 
 // shortDur prints a data age compactly: 3s, 4m, 2h.
@@ -391,7 +397,11 @@ func (a *App) overviewBody() []string {
 	lines = append(lines, a.markedLines()...)
 	lines = append(lines, a.resultLines()...)
 	if a.marks.Len() == 0 && a.lastRun == nil {
-		lines = append(lines, "", st.Muted.Render("  enter opens the kind under the cursor; 2–6 jump to a tab; p offers prune presets"))
+		hint := "  enter opens the kind under the cursor; 2–6 jump to a tab; p offers prune presets"
+		if a.opts.ReadOnly {
+			hint = "  enter opens the kind under the cursor; 2–6 jump to a tab (read-only: nothing can be marked or deleted)"
+		}
+		lines = append(lines, "", st.Muted.Render(hint))
 	}
 	return lines
 }
