@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"bilge/model"
@@ -31,15 +32,24 @@ type confirmDialog struct {
 	step    confirmStep
 	// Answers of the later steps.
 	stopRunning, namedVolumes bool
-	top                       int
+	// top is the first line of the scrolled part shown; page and maxTop
+	// are how many lines of it the screen showed last, and the last top.
+	top, page, maxTop int
 
 	// Derived each time the answers change.
-	lines   []string
+	counts  string   // "66 containers · 241 images · …"
+	warn    []string // what to watch out for, one entry each (drawn wrapped)
+	list    []string // the objects, grouped by kind, one line each
 	reclaim model.Reclaim
 	// What needs a further confirmation.
 	running, named []string
 	// Stopped containers of marked images (offered for cascade).
 	stoppedUsers int
+
+	// warn and list as drawn at width wrapW: wrapped once per width, not
+	// on every frame.
+	wrapped []string
+	wrapW   int
 }
 
 func (a *App) openConfirm() {
@@ -64,6 +74,8 @@ func (a *App) openConfirm() {
 
 // request is the plan request the dialog's answers amount to.
 func (d *confirmDialog) request() model.PlanRequest {
+	// Until a step is answered, the set is shown as if the answer were
+	// yes: the user sees what saying yes includes.
 	return model.PlanRequest{
 		Images:       d.marks.IDs(model.KindImage),
 		Containers:   d.marks.IDs(model.KindContainer),
@@ -71,8 +83,8 @@ func (d *confirmDialog) request() model.PlanRequest {
 		Networks:     d.marks.IDs(model.KindNetwork),
 		BuildCache:   d.marks.IDs(model.KindBuildCache),
 		Cascade:      d.cascade,
-		StopRunning:  d.stopRunning || d.step < stepRunning,
-		NamedVolumes: d.namedVolumes || d.step < stepNamedVolumes,
+		StopRunning:  d.stopRunning || d.step <= stepRunning,
+		NamedVolumes: d.namedVolumes || d.step <= stepNamedVolumes,
 	}
 }
 
@@ -109,15 +121,47 @@ func (a *App) refreshDialog() {
 		}
 	}
 
-	var lines, warn []string
-	groups := map[model.Kind][]model.PlanItem{}
-	for _, it := range plan.Items {
-		groups[it.Kind] = append(groups[it.Kind], it)
+	// The set-wide warnings first, then those about single images.
+	var warn []string
+	switch n := len(d.running); {
+	case n == 0:
+	case d.step > stepRunning && !d.stopRunning:
+		warn = append(warn, fmt.Sprintf("%d running %s left out: %s", n, plural(n, "container is", "containers are"), strings.Join(d.running, ", ")))
+	default:
+		warn = append(warn, fmt.Sprintf("%d running %s will be stopped and removed: %s%s", n, plural(n, "container", "containers"), strings.Join(d.running, ", "), askedLater(d.step)))
+	}
+	switch n := len(d.named); {
+	case n == 0:
+	case d.step > stepNamedVolumes && !d.namedVolumes:
+		warn = append(warn, fmt.Sprintf("%d named %s left out: %s", n, plural(n, "volume is", "volumes are"), strings.Join(d.named, ", ")))
+	default:
+		warn = append(warn, fmt.Sprintf("%d named %s data: %s%s", n, plural(n, "volume holds", "volumes hold"), strings.Join(d.named, ", "), askedLater(d.step)))
+	}
+	warn = append(warn, d.networkWarnings(s, plan, ctrs)...)
+	if d.reclaim.HeldByBuildCache > 0 {
+		warn = append(warn, fmt.Sprintf("frees %s from images; %s stays in build cache until it is pruned",
+			model.HumanSize(d.reclaim.Images), model.HumanSize(d.reclaim.HeldByBuildCache)))
+	}
+	var mounted []string
+	for _, b := range d.reclaim.Blocked {
+		if b.Kind == model.KindVolume && len(b.By) > 0 {
+			mounted = append(mounted, shortName(b.ID))
+		}
+	}
+	if n := len(mounted); n > 3 {
+		warn = append(warn, fmt.Sprintf("%d marked volumes are mounted by containers that stay (%s): the engine will refuse them", n, someNames(mounted, 8)))
+	} else {
+		for _, v := range mounted {
+			warn = append(warn, fmt.Sprintf("volume %s is mounted by a container that stays: the engine will refuse", v))
+		}
 	}
 	imgs := map[string]*model.Image{}
 	for i := range s.Images {
 		imgs[s.Images[i].ID] = &s.Images[i]
 	}
+	// Per image: what blocks it first, then what goes with it.
+	var usedWarn, tagWarn []string
+	var multiTag []*model.Image
 	d.stoppedUsers = 0
 	for _, id := range d.marks.IDs(model.KindImage) {
 		img, ok := imgs[id]
@@ -137,43 +181,52 @@ func (a *App) refreshDialog() {
 			}
 		}
 		d.stoppedUsers += len(stopped)
-		if len(running) > 0 {
-			warn = append(warn, fmt.Sprintf("%s is used by running %s %s: it cannot be deleted (mark the container to remove it too)",
-				img.Name(), plural(len(running), "container", "containers"), strings.Join(running, ", ")))
+		if n := len(running); n > 0 {
+			usedWarn = append(usedWarn, fmt.Sprintf("%s is used by running %s %s: it cannot be deleted (mark the %s to remove %s too)",
+				img.Name(), plural(n, "container", "containers"), strings.Join(running, ", "),
+				plural(n, "container", "containers"), plural(n, "it", "them")))
 		}
-		if len(stopped) > 0 {
+		if n := len(stopped); n > 0 {
 			if d.cascade {
-				warn = append(warn, fmt.Sprintf("%s: its stopped %s %s will be removed first (c to undo)",
-					img.Name(), plural(len(stopped), "container", "containers"), strings.Join(stopped, ", ")))
+				usedWarn = append(usedWarn, fmt.Sprintf("%s: its stopped %s %s will be removed first (c to undo)",
+					img.Name(), plural(n, "container", "containers"), strings.Join(stopped, ", ")))
 			} else {
-				warn = append(warn, fmt.Sprintf("%s is used by stopped %s %s: press c to remove %s first, or the engine will refuse",
-					img.Name(), plural(len(stopped), "container", "containers"), strings.Join(stopped, ", "), plural(len(stopped), "it", "them")))
+				usedWarn = append(usedWarn, fmt.Sprintf("%s is used by stopped %s %s: press c to remove %s first, or the engine will refuse",
+					img.Name(), plural(n, "container", "containers"), strings.Join(stopped, ", "), plural(n, "it", "them")))
 			}
 		}
 		if len(img.Tags) > 1 {
-			warn = append(warn, fmt.Sprintf("%s goes with all %d tags: %s", model.ShortID(img.ID), len(img.Tags), strings.Join(img.Tags, ", ")))
+			multiTag = append(multiTag, img)
+			tagWarn = append(tagWarn, fmt.Sprintf("%s goes with all %d tags: %s", model.ShortID(img.ID), len(img.Tags), strings.Join(img.Tags, ", ")))
 		}
 	}
-	if len(d.running) > 0 {
-		warn = append(warn, fmt.Sprintf("%d running %s will be stopped and removed: %s (asked again)", len(d.running), plural(len(d.running), "container", "containers"), strings.Join(d.running, ", ")))
+	warn = append(warn, usedWarn...)
+	if len(multiTag) > 3 {
+		// One line instead of a screenful: the list below shows each
+		// image's tags.
+		tagWarn = []string{fmt.Sprintf("%d images have several tags: each goes with all of them (their tags are listed below)", len(multiTag))}
 	}
-	if len(d.named) > 0 {
-		warn = append(warn, fmt.Sprintf("%d named %s hold data: %s (asked separately)", len(d.named), plural(len(d.named), "volume", "volumes"), strings.Join(d.named, ", ")))
-	}
-	if d.reclaim.HeldByBuildCache > 0 {
-		warn = append(warn, fmt.Sprintf("frees %s from images; %s stays in build cache until it is pruned",
-			model.HumanSize(d.reclaim.Images), model.HumanSize(d.reclaim.HeldByBuildCache)))
-	}
-	for _, b := range d.reclaim.Blocked {
-		if b.Kind == model.KindVolume && len(b.By) > 0 {
-			warn = append(warn, fmt.Sprintf("volume %s is mounted by a container that stays: the engine will refuse", shortName(b.ID)))
+	warn = append(warn, tagWarn...)
+	allTags := map[string]string{}
+	if len(multiTag) > 3 {
+		for _, img := range multiTag {
+			allTags[img.ID] = strings.Join(img.Tags, ", ")
 		}
 	}
 
+	var lines, counts []string
+	groups := map[model.Kind][]model.PlanItem{}
+	for _, it := range plan.Items {
+		groups[it.Kind] = append(groups[it.Kind], it)
+	}
 	for _, k := range []model.Kind{model.KindContainer, model.KindImage, model.KindVolume, model.KindNetwork, model.KindBuildCache} {
 		items := groups[k]
 		if len(items) == 0 {
 			continue
+		}
+		counts = append(counts, fmt.Sprintf("%d %s", len(items), kindNoun(k, len(items))))
+		if len(lines) > 0 {
+			lines = append(lines, "")
 		}
 		lines = append(lines, st.DetailHead.Render(fmt.Sprintf("%s (%d)", k.String(), len(items))))
 		names := make([]string, 0, len(items))
@@ -188,6 +241,9 @@ func (a *App) refreshDialog() {
 			if it.Kind == model.KindContainer && it.Force {
 				n += st.Warn.Render(" (running)")
 			}
+			if tags, ok := allTags[it.ID]; ok && it.Kind == model.KindImage {
+				n += st.Muted.Render(" (with all its tags: " + tags + ")")
+			}
 			names = append(names, n)
 		}
 		if k != model.KindImage {
@@ -200,14 +256,73 @@ func (a *App) refreshDialog() {
 	if len(plan.Items) == 0 {
 		lines = append(lines, st.Muted.Render("  nothing left to delete with these answers"))
 	}
-	if len(warn) > 0 {
-		lines = append(lines, "", st.Warn.Render("Watch out"))
-		for _, w := range warn {
-			lines = append(lines, st.Warn.Render("  ! ")+w)
+	d.counts = strings.Join(counts, " · ")
+	d.warn, d.list = warn, lines
+	d.wrapW = 0 // wrap again when next drawn
+	a.dialogPlan = plan
+}
+
+// askedLater is what the warnings of the later steps add on the first.
+func askedLater(step confirmStep) string {
+	if step == stepAll {
+		return " (asked separately next)"
+	}
+	return ""
+}
+
+// networkWarnings names the marked networks the engine will refuse (a
+// running container that stays is attached: "has active endpoints") and
+// those it removes from under stopped containers.
+func (d *confirmDialog) networkWarnings(s *model.Snapshot, plan model.Plan, ctrs map[string]*model.Container) []string {
+	going := map[string]bool{}
+	for _, it := range plan.Items {
+		if it.Kind == model.KindContainer {
+			going[it.ID] = true
 		}
 	}
-	d.lines = lines
-	a.dialogPlan = plan
+	var busy, idle []string
+	for i := range s.Networks {
+		n := &s.Networks[i]
+		if !d.marks.Has(model.KindNetwork, n.ID) {
+			continue
+		}
+		running, stopped := false, false
+		for _, cid := range n.Containers {
+			c := ctrs[cid]
+			if c == nil || going[cid] {
+				continue
+			}
+			if c.Active() {
+				running = true
+			} else {
+				stopped = true
+			}
+		}
+		switch {
+		case running:
+			busy = append(busy, n.Name)
+		case stopped:
+			idle = append(idle, n.Name)
+		}
+	}
+	var warn []string
+	if n := len(busy); n > 0 {
+		warn = append(warn, fmt.Sprintf("%d marked %s running containers attached (%s): the engine will refuse %s unless those containers go first (mark them too)",
+			n, plural(n, "network has", "networks have"), someNames(busy, 8), plural(n, "it", "them")))
+	}
+	if n := len(idle); n > 0 {
+		warn = append(warn, fmt.Sprintf("%d marked %s only stopped containers attached (%s): the engine removes %s, and those containers then fail to start (network not found)",
+			n, plural(n, "network has", "networks have"), someNames(idle, 8), plural(n, "it", "them")))
+	}
+	return warn
+}
+
+// someNames joins the first max names and says how many more there are.
+func someNames(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
 }
 
 func plural(n int, one, many string) string {
@@ -225,19 +340,50 @@ func shortName(s string) string {
 	return s
 }
 
+// dialogKeys is the keymap while the dialog is open, for both matching
+// and the help line: the later steps take only y (an explicit answer, not
+// a reflex enter), and c is offered only when a marked image has stopped
+// containers.
+func (a *App) dialogKeys() KeyMap {
+	k := a.keys
+	d := a.dialog
+	if d == nil {
+		return k
+	}
+	if d.step != stepAll {
+		k.Confirm = key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "confirm this step"))
+		k.Deny = key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "leave out / cancel all"))
+	}
+	if d.step != stepAll || d.stoppedUsers == 0 && !d.cascade {
+		k.Cascade.SetEnabled(false)
+	}
+	return k
+}
+
 func (a *App) onDialogKey(msg tea.KeyPressMsg) tea.Cmd {
 	d := a.dialog
-	k := a.keys
+	k := a.dialogKeys()
+	page := max(d.page-1, 1)
 	switch {
 	case key.Matches(msg, k.Up):
 		d.top = max(d.top-1, 0)
 	case key.Matches(msg, k.Down):
-		d.top++
-	case key.Matches(msg, k.Cascade) && d.step == stepAll:
+		d.top = min(d.top+1, d.maxTop)
+	case key.Matches(msg, k.PageUp):
+		d.top = max(d.top-page, 0)
+	case key.Matches(msg, k.PageDown):
+		d.top = min(d.top+page, d.maxTop)
+	case key.Matches(msg, k.Top):
+		d.top = 0
+	case key.Matches(msg, k.Bottom):
+		d.top = d.maxTop
+	case key.Matches(msg, k.Cascade):
 		d.cascade = !d.cascade
 		a.refreshDialog()
 	case key.Matches(msg, k.Confirm):
 		return a.dialogYes()
+	case msg.String() == "enter" && d.step != stepAll:
+		a.flash = "enter does not confirm this step: y " + d.stepVerb() + ", n leaves them out, esc cancels everything"
 	case msg.String() == "n" && d.step != stepAll:
 		// Leave those objects out, keep the rest.
 		switch d.step {
@@ -252,6 +398,14 @@ func (a *App) onDialogKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.flash = "cancelled: nothing deleted"
 	}
 	return nil
+}
+
+// stepVerb is what y does at a later step.
+func (d *confirmDialog) stepVerb() string {
+	if d.step == stepNamedVolumes {
+		return "deletes them and their data"
+	}
+	return "stops and removes them"
 }
 
 func (a *App) dialogYes() tea.Cmd {
@@ -292,48 +446,119 @@ func (a *App) dialogNext() tea.Cmd {
 	return nil
 }
 
-// dialogBody draws the dialog in the body area.
+// dialogBody draws the dialog in the body area: the question with the
+// count and the exact bytes, then (scrolled) what to watch out for and the
+// objects by kind, then the keys.
 func (a *App) dialogBody(h int) []string {
 	d := a.dialog
 	st := &a.st
+	inner := max(a.width-4, 10)
 	var head []string
 	switch d.step {
 	case stepAll:
 		n := a.dialogPlan.Len()
 		head = append(head, st.Offline.Render(fmt.Sprintf("Delete %d %s?", n, plural(n, "object", "objects")))+
-			"  frees "+st.DetailHead.Render(freesText(d.reclaim)),
-			st.Muted.Render("exact: each layer counted once, and only if nothing that stays still uses it"))
-		casc := "off"
-		if d.cascade {
-			casc = "on"
+			"  frees "+st.DetailHead.Render(freesText(d.reclaim)))
+		if d.counts != "" {
+			head = append(head, wrapHanging(d.counts, "", "", inner)...)
 		}
+		head = append(head, st.Muted.Render("exact: each layer counted once, and only if nothing that stays still uses it"))
 		if d.stoppedUsers > 0 || d.cascade {
+			casc := "off"
+			if d.cascade {
+				casc = "on"
+			}
 			head = append(head, st.Muted.Render("c: include stopped containers of marked images — "+casc))
 		}
 	case stepRunning:
-		head = append(head, st.Offline.Render(fmt.Sprintf("Stop and remove %d running %s?", len(d.running), plural(len(d.running), "container", "containers"))),
-			"  "+strings.Join(d.running, ", "),
-			st.Muted.Render("y: stop and remove them · n: leave them out, go on · esc: cancel everything"))
+		head = append(head, st.Offline.Render(fmt.Sprintf("Stop and remove %d running %s?", len(d.running), plural(len(d.running), "container", "containers")))+
+			st.Muted.Render(fmt.Sprintf("  in all: %d %s, frees %s", a.dialogPlan.Len(), plural(a.dialogPlan.Len(), "object", "objects"), freesText(d.reclaim))))
+		head = append(head, wrapHanging(strings.Join(d.running, ", "), "  ", "  ", inner)...)
+		head = append(head, wrapHanging("y: stop and remove them · n: leave them out, go on · esc: cancel everything · enter does not confirm this step", "", "", inner, st.Muted)...)
 	case stepNamedVolumes:
-		head = append(head, st.Offline.Render(fmt.Sprintf("Delete %d named %s and the data in %s?", len(d.named), plural(len(d.named), "volume", "volumes"), plural(len(d.named), "it", "them"))),
-			"  "+strings.Join(d.named, ", "),
-			st.Muted.Render("y: delete them · n: leave them out, go on · esc: cancel everything"))
+		head = append(head, st.Offline.Render(fmt.Sprintf("Delete %d named %s and the data in %s?", len(d.named), plural(len(d.named), "volume", "volumes"), plural(len(d.named), "it", "them")))+
+			st.Muted.Render(fmt.Sprintf("  in all: %d %s, frees %s", a.dialogPlan.Len(), plural(a.dialogPlan.Len(), "object", "objects"), freesText(d.reclaim))))
+		head = append(head, wrapHanging(strings.Join(d.named, ", "), "  ", "  ", inner)...)
+		head = append(head, wrapHanging("y: delete them and their data · n: leave them out, go on · esc: cancel everything · enter does not confirm this step", "", "", inner, st.Muted)...)
 	}
 	head = append(head, "")
+
+	if d.wrapW != inner {
+		d.wrapped = d.wrapped[:0]
+		if len(d.warn) > 0 {
+			d.wrapped = append(d.wrapped, st.Warn.Render(fmt.Sprintf("Watch out (%d)", len(d.warn))))
+			for _, w := range d.warn {
+				d.wrapped = append(d.wrapped, wrapHanging(w, st.Warn.Render("  ! "), "    ", inner)...)
+			}
+			d.wrapped = append(d.wrapped, "")
+		}
+		d.wrapped = append(d.wrapped, d.list...)
+		d.wrapW = inner
+	}
+
+	// The later steps say their keys under the question.
+	var foot []string
+	if d.step == stepAll {
+		foot = wrapHanging("y/enter: delete · n/esc: cancel (nothing is deleted until you confirm)", "", "", inner, st.Muted)
+	}
+	scrollText := func(from, to int) string {
+		return fmt.Sprintf("lines %d–%d of %d · ↑↓ pgup/pgdn g/G scroll", from, to, len(d.wrapped))
+	}
 	h -= 2 // the frame
-	room := max(h-len(head)-1, 1)
-	top := min(d.top, max(len(d.lines)-room, 0))
-	d.top = top
-	body := head
-	for i := top; i < len(d.lines) && len(body) < h-1; i++ {
-		body = append(body, d.lines[i])
+	room := max(h-len(head)-len(foot), 1)
+	scrolls := len(d.wrapped) > room
+	if scrolls {
+		// Room for the line that says where the scroll is, at its widest.
+		n := len(d.wrapped)
+		room = max(room-len(wrapHanging(scrollText(n, n), "", "", inner)), 1)
 	}
-	if rest := len(d.lines) - top - (len(body) - len(head)); rest > 0 {
-		body = append(body, st.Muted.Render(fmt.Sprintf("  … %d more lines (↓ to scroll)", rest)))
-	} else {
-		body = append(body, st.Muted.Render("y/enter: delete · n/esc: cancel (nothing is deleted until you confirm)"))
+	d.page, d.maxTop = room, max(len(d.wrapped)-room, 0)
+	d.top = min(max(d.top, 0), d.maxTop)
+	end := min(d.top+room, len(d.wrapped))
+	body := append(head, d.wrapped[d.top:end]...)
+	if scrolls {
+		body = append(body, wrapHanging(scrollText(d.top+1, end), "", "", inner, st.Muted)...)
 	}
+	body = append(body, foot...)
 	return a.frame(body, h)
+}
+
+// wrapHanging word-wraps plain text to width w: the first line after
+// first, the others after indent; a word longer than a line is broken.
+// Breaks fall only at spaces, so names like shop-api-1 stay whole. An
+// optional style colours the text line by line, so no colour runs past a
+// line's end.
+func wrapHanging(s, first, indent string, w int, style ...lipgloss.Style) []string {
+	var lines []string
+	prefix, line := first, ""
+	room := func() int { return max(w-ansi.StringWidth(prefix), 10) }
+	flush := func() {
+		for _, st := range style {
+			line = st.Render(line)
+		}
+		lines = append(lines, prefix+line)
+		prefix, line = indent, ""
+	}
+	for _, word := range strings.Fields(s) {
+		for word != "" {
+			switch lw, ww := ansi.StringWidth(line), ansi.StringWidth(word); {
+			case line == "" && ww > room():
+				n := room()
+				line, word = ansi.Truncate(word, n, ""), ansi.TruncateLeft(word, n, "")
+				flush()
+			case line == "":
+				line, word = word, ""
+			case lw+1+ww <= room():
+				line, word = line+" "+word, ""
+			default:
+				flush()
+			}
+		}
+	}
+	if line != "" || len(lines) == 0 {
+		flush()
+	}
+	return lines
 }
 
 // frame draws lines in a rounded box the width of the screen.

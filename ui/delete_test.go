@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"bilge/model"
 )
@@ -251,5 +253,181 @@ func TestPresetsMarkWhatDockerWouldRemove(t *testing.T) {
 	press(a, "p", "3", "enter")
 	if got := a.marks.IDs(model.KindImage); len(got) != 1 || got[0] != hexID("sha256:", 4) {
 		t.Errorf("images older than 30d: %v", got)
+	}
+}
+
+// TestLaterStepsTakeOnlyY: the first step takes y or enter; the steps for
+// running containers and named volumes need an explicit y, and enter there
+// neither confirms nor cancels.
+func TestLaterStepsTakeOnlyY(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, id string
+		kind     model.Kind
+		step     confirmStep
+		question string
+	}{
+		{"running container", hexID("", 101), model.KindContainer, stepRunning, "Stop and remove 1 running container?"},
+		{"named volume", "old-data", model.KindVolume, stepNamedVolumes, "Delete 1 named volume and the data in it?"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, f := newLoaded(t, 160, 45)
+			a.setMark(c.kind, c.id, true)
+			press(a, "d", "enter") // the first step accepts enter
+			if a.dialog == nil || a.dialog.step != c.step || !strings.Contains(screen(a), c.question) {
+				t.Fatalf("enter on the first step did not lead to the %s step:\n%s", c.name, screen(a))
+			}
+			out := screen(a)
+			lines := strings.Split(out, "\n")
+			if help := lines[len(lines)-1]; strings.Contains(help, "enter") || !strings.Contains(help, "y confirm this step") {
+				t.Errorf("help line offers enter, or not y, at the second step: %q", help)
+			}
+			if !strings.Contains(out, "enter does not confirm this step") {
+				t.Errorf("the prompt does not say enter does not confirm:\n%s", out)
+			}
+			for i := 0; i < 2; i++ {
+				_, cmd := a.Update(keyMsg("enter"))
+				runAll(cmd, a)
+			}
+			if a.dialog == nil || a.dialog.step != c.step || a.run != nil || len(f.deleted) != 0 {
+				t.Fatalf("enter at the %s step: dialog=%v run=%v deleted=%v", c.name, a.dialog != nil, a.run != nil, f.deleted)
+			}
+			if !strings.Contains(screen(a), "enter does not confirm this step: y ") {
+				t.Errorf("no hint after enter:\n%s", screen(a))
+			}
+			_, cmd := a.Update(keyMsg("y"))
+			runAll(cmd, a)
+			if a.dialog != nil || !slices.Contains(f.deleted, c.id) {
+				t.Fatalf("y did not confirm: dialog=%v deleted=%v", a.dialog != nil, f.deleted)
+			}
+		})
+	}
+}
+
+// TestDialogSummaryAndWarningsFirstAndScrolls: the count, the exact bytes
+// and the warnings come before the lists, warnings wrap instead of being
+// cut, and the page keys scroll.
+func TestDialogSummaryAndWarningsFirstAndScrolls(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 80, 24)
+	press(a, "*", "4", "*", "6", "*", "d")
+	d := a.dialog
+	if d == nil {
+		t.Fatal("no dialog")
+	}
+	out := screen(a)
+	rows := strings.Split(out, "\n")
+	find := func(s string) int {
+		for i, l := range rows {
+			if strings.Contains(l, s) {
+				return i
+			}
+		}
+		return -1
+	}
+	head, watch, list := find("Delete "), find("Watch out"), find("Containers (")
+	if head < 0 || watch < 0 || head > watch || list >= 0 && list < watch {
+		t.Fatalf("summary at %d, warnings at %d, first list at %d; want summary, then warnings, then lists:\n%s", head, watch, list, out)
+	}
+	if !strings.Contains(rows[head], "frees ") {
+		t.Errorf("summary lacks the bytes: %q", rows[head])
+	}
+	// A warning longer than the dialog is wrapped, not cut.
+	w := "myapp/api:1.4.2 is used by stopped container api: press c to remove it first, or the engine will refuse"
+	if len(w) < a.width-4 {
+		t.Fatal("test warning fits the width: make the screen narrower")
+	}
+	if !strings.Contains(strings.Join(strings.Fields(strings.NewReplacer("│", " ", "!", " ").Replace(out)), " "), w) {
+		t.Errorf("warning not shown whole:\n%s", out)
+	}
+	for _, l := range rows {
+		if strings.Contains(l, "!") && strings.Contains(l, "…") {
+			t.Errorf("warning line truncated: %q", l)
+		}
+	}
+	if !strings.Contains(out, "1 named volume holds data") && !strings.Contains(out, "2 named volumes hold data") {
+		t.Errorf("named volume warning missing or misworded:\n%s", out)
+	}
+
+	total := len(d.wrapped)
+	if total <= d.page {
+		t.Fatalf("everything fits (%d lines in %d): the test needs a scrolling dialog", total, d.page)
+	}
+	if !strings.Contains(out, fmt.Sprintf("lines 1–%d of %d", d.page, total)) {
+		t.Fatalf("no scroll position:\n%s", out)
+	}
+	a.Update(tea.KeyPressMsg{Code: tea.KeyPgDown})
+	step := d.page - 1
+	if d.top != step {
+		t.Fatalf("pgdn moved the dialog to line %d, want %d", d.top, step)
+	}
+	out = screen(a)
+	if !strings.Contains(out, fmt.Sprintf("lines %d–", step+1)) || !strings.Contains(out, ansi.Strip(d.wrapped[step+d.page-1])) {
+		t.Errorf("pgdn did not show the next page:\n%s", out)
+	}
+	a.Update(tea.KeyPressMsg{Code: tea.KeyEnd})
+	if out := screen(a); d.top != total-d.page || !strings.Contains(out, fmt.Sprintf("of %d", total)) || !strings.Contains(out, ansi.Strip(d.wrapped[total-1])) {
+		t.Errorf("end did not show the last line (top %d):\n%s", d.top, out)
+	}
+	a.Update(tea.KeyPressMsg{Code: tea.KeyPgUp})
+	if d.top != total-d.page-step {
+		t.Errorf("pgup: top %d, want %d", d.top, total-d.page-step)
+	}
+	press(a, "g")
+	if d.top != 0 || !strings.Contains(screen(a), "Watch out") {
+		t.Errorf("g did not go back to the top: %d", d.top)
+	}
+	press(a, "G")
+	if d.top != total-d.page {
+		t.Errorf("G: top %d, want %d", d.top, total-d.page)
+	}
+}
+
+// TestNetworkWarningsAndCascadeHint: marked networks with running
+// containers attached are named as refused; c is offered only when a marked
+// image has stopped containers.
+func TestNetworkWarningsAndCascadeHint(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 160, 45)
+	s, _ := sampleState()
+	s.Containers[1].Networks = []string{hexID("", 204)} // api (stopped) on ci_net
+	a.listing = true
+	a.Update(listsMsg{seq: 2, snap: cloneSnapshot(s)})
+	press(a, "5", "*", "d")
+	out := screen(a)
+	for _, want := range []string{
+		"1 marked network has running containers attached (app_default): the engine will refuse it unless those containers go first",
+		"1 marked network has only stopped containers attached (ci_net)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dialog lacks %q:\n%s", want, out)
+		}
+	}
+	lines := strings.Split(out, "\n")
+	if strings.Contains(out, "c: include stopped") || strings.Contains(lines[len(lines)-1], "include stopped") {
+		t.Errorf("c offered with no marked image:\n%s", out)
+	}
+	press(a, "c")
+	if a.dialog.cascade {
+		t.Error("c toggled the cascade where it does not apply")
+	}
+	// Marking the running container too (stopped and removed first) lifts
+	// the refusal.
+	press(a, "esc")
+	a.setMark(model.KindContainer, hexID("", 101), true)
+	press(a, "d")
+	if out := screen(a); strings.Contains(out, "running containers attached") {
+		t.Errorf("network warned about although its container goes first:\n%s", out)
+	}
+
+	// With a marked image used by a stopped container, c is offered.
+	b, _ := newLoaded(t, 160, 45)
+	b.setMark(model.KindImage, hexID("sha256:", 3), true)
+	press(b, "d")
+	out = screen(b)
+	lines = strings.Split(out, "\n")
+	if !strings.Contains(out, "c: include stopped containers of marked images — off") || !strings.Contains(lines[len(lines)-1], "include stopped containers") {
+		t.Errorf("c not offered for a marked image with a stopped container:\n%s", out)
 	}
 }

@@ -675,7 +675,7 @@ func dirArrow(desc bool) string {
 
 func (a *App) helpLine() string {
 	if a.dialog != nil {
-		return a.help.ShortHelpView(dialogHelp{a.keys}.ShortHelp())
+		return a.help.ShortHelpView(dialogHelp{a.dialogKeys()}.ShortHelp())
 	}
 	if a.filtering {
 		return a.help.ShortHelpView(filterHelp{a.keys}.ShortHelp())
