@@ -918,6 +918,9 @@ func (a *App) moveCursor(delta int) {
 		return
 	}
 	if a.active == 0 {
+		if a.scrollResults(delta) {
+			return
+		}
 		a.ovCursor = min(max(a.ovCursor+delta, 0), len(model.Kinds)-1)
 		return
 	}

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -429,5 +431,180 @@ func TestNetworkWarningsAndCascadeHint(t *testing.T) {
 	lines = strings.Split(out, "\n")
 	if !strings.Contains(out, "c: include stopped containers of marked images — off") || !strings.Contains(lines[len(lines)-1], "include stopped containers") {
 		t.Errorf("c not offered for a marked image with a stopped container:\n%s", out)
+	}
+}
+
+// gatedEngine hands the test the worker's outcome channel, so a test
+// decides what finishes and when.
+type gatedEngine struct {
+	*fakeEngine
+	ctx  context.Context
+	plan model.Plan
+}
+
+func (g *gatedEngine) Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome {
+	g.ctx, g.plan = ctx, plan
+	return make(chan model.Outcome)
+}
+
+// untilDeleting runs cmd and what follows, as the program would, until the
+// worker has started; the test then feeds the outcomes.
+func untilDeleting(t *testing.T, cmd tea.Cmd, a *App) {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		var msg tea.Msg
+		select {
+		case msg = <-done:
+		case <-time.After(100 * time.Millisecond):
+			continue
+		}
+		switch m := msg.(type) {
+		case nil, eventsMsg:
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case runStartedMsg:
+			a.Update(m) // its wait for outcomes is left out: the test sends them
+			return
+		default:
+			_, next := a.Update(m)
+			queue = append(queue, next)
+		}
+	}
+	t.Fatal("the worker never started")
+}
+
+// TestCancelPredictsOnlyWhatWasDeleted: after esc, the before/after
+// predicts what was deleted, failures are listed apart from the cancelled
+// items, and the progress line says in-flight deletions finish.
+func TestCancelPredictsOnlyWhatWasDeleted(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 160, 45)
+	g := &gatedEngine{fakeEngine: f}
+	a.eng = g
+	dangling, node := hexID("sha256:", 4), hexID("sha256:", 2)
+	record := "k2j3h4g5f6d7s8a9"
+	a.setMark(model.KindImage, dangling, true) // frees 310MB
+	a.setMark(model.KindImage, node, true)     // 100MB, refused below
+	a.setMark(model.KindBuildCache, record, true)
+	press(a, "d")
+	_, cmd := a.Update(keyMsg("y"))
+	untilDeleting(t, cmd, a)
+	r := a.run
+	if r == nil || r.phase != phaseDeleting || g.plan.Len() != 3 {
+		t.Fatalf("run not deleting: %+v, plan %d", r, g.plan.Len())
+	}
+	if r.predicted.Total != 310_000_000+100_000_000+640_000_000 {
+		t.Fatalf("whole set predicted %d", r.predicted.Total)
+	}
+	item := func(id string) model.PlanItem {
+		for _, it := range g.plan.Items {
+			if it.ID == id {
+				return it
+			}
+		}
+		t.Fatalf("%s not in the plan", id)
+		return model.PlanItem{}
+	}
+	reason := "conflict: unable to delete " + model.ShortID(node) + " (must be forced) - image is referenced in multiple repositories"
+	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: item(dangling), Status: model.Deleted}})
+	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: item(node), Status: model.Failed, Err: reason}})
+	if s := screen(a); !strings.Contains(s, "esc cancels the rest") {
+		t.Fatalf("no cancel hint while deleting:\n%s", s)
+	}
+	press(a, "esc")
+	if g.ctx.Err() == nil {
+		t.Fatal("esc did not cancel the worker's context")
+	}
+	if s := screen(a); !strings.Contains(s, "cancelling… (in-flight deletions finish)") || strings.Contains(s, "esc cancels the rest") {
+		t.Fatalf("progress line after esc:\n%s", s)
+	}
+	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: item(record), Status: model.Skipped, Err: "cancelled"}})
+	_, cmd = a.Update(outcomeMsg{ok: false})
+	runAll(cmd, a)
+	last := a.lastRun
+	if a.run != nil || last == nil {
+		t.Fatal("run did not finish")
+	}
+	if last.actual.Total != 310_000_000 || last.actual.Images != 310_000_000 || last.actual.BuildCache != 0 {
+		t.Fatalf("predicted after the run: %+v, want only the dangling image's 310MB", last.actual)
+	}
+	out := screen(a)
+	row := func(name string) []string {
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) > 0 && strings.HasPrefix(strings.TrimSpace(l), name) && strings.Contains(l, "→") {
+				return f
+			}
+		}
+		t.Fatalf("no %s row:\n%s", name, out)
+		return nil
+	}
+	if f := row("Total"); f[len(f)-1] != "310MB" {
+		t.Errorf("Total row predicts %s, want 310MB: %v", f[len(f)-1], f)
+	}
+	if f := row("Build Cache"); f[len(f)-1] != "0B" {
+		t.Errorf("Build Cache row predicts %s, want 0B (the record was cancelled): %v", f[len(f)-1], f)
+	}
+	for _, want := range []string{"1 deleted, 1 failed, 1 cancelled", "Not deleted (2): 1 failed, 1 cancelled before they started", "✗ image node:20: " + reason, "PREDICTED is for the 1 deleted of 3"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("results lack %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "build-cache record") {
+		t.Errorf("the cancelled record is listed one by one:\n%s", out)
+	}
+}
+
+// TestFailureReasonsWrapAndScroll: a reason longer than the screen is
+// shown whole on indented lines, and a long list scrolls instead of
+// running off the screen.
+func TestFailureReasonsWrapAndScroll(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 80, 30)
+	reason := "error while removing network: network ci_net id " + hexID("", 204) + " has active endpoints"
+	f.refuse[hexID("", 204)] = reason
+	a.setMark(model.KindNetwork, hexID("", 204), true)
+	press(a, "d")
+	_, cmd := a.Update(keyMsg("y"))
+	runAll(cmd, a)
+	out := screen(a)
+	if !strings.Contains(strings.Join(strings.Fields(out), " "), "✗ network ci_net: "+reason) {
+		t.Fatalf("reason not shown whole:\n%s", out)
+	}
+	if !strings.Contains(out, "\n    "+hexID("", 204)) {
+		t.Errorf("continuation not indented:\n%s", out)
+	}
+
+	// Many failures on a short screen: the list keeps to the screen and
+	// pgdn scrolls it.
+	b, g := newLoaded(t, 80, 24)
+	for _, img := range b.snap.Images {
+		g.refuse[img.ID] = "conflict: unable to remove repository reference (must force) - container is using its referenced image"
+		b.setMark(model.KindImage, img.ID, true)
+	}
+	press(b, "d")
+	_, cmd = b.Update(keyMsg("y"))
+	runAll(cmd, b)
+	if b.lastRun == nil || b.lastRun.failed != 6 {
+		t.Fatalf("want 6 failures, got %+v", b.lastRun)
+	}
+	out = screen(b)
+	if lines := strings.Split(out, "\n"); len(lines) != 24 || !strings.Contains(out, "pgup/pgdn scroll") {
+		t.Fatalf("long list not bounded (%d lines):\n%s", len(lines), out)
+	}
+	top := b.lastRun.listTop
+	b.Update(tea.KeyPressMsg{Code: tea.KeyPgDown})
+	if b.lastRun.listTop <= top {
+		t.Fatalf("pgdn did not scroll the failures: top %d", b.lastRun.listTop)
+	}
+	if screen(b) == out {
+		t.Error("screen unchanged after pgdn")
 	}
 }

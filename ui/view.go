@@ -395,7 +395,7 @@ func (a *App) overviewBody() []string {
 			shortDur(a.now.Sub(a.snap.SizedAt)), a.snap.SizeDuration.Round(time.Millisecond))))
 	}
 	lines = append(lines, a.markedLines()...)
-	lines = append(lines, a.resultLines()...)
+	lines = append(lines, a.resultLines(a.height-chromeRows-len(lines))...)
 	if a.marks.Len() == 0 && a.lastRun == nil {
 		hint := "  enter opens the kind under the cursor; 2–6 jump to a tab; p offers prune presets"
 		if a.opts.ReadOnly {
