@@ -3,6 +3,7 @@ package dockerapi
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,12 +23,22 @@ import (
 // Lists fetches the cheap lists (images, containers, volumes, networks —
 // no sizes) in parallel and links them. Costly sizes stay model.Unknown
 // until DiskUsage is applied.
-func (e *Engine) Lists(ctx context.Context) (*model.Snapshot, error) {
+//
+// early, when not nil, receives a copy of the images as soon as their list
+// is in (the container list is the slow one on big hosts), from another
+// goroutine; it must not block.
+func (e *Engine) Lists(ctx context.Context, early func([]model.Image)) (*model.Snapshot, error) {
 	start := e.now()
 	s := &model.Snapshot{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { s.Engine, err = e.Identity(gctx); return err })
-	g.Go(func() (err error) { s.Images, err = e.Images(gctx); return err })
+	g.Go(func() (err error) {
+		s.Images, err = e.Images(gctx)
+		if err == nil && early != nil {
+			early(slices.Clone(s.Images))
+		}
+		return err
+	})
 	g.Go(func() (err error) { s.Containers, err = e.Containers(gctx); return err })
 	g.Go(func() (err error) { s.Volumes, err = e.Volumes(gctx); return err })
 	g.Go(func() (err error) { s.Networks, err = e.Networks(gctx); return err })
@@ -43,7 +54,7 @@ func (e *Engine) Lists(ctx context.Context) (*model.Snapshot, error) {
 
 // Snapshot fetches the lists and then the disk usage, and merges them.
 func (e *Engine) Snapshot(ctx context.Context) (*model.Snapshot, error) {
-	s, err := e.Lists(ctx)
+	s, err := e.Lists(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -253,6 +253,10 @@ type Snapshot struct {
 	LayersSize int64
 	// Sized reports that the costly sizes (disk usage) are merged in.
 	Sized bool
+	// ContainersPending reports a snapshot of the image list alone, shown
+	// while the other lists are still on their way: which containers use
+	// each image (and so its status) is not known yet.
+	ContainersPending bool
 
 	ListedAt     time.Time // when the cheap lists were taken
 	SizedAt      time.Time // when disk usage was taken

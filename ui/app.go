@@ -220,7 +220,7 @@ func (a *App) startLists() tea.Cmd {
 	a.listing = true
 	a.seq++
 	a.lastResync = a.now
-	return a.listsCmd(a.seq)
+	return a.listsCmd(a.seq, !a.loaded)
 }
 
 func (a *App) startKind(k model.Kind) tea.Cmd {
@@ -319,7 +319,12 @@ func (a *App) rebuild() tea.Cmd {
 	if a.du != nil {
 		a.snap.ApplyDiskUsage(a.du)
 	}
-	missing := a.snap.ApplyLayers(a.layers)
+	var missing []string
+	if !a.snap.ContainersPending {
+		// Layers wait for the full lists: their reads would compete with
+		// the container list, and frees need the containers anyway.
+		missing = a.snap.ApplyLayers(a.layers)
+	}
 	a.usage = a.snap.Usage()
 	a.reindex()
 	for _, t := range a.tabs {
@@ -421,6 +426,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		a.spin, cmd = a.spin.Update(msg)
 		return a, cmd
+	case earlyImagesMsg:
+		return a, a.onEarlyImages(msg)
 	case listsMsg:
 		return a, a.onLists(msg)
 	case kindMsg:
@@ -469,6 +476,19 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return a, nil
 }
 
+// onEarlyImages shows the image list of the first load while the other
+// lists are still coming: rows, counts and image sizes, with what depends
+// on containers (status, users, frees) pending.
+func (a *App) onEarlyImages(msg earlyImagesMsg) tea.Cmd {
+	if a.loaded || msg.seq != a.seq {
+		return msg.rest
+	}
+	s := &model.Snapshot{Images: msg.images, ContainersPending: true}
+	a.snap = s
+	cmd := a.rebuild()
+	return tea.Batch(cmd, a.trace("rows"), msg.rest)
+}
+
 func (a *App) onLists(msg listsMsg) tea.Cmd {
 	a.listing = false
 	if msg.err != nil {
@@ -504,7 +524,7 @@ func (a *App) onLists(msg listsMsg) tea.Cmd {
 	a.lastErr = ""
 	cmd := a.rebuild()
 	if len(s.Images) > 0 {
-		cmd = tea.Batch(cmd, a.trace("rows"))
+		cmd = tea.Batch(cmd, a.trace("rows"), a.trace("lists"))
 	}
 	if a.du == nil && a.dfStart.IsZero() {
 		return tea.Batch(cmd, a.requestDF(true)) // the first scan
@@ -795,6 +815,8 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.detailTop = 0
 	case a.opts.ReadOnly && isWriteKey(msg):
 		a.flash = "read-only (--read-only): marking and deleting are off"
+	case !a.loaded && isWriteKey(msg):
+		a.flash = "still listing: marking opens once every list is in"
 	case key.Matches(msg, k.Mark):
 		a.toggleMark()
 	case key.Matches(msg, k.MarkAll):

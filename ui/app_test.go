@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -503,4 +504,64 @@ func TestReadOnlySaysSo(t *testing.T) {
 	if strings.Contains(screen(a), "prune presets") {
 		t.Errorf("the read-only Overview offers presets:\n%s", screen(a))
 	}
+}
+
+// TestEarlyImages: on the first load the image list shows before the
+// others arrive; what depends on containers is pending, marking waits, and
+// the full lists then complete the rows.
+func TestEarlyImages(t *testing.T) {
+	t.Parallel()
+	s, _ := sampleState()
+	f := newFakeEngine(s, nil)
+	a := New(context.Background(), f, Options{Now: func() time.Time { return testNow }, Title: "unix:///var/run/docker.sock"})
+	a.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	cmd := a.startLists()
+	var early earlyImagesMsg
+	var full listsMsg
+	switch m := cmd().(type) {
+	case earlyImagesMsg:
+		early = m
+		full = m.rest().(listsMsg)
+	case listsMsg: // both were ready at once: build the early message
+		early = earlyImagesMsg{seq: m.seq, images: cloneSnapshot(s).Images, rest: func() tea.Msg { return m }}
+		full = m
+	}
+	a.Update(early)
+	scr := screen(a)
+	ov := lineWith(scr, "Images")
+	if !strings.Contains(ov, fmt.Sprint(len(s.Images))) {
+		t.Errorf("Overview images row lacks the count %d: %q", len(s.Images), ov)
+	}
+	if c := lineWith(scr, "Containers"); !strings.Contains(c, model.Pending) || strings.Contains(c, " 0 ") {
+		t.Errorf("containers row before its list: %q, want pending", c)
+	}
+	press(a, "2")
+	scr = screen(a)
+	if len(a.tab().rows) != len(s.Images) {
+		t.Fatalf("%d image rows before the other lists, want %d", len(a.tab().rows), len(s.Images))
+	}
+	for _, word := range []string{"unused", "in use", "stopped only"} {
+		if strings.Contains(scr, word) {
+			t.Errorf("status %q shown before the containers are listed:\n%s", word, scr)
+		}
+	}
+	press(a, "space")
+	if a.marks.Len() != 0 || !strings.Contains(screen(a), "still listing") {
+		t.Error("marking before every list is in")
+	}
+	a.Update(full)
+	if a.snap.ContainersPending || !strings.Contains(screen(a), "stopped only") {
+		t.Errorf("full lists did not complete the rows:\n%s", screen(a))
+	}
+}
+
+// lineWith is the first line of the screen that starts with word, past
+// the cursor mark and spaces (a table row, not the tab bar).
+func lineWith(scr, word string) string {
+	for _, l := range strings.Split(scr, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(l, " ▸"), word) {
+			return l
+		}
+	}
+	return ""
 }

@@ -30,13 +30,34 @@ func (a *App) pingCmd() tea.Cmd {
 	}
 }
 
-func (a *App) listsCmd(seq int) tea.Cmd {
+// listsCmd fetches every cheap list. On the first load it delivers the
+// images first (earlyImagesMsg), so that rows show while the slower
+// container list is still on its way.
+func (a *App) listsCmd(seq int, first bool) tea.Cmd {
 	eng := a.eng
+	if !first {
+		return func() tea.Msg {
+			ctx, cancel := a.withTimeout(listTimeout)
+			defer cancel()
+			s, err := eng.Lists(ctx, nil)
+			return listsMsg{seq: seq, snap: s, err: err}
+		}
+	}
 	return func() tea.Msg {
 		ctx, cancel := a.withTimeout(listTimeout)
-		defer cancel()
-		s, err := eng.Lists(ctx)
-		return listsMsg{seq: seq, snap: s, err: err}
+		early := make(chan []model.Image, 1)
+		done := make(chan listsMsg, 1)
+		go func() {
+			defer cancel()
+			s, err := eng.Lists(ctx, func(imgs []model.Image) { early <- imgs })
+			done <- listsMsg{seq: seq, snap: s, err: err}
+		}()
+		select {
+		case imgs := <-early:
+			return earlyImagesMsg{seq: seq, images: imgs, rest: func() tea.Msg { return <-done }}
+		case m := <-done:
+			return m
+		}
 	}
 }
 

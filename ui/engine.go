@@ -11,8 +11,10 @@ import (
 type Engine interface {
 	// Ping checks the engine answers.
 	Ping(ctx context.Context) error
-	// Lists fetches every cheap list (no costly sizes) and the engine's identity.
-	Lists(ctx context.Context) (*model.Snapshot, error)
+	// Lists fetches every cheap list (no costly sizes) and the engine's
+	// identity. early, when not nil, gets a copy of the images as soon as
+	// their list is in, from another goroutine, and must not block.
+	Lists(ctx context.Context, early func([]model.Image)) (*model.Snapshot, error)
 	Images(ctx context.Context) ([]model.Image, error)
 	Containers(ctx context.Context) ([]model.Container, error)
 	Volumes(ctx context.Context) ([]model.Volume, error)

@@ -50,11 +50,15 @@ func (f *fakeEngine) count(name string) int {
 
 func (f *fakeEngine) Ping(ctx context.Context) error { return f.call("ping") }
 
-func (f *fakeEngine) Lists(ctx context.Context) (*model.Snapshot, error) {
+func (f *fakeEngine) Lists(ctx context.Context, early func([]model.Image)) (*model.Snapshot, error) {
 	if err := f.call("lists"); err != nil {
 		return nil, err
 	}
-	return cloneSnapshot(f.snap), nil
+	s := cloneSnapshot(f.snap)
+	if early != nil {
+		early(cloneSnapshot(f.snap).Images)
+	}
+	return s, nil
 }
 
 func (f *fakeEngine) Images(ctx context.Context) ([]model.Image, error) {

@@ -101,7 +101,7 @@ func (imagesView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []c
 	if n := len(img.Tags); n > 1 {
 		name = fmt.Sprintf("%s +%d", name, n-1)
 	}
-	return []cell{
+	cells := []cell{
 		{text: name},
 		{text: model.ShortID(img.ID)},
 		{text: ageText(now, img.Created)},
@@ -111,6 +111,12 @@ func (imagesView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []c
 		{text: fmt.Sprint(len(img.Containers))},
 		imageStatusCell(st, img),
 	}
+	if s.ContainersPending {
+		// The container list is still coming: who uses it is not known.
+		cells[6] = cell{text: model.Pending, style: &st.Pending}
+		cells[7] = cell{text: model.Pending, style: &st.Pending}
+	}
+	return cells
 }
 
 func (imagesView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIndex, i int, now time.Time) []string {
@@ -122,7 +128,11 @@ func (imagesView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIndex,
 	d.kv("Size", model.SizeText(img.Size))
 	d.kv("Shared", model.SizeText(img.SharedSize))
 	d.kv("Unique", model.SizeText(img.UniqueSize()))
-	d.kv("Status", img.Status().String())
+	if s.ContainersPending {
+		d.kv("Status", model.Pending+" (listing containers)")
+	} else {
+		d.kv("Status", img.Status().String())
+	}
 	d.section("Tags")
 	if len(img.Tags) == 0 {
 		d.line("<none> (dangling)")
@@ -139,10 +149,15 @@ func (imagesView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIndex,
 			d.line(dg)
 		}
 	}
-	d.section(fmt.Sprintf("Containers using it (%d)", len(img.Containers)))
 	names := containerNames(s, img.Containers)
-	if len(names) == 0 {
-		d.line("none")
+	if s.ContainersPending {
+		d.section("Containers using it")
+		d.line(model.Pending + " (listing containers)")
+	} else {
+		d.section(fmt.Sprintf("Containers using it (%d)", len(img.Containers)))
+		if len(names) == 0 {
+			d.line("none")
+		}
 	}
 	for _, n := range names {
 		d.line(n)

@@ -3,6 +3,8 @@ package ui
 import (
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"bilge/model"
 )
 
@@ -11,6 +13,14 @@ type listsMsg struct {
 	seq  int
 	snap *model.Snapshot
 	err  error
+}
+
+// earlyImagesMsg carries the image list of the first load, ahead of the
+// other lists; rest delivers the listsMsg.
+type earlyImagesMsg struct {
+	seq    int
+	images []model.Image
+	rest   tea.Cmd
 }
 
 // kindMsg carries a re-list of one kind after events touched it.

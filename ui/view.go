@@ -362,6 +362,15 @@ func (a *App) overviewBody() []string {
 		if u.Size < 0 && u.Kind != model.KindNetwork {
 			cells[3].style, cells[4].style = &st.Pending, &st.Pending
 		}
+		// Counts not known yet are pending, never 0: before the lists (the
+		// image list may come first), and build cache before disk usage.
+		listed := a.loaded || (u.Kind == model.KindImage && a.snap.ContainersPending)
+		if !listed || (u.Kind == model.KindBuildCache && !a.snap.Sized) {
+			cells[1] = cell{text: model.Pending, style: &st.Pending}
+		}
+		if !a.loaded || (u.Kind == model.KindBuildCache && !a.snap.Sized) {
+			cells[2] = cell{text: model.Pending, style: &st.Pending}
+		}
 		row := renderRow(st, cols, widths, cells, false, a.conn == connReconnecting, 0)
 		bar := ""
 		if barW >= 10 && u.Kind != model.KindNetwork {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -164,6 +165,33 @@ func (b *bench) waitFor(ctx context.Context, p *bilgeProc, what string, timeout 
 	}
 }
 
+// imagesRow is the Overview's Images row once the image list is in: a
+// count in TOTAL, not the pending mark.
+var imagesRow = regexp.MustCompile(`(?m)^\W*Images\s+\d+\s`)
+
+// waitScreen polls the tmux pane until it shows a frame for which ok holds
+// and returns the time since the process started: what the user sees,
+// with the terminal's own latency (tmux) included.
+func (b *bench) waitScreen(ctx context.Context, p *bilgeProc, ok func(string) bool, timeout time.Duration) (time.Duration, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		out, err := p.tmux("capture-pane", "-p", "-t", "bench")
+		now := time.Now()
+		if err == nil && ok(string(out)) {
+			return now.Sub(p.start), nil
+		}
+		if !alive(p.pid) {
+			return 0, fmt.Errorf("bilge exited before its first rows; pane:\n%s", p.pane())
+		}
+		if now.After(deadline) {
+			return 0, fmt.Errorf("no image rows on screen in %s; pane:\n%s", timeout, p.pane())
+		}
+		if err := sleep(ctx, 2*time.Millisecond); err != nil {
+			return 0, err
+		}
+	}
+}
+
 func (p *bilgeProc) pane() string {
 	out, err := p.tmux("capture-pane", "-p", "-t", "bench")
 	if err != nil {
@@ -232,7 +260,7 @@ func (b *bench) bilgeFigures(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var rows, sized []time.Duration
+	var rows, screen, lists, sized []time.Duration
 	var idle *idleFigures
 	for r := 1; r <= runs; r++ {
 		doIdle := r == runs && !b.cfg.skip["idle"]
@@ -260,7 +288,15 @@ func (b *bench) bilgeFigures(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		sc, err := b.waitScreen(ctx, p, imagesRow.MatchString, 2*time.Minute)
+		if err != nil {
+			return err
+		}
 		rw, err := b.waitFor(ctx, p, "rows", 2*time.Minute)
+		if err != nil {
+			return err
+		}
+		ls, err := b.waitFor(ctx, p, "lists", 2*time.Minute)
 		if err != nil {
 			return err
 		}
@@ -268,8 +304,8 @@ func (b *bench) bilgeFigures(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		rows, sized = append(rows, rw), append(sized, sz)
-		logf("bilge run %d: first rows %s s, sized %s s", r, secs(rw), secs(sz))
+		rows, screen, lists, sized = append(rows, rw), append(screen, sc), append(lists, ls), append(sized, sz)
+		logf("bilge run %d: first rows on screen %s s (in the model %s s), every list %s s, sized %s s", r, secs(sc), secs(rw), secs(ls), secs(sz))
 		if doIdle {
 			idle, err = b.idle(ctx, p, dpid, baseline)
 			if err != nil {
@@ -286,19 +322,20 @@ func (b *bench) bilgeFigures(ctx context.Context) error {
 
 	if !b.cfg.skip["start"] {
 		b.rep.group(fmt.Sprintf("bilge start-up (median of %d runs, empty layer cache, tmux pane 120×40)", runs))
-		rw, sz := median(rows), median(sized)
+		sc, ls, sz := median(screen), median(lists), median(sized)
 		if name, slow := b.slowestList(); slow > 0 {
-			ratio := float64(rw) / float64(slow)
-			b.rep.target(ratio <= 1.5, "bilge first rows: %s s (%.1f× slowest list call %s s %s, target ≤1.5×)", secs(rw), ratio, secs(slow), name)
+			ratio := float64(sc) / float64(slow)
+			b.rep.target(ratio <= 1.5, "bilge first rows: %s s on screen (%.1f× slowest list call %s s %s, target ≤1.5×)", secs(sc), ratio, secs(slow), name)
+			b.rep.add("bilge every list in: %s s (%.1f× slowest list call)", secs(ls), float64(ls)/float64(slow))
 		} else {
-			b.rep.add("bilge first rows: %s s", secs(rw))
+			b.rep.add("bilge first rows: %s s on screen", secs(sc))
 		}
 		if df := b.apiMedian["/system/df"]; df > 0 {
 			b.rep.add("bilge sized: %s s (%.1f× /system/df %s s)", secs(sz), float64(sz)/float64(df), secs(df))
 		} else {
 			b.rep.add("bilge sized: %s s", secs(sz))
 		}
-		b.rep.add("bilge runs: first rows %s s; sized %s s", secsList(rows), secsList(sized))
+		b.rep.add("bilge runs: first rows on screen %s s (in the model %s s); every list %s s; sized %s s", secsList(screen), secsList(rows), secsList(lists), secsList(sized))
 	}
 	if idle != nil {
 		b.rep.group(fmt.Sprintf("bilge idle (%s at default settings, after start-up settled)", b.cfg.idle))

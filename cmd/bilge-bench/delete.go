@@ -122,7 +122,7 @@ func (b *bench) deleteWorker(ctx context.Context, set *enginetest.DeleteSet, par
 		return r, err
 	}
 	defer e.Close()
-	snap, err := e.Lists(ctx)
+	snap, err := e.Lists(ctx, nil)
 	if err != nil {
 		return r, err
 	}
