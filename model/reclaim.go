@@ -674,15 +674,24 @@ func (ix *ReclaimIndex) FreesAlone(imageID string) (bytes int64, known bool) {
 }
 
 // HeldAlone is the part of FreesAlone that BuildKit's build cache keeps on
-// disk until it is pruned (0 for an image not built by BuildKit).
+// disk until it is pruned (0 for an image not built by BuildKit). It
+// equals Compute with that one image marked (HeldByBuildCache), in
+// O(layers of the image).
 func (ix *ReclaimIndex) HeldAlone(imageID string) int64 {
 	i, ok := ix.imgByID[imageID]
 	if !ok || !ix.imgs[i].known || len(ix.imgs[i].users) > 0 {
 		return 0
 	}
-	m := NewMarks()
-	m.Set(KindImage, imageID, true)
-	return ix.Compute(m).HeldByBuildCache
+	if ix.sized && ix.shared == 0 {
+		return 0 // no Shared record stays to hold anything
+	}
+	var held int64
+	for _, l := range ix.imgLayers[ix.imgs[i].l0:ix.imgs[i].l1] {
+		if ix.layerTotal[l] == 1 && ix.layerBK[l] > 0 {
+			held += ix.layerSize[l]
+		}
+	}
+	return held
 }
 
 // SharedBy lists the IDs of the images that use the layer, in snapshot

@@ -942,6 +942,11 @@ func TestTallyMatchesCompute(t *testing.T) {
 			if n != r.Images || known != !r.PendingKinds.Has(KindImage) {
 				t.Fatalf("seed %d: FreesAlone(%s) = %d, %v; Compute %+v", seed, id, n, known, r)
 			}
+			if known {
+				if h := ix.HeldAlone(id); h != r.HeldByBuildCache {
+					t.Fatalf("seed %d: HeldAlone(%s) = %d; Compute %+v", seed, id, h, r)
+				}
+			}
 			if !layersKnown(s.Images[i].Layers) {
 				continue
 			}

@@ -552,9 +552,16 @@ func (d *details) layers(s *model.Snapshot, ix *model.ReclaimIndex, img *model.I
 		if frees < img.Size {
 			why += fmt.Sprintf("; %s of its %s is shared with other images", model.HumanSize(img.Size-frees), model.HumanSize(img.Size))
 		}
-		d.line(model.HumanSize(frees) + d.st.Muted.Render(" — "+why))
+		held := int64(0)
 		if img.BuildKit && frees > 0 {
-			d.note("built by BuildKit: build-cache records also hold these layers, so the bytes stay in build cache until it is pruned")
+			held = ix.HeldAlone(img.ID)
+		}
+		if held > 0 {
+			d.line(model.HumanSize(frees-held) + " now" + d.st.Muted.Render(" — "+why))
+			d.note(fmt.Sprintf("built by BuildKit: frees %s from images; %s stays in build cache until it is pruned (build-cache records hold the same layers)",
+				model.HumanSize(frees), model.HumanSize(held)))
+		} else {
+			d.line(model.HumanSize(frees) + d.st.Muted.Render(" — "+why))
 		}
 	}
 	d.section("Layers")

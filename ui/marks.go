@@ -186,16 +186,21 @@ func (a *App) markSummary() string {
 }
 
 // freesCell is the Images table's FREES column: what deleting that image
-// alone frees, exact, or pending.
+// alone frees on disk now, exact, or pending. A * says that more leaves
+// the disk once the build cache is pruned (BuildKit's records hold the
+// same layers); the details pane says how much.
 func (a *App) freesCell(img *model.Image) cell {
+	if a.snap.ContainersPending {
+		return cell{text: model.Pending, style: &a.st.Pending}
+	}
 	b, known := a.index.FreesAlone(img.ID)
 	if !known {
 		return cell{text: model.Pending, style: &a.st.Pending}
 	}
 	if img.BuildKit && b > 0 {
-		// Built by BuildKit: its build cache holds these layers too, so
-		// the bytes leave the disk only once that cache is pruned.
-		return cell{text: model.HumanSize(b) + "*", style: &a.st.Muted}
+		if held := a.index.HeldAlone(img.ID); held > 0 {
+			return cell{text: model.HumanSize(b-held) + "*", style: &a.st.Muted}
+		}
 	}
-	return cell{text: model.HumanSize(b)}
+	return cell{text: model.HumanSize(b) + " "}
 }
