@@ -119,6 +119,10 @@ func TestUIImagesBySizeAndDanglingFilter(t *testing.T) {
 			t.Errorf("an invalid filter changed the rows:\n%s", scr)
 		}
 	}
+	// esc cancels the edit and keeps the filter in place; a second esc
+	// clears it.
+	tm.keys("Escape")
+	tm.waitText(fmt.Sprintf("%d of %d", len(dangling), len(imgs)), 5*time.Second)
 	tm.keys("Escape")
 	tm.waitText(fmt.Sprintf("%d of %d", len(imgs), len(imgs)), 5*time.Second)
 }
