@@ -2,7 +2,6 @@ package model
 
 import (
 	"slices"
-	"sort"
 )
 
 // Exact reclaim (design §6, engine-notes "Exact reclaim"): the bytes that
@@ -26,15 +25,17 @@ import (
 //     and when one of them remains while some bytes are counted as freed
 //     (it may share those layers). Reclaim.Images is then the part computed
 //     from known layers; it is never presented as exact.
-//   - BuildKit: the layers of BuildKit-built images are also held by
-//     build-cache records, so deleting the images moves their bytes to the
-//     build cache instead of freeing them. A freed layer that any BuildKit-
-//     built image uses counts in HeldByBuildCache (still part of Images: df's
+//   - Build cache holds image layers too: records of BuildKit builds, and
+//     records of the base images builds pulled, share their bytes with the
+//     image layers they produced or used (their records are Shared). When
+//     such a layer is freed while its record stays, the bytes move to the
+//     build cache instead of leaving the disk (the record flips to not
+//     shared): they count in HeldByBuildCache (still part of Images: df's
 //     images SIZE drops by Images, its build-cache SIZE grows by
-//     HeldByBuildCache). This applies while some Shared build-cache record
-//     stays after the deletion (one not marked, or in use), and, from
-//     caution, while disk usage has not arrived (the build cache is not
-//     known). When every Shared record goes too, the bytes are freed.
+//     HeldByBuildCache). Records name no layer, but a record's size is its
+//     layer's: per size, min(freed layers, Shared records that stay)
+//     layers are held. Before disk usage (records unknown) every freed
+//     layer of a BuildKit-built image counts as held, from caution.
 //   - Containers free their writable layer (SizeRw; Unknown → pending).
 //   - Volumes free their Size (Unknown → pending). A marked volume that an
 //     unmarked container mounts, or that the engine counts references to
@@ -114,8 +115,16 @@ type ReclaimIndex struct {
 	layerSize    []int64
 	layerTotal   []int32 // images using the layer
 	layerBK      []int32 // BuildKit-built images using the layer
-	layerUsers   []int32 // images using layer l: layerUsers[layerStart[l]:layerStart[l+1]]
-	layerStart   []int32
+	// Build-cache groups (once disk usage is in): Shared records and the
+	// layers of their size. A record holds the layer it produced or
+	// pulled, and its Size is that layer's; which of several layers of the
+	// same size it holds the API does not say.
+	layerGroup []int32 // per layer, its group, -1 when no Shared record has its size
+	groupSize  []int64
+	groupRecs  []int32 // Shared records of the group's size
+	recGroup   []int32 // per record, its group, -1 when not Shared (or unsized)
+	layerUsers []int32 // images using layer l: layerUsers[layerStart[l]:layerStart[l+1]]
+	layerStart []int32
 
 	ctrs    []ixContainer
 	ctrByID map[string]int32
@@ -124,8 +133,6 @@ type ReclaimIndex struct {
 	recs    []ixRecord
 	recByID map[string]int32
 	nets    []ixNetwork
-
-	shared int // Shared build-cache records
 }
 
 type ixImage struct {
@@ -418,56 +425,60 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 		}
 		ix.recByID[r.ID] = int32(len(ix.recs))
 		ix.recs = append(ix.recs, ixRecord{id: r.ID, size: r.Size, shared: r.Shared, inUse: r.InUse})
-		if r.Shared {
-			ix.shared++
-		}
 	}
-	ix.matchBuildCache()
+	ix.groupBuildCache()
 	return ix
 }
 
-// matchBuildCache keeps the BuildKit attribution only for layers a Shared
-// build-cache record really holds. A record shares its bytes with an image
-// layer it produced, and its Size is that layer's size; records of old
-// builds are often gone (garbage-collected), and then deleting the image
-// does free the disk. So each BuildKit layer is matched, by size, against
-// a distinct Shared record; unmatched layers are not held. Layers are
-// matched largest first so a small record cannot shadow a big layer.
-func (ix *ReclaimIndex) matchBuildCache() {
+// groupBuildCache groups the Shared build-cache records by size with the
+// layers of that size. Deleting images frees layers; a freed layer whose
+// Shared record stays moves to the build cache instead of leaving the
+// disk (the record flips to not shared). Records of old builds are often
+// gone (garbage-collected), and then the disk does gain the bytes. A
+// record's size is its layer's, so per size at most min(records that stay,
+// layers freed) layers stay in build cache: bilge counts exactly that many
+// as held. When sizes are unique this is exact; when several layers share
+// a size (the same files copied onto different bases) it can only make
+// the freed figure low, never high.
+func (ix *ReclaimIndex) groupBuildCache() {
+	ix.recGroup = make([]int32, len(ix.recs))
+	for r := range ix.recGroup {
+		ix.recGroup[r] = -1
+	}
+	ix.layerGroup = make([]int32, len(ix.layerSize))
+	for l := range ix.layerGroup {
+		ix.layerGroup[l] = -1
+	}
 	if !ix.sized {
 		return // before disk usage: every BuildKit layer counts as held (safe)
 	}
-	avail := map[int64]int{}
-	for _, r := range ix.recs {
-		if r.shared && r.size >= 0 {
-			avail[r.size]++
-		}
-	}
-	chain := make([]string, len(ix.layerSize))
-	for c, l := range ix.layerByChain {
-		chain[l] = c
-	}
-	order := make([]int, 0)
-	for l, n := range ix.layerBK {
-		if n > 0 {
-			order = append(order, l)
-		}
-	}
-	// Largest first; equal sizes by chain ID, so the match is deterministic.
-	sort.Slice(order, func(a, b int) bool {
-		la, lb := order[a], order[b]
-		if ix.layerSize[la] != ix.layerSize[lb] {
-			return ix.layerSize[la] > ix.layerSize[lb]
-		}
-		return chain[la] < chain[lb]
-	})
-	for _, l := range order {
-		if avail[ix.layerSize[l]] > 0 {
-			avail[ix.layerSize[l]]--
+	bySize := map[int64]int32{}
+	for r := range ix.recs {
+		rec := &ix.recs[r]
+		if !rec.shared || rec.size < 0 {
 			continue
 		}
-		ix.layerBK[l] = 0
+		g, ok := bySize[rec.size]
+		if !ok {
+			g = int32(len(ix.groupSize))
+			bySize[rec.size] = g
+			ix.groupSize = append(ix.groupSize, rec.size)
+			ix.groupRecs = append(ix.groupRecs, 0)
+		}
+		ix.groupRecs[g]++
+		ix.recGroup[r] = g
 	}
+	for l, size := range ix.layerSize {
+		if g, ok := bySize[size]; ok {
+			ix.layerGroup[l] = g
+		}
+	}
+}
+
+// heldOf is the bytes of group g that stay in build cache when freed
+// layers of its size are freed and left of its records stay.
+func (ix *ReclaimIndex) heldOf(g int32, freed, left int32) int64 {
+	return ix.groupSize[g] * int64(min(freed, left))
 }
 
 // lookup returns the index of a marked object the index tracks, or -1.
@@ -500,7 +511,6 @@ type tallied struct {
 	images, held, containers, volumes, buildCache int64
 	unknownDel                                    int // effectively deleted images with unknown layers
 	ctrPending, volPending, recPending            int
-	sharedLeft                                    int // Shared build-cache records that stay
 }
 
 // result turns the counters into a Reclaim (Blocked aside).
@@ -511,9 +521,7 @@ func (ix *ReclaimIndex) result(t *tallied) Reclaim {
 		Volumes:    t.volumes,
 		BuildCache: t.buildCache,
 	}
-	if !ix.sized || t.sharedLeft > 0 {
-		r.HeldByBuildCache = t.held
-	}
+	r.HeldByBuildCache = t.held
 	if t.unknownDel > 0 || (t.images > 0 && ix.unknown > t.unknownDel) {
 		r.PendingKinds = r.PendingKinds.With(KindImage)
 	}
@@ -586,11 +594,15 @@ func (ix *ReclaimIndex) Compute(m *Marks) Reclaim {
 			del[l]++
 		}
 	}
+	freedG := make([]int32, len(ix.groupSize))
 	for l, d := range del {
 		if d > 0 && d == ix.layerTotal[l] {
 			t.images += ix.layerSize[l]
-			if ix.layerBK[l] > 0 {
+			switch {
+			case !ix.sized && ix.layerBK[l] > 0:
 				t.held += ix.layerSize[l]
+			case ix.sized && ix.layerGroup[l] >= 0:
+				freedG[ix.layerGroup[l]]++
 			}
 		}
 	}
@@ -623,7 +635,7 @@ func (ix *ReclaimIndex) Compute(m *Marks) Reclaim {
 			recOn[r] = true
 		}
 	}
-	t.sharedLeft = ix.shared
+	leftG := slices.Clone(ix.groupRecs)
 	for r := range ix.recs {
 		if !recOn[r] {
 			continue
@@ -633,7 +645,9 @@ func (ix *ReclaimIndex) Compute(m *Marks) Reclaim {
 		case rec.inUse:
 			blocked = append(blocked, Blocked{Kind: KindBuildCache, ID: rec.id})
 		case rec.shared:
-			t.sharedLeft--
+			if g := ix.recGroup[r]; g >= 0 {
+				leftG[g]--
+			}
 		case rec.size < 0:
 			t.recPending++
 		default:
@@ -641,6 +655,9 @@ func (ix *ReclaimIndex) Compute(m *Marks) Reclaim {
 		}
 	}
 
+	for g := range freedG {
+		t.held += ix.heldOf(int32(g), freedG[g], leftG[g])
+	}
 	res := ix.result(&t)
 	res.Blocked = blocked
 	return res
@@ -682,14 +699,22 @@ func (ix *ReclaimIndex) HeldAlone(imageID string) int64 {
 	if !ok || !ix.imgs[i].known || len(ix.imgs[i].users) > 0 {
 		return 0
 	}
-	if ix.sized && ix.shared == 0 {
-		return 0 // no Shared record stays to hold anything
-	}
 	var held int64
+	var counts map[int32]int32 // group → freed layers of the image
 	for _, l := range ix.imgLayers[ix.imgs[i].l0:ix.imgs[i].l1] {
-		if ix.layerTotal[l] == 1 && ix.layerBK[l] > 0 {
+		switch {
+		case ix.layerTotal[l] != 1:
+		case !ix.sized && ix.layerBK[l] > 0:
 			held += ix.layerSize[l]
+		case ix.sized && ix.layerGroup[l] >= 0:
+			if counts == nil {
+				counts = map[int32]int32{}
+			}
+			counts[ix.layerGroup[l]]++
 		}
+	}
+	for g, n := range counts {
+		held += ix.heldOf(g, n, ix.groupRecs[g])
 	}
 	return held
 }
@@ -724,6 +749,8 @@ func (ix *ReclaimIndex) Tally() *Tally {
 		volOpen: make([]int32, len(ix.vols)),
 		recOn:   make([]bool, len(ix.recs)),
 		del:     make([]int32, len(ix.layerSize)),
+		freedG:  make([]int32, len(ix.groupSize)),
+		leftG:   slices.Clone(ix.groupRecs),
 	}
 	for i := range ix.imgs {
 		t.imgOpen[i] = int32(len(ix.imgs[i].users))
@@ -731,7 +758,6 @@ func (ix *ReclaimIndex) Tally() *Tally {
 	for v := range ix.vols {
 		t.volOpen[v] = int32(len(ix.vols[v].users))
 	}
-	t.c.sharedLeft = ix.shared
 	return t
 }
 
@@ -774,6 +800,8 @@ type Tally struct {
 	volOpen []int32
 	recOn   []bool
 	del     []int32 // per layer, effectively deleted images using it
+	freedG  []int32 // per build-cache group, its freed layers
+	leftG   []int32 // per build-cache group, its Shared records that stay
 	c       tallied
 
 	blk   []blkEntry // blocked objects, by key
@@ -907,18 +935,14 @@ func (t *Tally) updateImage(i int32) {
 				t.del[l]++
 				if t.del[l] == ix.layerTotal[l] {
 					t.c.images += ix.layerSize[l]
-					if ix.layerBK[l] > 0 {
-						t.c.held += ix.layerSize[l]
-					}
+					t.layerHeld(l, +1)
 				}
 			}
 		default:
 			for _, l := range ix.imgLayers[img.l0:img.l1] {
 				if t.del[l] == ix.layerTotal[l] {
 					t.c.images -= ix.layerSize[l]
-					if ix.layerBK[l] > 0 {
-						t.c.held -= ix.layerSize[l]
-					}
+					t.layerHeld(l, -1)
 				}
 				t.del[l]--
 			}
@@ -927,6 +951,27 @@ func (t *Tally) updateImage(i int32) {
 	t.setBlocked(rankImage, i, t.imgOn[i] && !eff, func() Blocked {
 		return Blocked{Kind: KindImage, ID: img.id, By: t.unmarked(img.users)}
 	})
+}
+
+// layerHeld accounts for layer l being freed (sign +1) or no longer
+// freed (-1) in what stays in build cache.
+func (t *Tally) layerHeld(l int32, sign int) {
+	ix := t.ix
+	switch {
+	case !ix.sized && ix.layerBK[l] > 0:
+		t.c.held += int64(sign) * ix.layerSize[l]
+	case ix.sized && ix.layerGroup[l] >= 0:
+		t.group(ix.layerGroup[l], int32(sign), 0)
+	}
+}
+
+// group changes build-cache group g's freed layers and staying records,
+// and the held bytes with them.
+func (t *Tally) group(g, dFreed, dLeft int32) {
+	before := t.ix.heldOf(g, t.freedG[g], t.leftG[g])
+	t.freedG[g] += dFreed
+	t.leftG[g] += dLeft
+	t.c.held += t.ix.heldOf(g, t.freedG[g], t.leftG[g]) - before
 }
 
 // volBlocked reports a marked volume that something staying uses.
@@ -963,7 +1008,9 @@ func (t *Tally) record(r int32, sign int) {
 	switch rec := &t.ix.recs[r]; {
 	case rec.inUse:
 	case rec.shared:
-		t.c.sharedLeft -= sign
+		if g := t.ix.recGroup[r]; g >= 0 {
+			t.group(g, 0, -int32(sign))
+		}
 	case rec.size < 0:
 		t.c.recPending += sign
 	default:

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -277,6 +276,16 @@ func TestReclaimBuildKit(t *testing.T) {
 		s.BuildCache[0].Size = 51
 		return s
 	}
+	pulledBase := func() *Snapshot {
+		return rcSnap([]Image{{ID: "node", Tags: []string{"node:20"}, Layers: ly("n=800")}}, nil, nil,
+			[]BuildRecord{{ID: "r-pulled", Shared: true, Size: 800}})
+	}
+	sameSize := func() *Snapshot {
+		return rcSnap([]Image{
+			{ID: "x", Tags: []string{"x:1"}, BuildKit: true, Layers: ly("cx=500")},
+			{ID: "y", Tags: []string{"y:1"}, BuildKit: true, Layers: ly("cy=500")},
+		}, nil, nil, []BuildRecord{{ID: "r", Shared: true, Size: 500}})
+	}
 	sharedInUse := func() *Snapshot {
 		s := buildKitSnap()
 		s.BuildCache[0].InUse = true
@@ -298,6 +307,9 @@ func TestReclaimBuildKit(t *testing.T) {
 		{"no shared record: nothing held", noShared, []string{"i:bk1"}, Reclaim{Images: 50}},
 		{"build cache unknown: held from caution", unsized, []string{"i:bk1"}, Reclaim{Images: 50, HeldByBuildCache: 50}},
 		{"shared record alone frees nothing", buildKitSnap, []string{"b:r-s"}, Reclaim{}},
+		{"a base builds pulled stays in build cache", pulledBase, []string{"i:node"}, Reclaim{Images: 800, HeldByBuildCache: 800}},
+		{"same size, one record: one layer held", sameSize, []string{"i:x"}, Reclaim{Images: 500, HeldByBuildCache: 500}},
+		{"same size, one record, both freed: one held", sameSize, []string{"i:x", "i:y"}, Reclaim{Images: 1000, HeldByBuildCache: 500}},
 		{"private record", buildKitSnap, []string{"b:r-p"}, Reclaim{BuildCache: 300}},
 		{"record in use is blocked", buildKitSnap, []string{"b:r-u"}, Reclaim{Blocked: []Blocked{blk(KindBuildCache, "r-u")}}},
 		{"record size unknown", buildKitSnap, []string{"b:r-x", "b:r-p"}, Reclaim{BuildCache: 300, PendingKinds: pend(KindBuildCache)}},
@@ -651,38 +663,11 @@ func referenceReclaim(s *Snapshot, m *Marks) Reclaim {
 			bk[l.ChainID] = bk[l.ChainID] || img.BuildKit
 		}
 	}
-	// Only layers a distinct Shared record (matched by size, largest first,
-	// then by chain ID) really holds count as held, once sizes are known.
-	if s.Sized {
-		avail := map[int64]int{}
-		seen := map[string]bool{}
-		for _, rec := range s.BuildCache {
-			if !seen[rec.ID] && rec.Shared && rec.Size >= 0 {
-				avail[rec.Size]++
-			}
-			seen[rec.ID] = true
-		}
-		var chains []string
-		for c, b := range bk {
-			if b {
-				chains = append(chains, c)
-			}
-		}
-		sort.Slice(chains, func(a, b int) bool {
-			if size[chains[a]] != size[chains[b]] {
-				return size[chains[a]] > size[chains[b]]
-			}
-			return chains[a] < chains[b]
-		})
-		for _, c := range chains {
-			if avail[size[c]] > 0 {
-				avail[size[c]]--
-			} else {
-				bk[c] = false
-			}
-		}
-	}
+	// Freed layers whose Shared record stays move to the build cache: per
+	// size, min(freed layers, Shared records of that size that stay) of
+	// them once sizes are known; before, every BuildKit layer (caution).
 	var held int64
+	freedBySize := map[int64]int64{}
 	for chain, users := range usedBy {
 		all := true
 		for _, id := range users {
@@ -690,9 +675,23 @@ func referenceReclaim(s *Snapshot, m *Marks) Reclaim {
 		}
 		if all {
 			r.Images += size[chain]
-			if bk[chain] {
+			if !s.Sized && bk[chain] {
 				held += size[chain]
 			}
+			freedBySize[size[chain]]++
+		}
+	}
+	if s.Sized {
+		left := map[int64]int64{}
+		seen := map[string]bool{}
+		for _, rec := range s.BuildCache {
+			if !seen[rec.ID] && rec.Shared && rec.Size >= 0 && (!m.Has(KindBuildCache, rec.ID) || rec.InUse) {
+				left[rec.Size]++
+			}
+			seen[rec.ID] = true
+		}
+		for sz, n := range freedBySize {
+			held += sz * min(n, left[sz])
 		}
 	}
 	if unknownDel > 0 || (r.Images > 0 && unknownLeft > 0) {
@@ -734,7 +733,6 @@ func referenceReclaim(s *Snapshot, m *Marks) Reclaim {
 	}
 	// Build cache.
 	seenRec := map[string]bool{}
-	sharedLeft := false
 	for i := range s.BuildCache {
 		rec := &s.BuildCache[i]
 		if seenRec[rec.ID] {
@@ -742,9 +740,6 @@ func referenceReclaim(s *Snapshot, m *Marks) Reclaim {
 		}
 		seenRec[rec.ID] = true
 		on := m.Has(KindBuildCache, rec.ID)
-		if rec.Shared && (!on || rec.InUse) {
-			sharedLeft = true
-		}
 		switch {
 		case !on:
 		case rec.InUse:
@@ -756,9 +751,7 @@ func referenceReclaim(s *Snapshot, m *Marks) Reclaim {
 			r.BuildCache += rec.Size
 		}
 	}
-	if !s.Sized || sharedLeft {
-		r.HeldByBuildCache = held
-	}
+	r.HeldByBuildCache = held
 	// Blocked in kind order (images, volumes, build cache) as appended.
 	return rcWant(r)
 }

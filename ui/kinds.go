@@ -553,13 +553,17 @@ func (d *details) layers(s *model.Snapshot, ix *model.ReclaimIndex, img *model.I
 			why += fmt.Sprintf("; %s of its %s is shared with other images", model.HumanSize(img.Size-frees), model.HumanSize(img.Size))
 		}
 		held := int64(0)
-		if img.BuildKit && frees > 0 {
+		if frees > 0 {
 			held = ix.HeldAlone(img.ID)
 		}
 		if held > 0 {
+			who := "builds used it as a base"
+			if img.BuildKit {
+				who = "built by BuildKit"
+			}
 			d.line(model.HumanSize(frees-held) + " now" + d.st.Muted.Render(" — "+why))
-			d.note(fmt.Sprintf("built by BuildKit: frees %s from images; %s stays in build cache until it is pruned (build-cache records hold the same layers)",
-				model.HumanSize(frees), model.HumanSize(held)))
+			d.note(fmt.Sprintf("%s: frees %s from images; %s stays in build cache until it is pruned (its records hold the same layers)",
+				who, model.HumanSize(frees), model.HumanSize(held)))
 		} else {
 			d.line(model.HumanSize(frees) + d.st.Muted.Render(" — "+why))
 		}

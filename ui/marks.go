@@ -197,7 +197,7 @@ func (a *App) freesCell(img *model.Image) cell {
 	if !known {
 		return cell{text: model.Pending, style: &a.st.Pending}
 	}
-	if img.BuildKit && b > 0 {
+	if b > 0 {
 		if held := a.index.HeldAlone(img.ID); held > 0 {
 			return cell{text: model.HumanSize(b-held) + "*", style: &a.st.Muted}
 		}

@@ -115,6 +115,8 @@ func (a *App) openPresets() {
 func (a *App) presetRows() {
 	pm := a.presets
 	pm.rows = pm.rows[:0]
+	pm.rows = append(pm.rows, a.st.ColHeader.Render(fmt.Sprintf("     %-30s %7s  %9s   %-44s", "PRESET", "OBJECTS", "FREES", "MIRRORS")))
+	held := false
 	for _, p := range presets {
 		m, r := a.presetMarks(p, pm.age)
 		title := p.title
@@ -123,7 +125,20 @@ func (a *App) presetRows() {
 			title = strings.Replace(title, "N", formatAge(pm.age), 1)
 			docker = strings.Replace(docker, "until=N", "until="+untilFlag(pm.age), 1)
 		}
-		pm.rows = append(pm.rows, fmt.Sprintf("  %s  %-34s %6d  %22s   %s", a.st.Prompt.Render(p.key), title, m.Len(), "frees "+freesText(r), a.st.Muted.Render(docker)))
+		frees := model.HumanSize(r.Total)
+		if r.Pending {
+			frees = "≥" + frees
+		}
+		note := ""
+		if r.HeldByBuildCache > 0 {
+			note = a.st.Warn.Render(fmt.Sprintf("+%s later*", model.HumanSize(r.HeldByBuildCache)))
+			held = true
+		}
+		pm.rows = append(pm.rows, fmt.Sprintf("  %s  %-30s %7d  %9s   %s %s", a.st.Prompt.Render(p.key), title, m.Len(), frees,
+			a.st.Muted.Render(fmt.Sprintf("%-44s", docker)), note))
+	}
+	if held {
+		pm.rows = append(pm.rows, "", a.st.Muted.Render("  * freed only once the build cache is pruned too: BuildKit's records hold those image layers"))
 	}
 }
 

@@ -577,7 +577,7 @@ func (a *App) helpBody(height int) []string {
 		"older:30d  newer:12h  larger:500MB  smaller:1GB  label:key  label:key=value")...)
 	lines = append(lines, "", st.DetailHead.Render("Numbers"), "")
 	lines = append(lines, wrap("RECLAIMABLE on the Overview is exact: what each kind's prune frees, each layer counted once; docker's own figure is beside it where they differ.")...)
-	lines = append(lines, wrap("FREES is what deleting that image alone frees on disk: the layers no other image uses. A * marks BuildKit-built images: their build cache holds the same layers, so those bytes leave the disk only once the build cache is pruned too.")...)
+	lines = append(lines, wrap("FREES is what deleting that image alone frees on disk: the layers no other image uses. A * says build-cache records hold some of those layers too (BuildKit built the image, or builds used it as a base): those bytes leave the disk only once the build cache is pruned too.")...)
 	lines = append(lines, wrap("… is a size the engine's disk-usage scan has not delivered yet; ≥ a figure that is at least that much while some layers are still being read.")...)
 	// Scroll: the last line says how to; helpTop is clamped here, on a
 	// copy (View does not change the model).

@@ -42,7 +42,7 @@ func Text(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, verbose bool, 
 		return err
 	}
 	if held > 0 {
-		fmt.Fprintf(w, "* of which %s stays in build cache until it is pruned (layers of BuildKit-built images)\n", model.HumanSize(held))
+		fmt.Fprintf(w, "* of which %s stays in build cache until it is pruned (layers build-cache records also hold)\n", model.HumanSize(held))
 	}
 	if !verbose {
 		return nil
@@ -106,7 +106,7 @@ func imagesText(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, now time
 	defer func() {
 		if held {
 			fmt.Fprintln(w)
-			fmt.Fprintln(w, "* built by BuildKit: build-cache records also hold these layers, so the bytes stay in build cache until it is pruned")
+			fmt.Fprintln(w, "* build-cache records hold these layers too (BuildKit built the image, or builds used it as a base): those bytes stay in build cache until it is pruned")
 		}
 	}()
 	for i := range s.Images {
@@ -119,7 +119,7 @@ func imagesText(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, now time
 		if ix != nil {
 			if b, known := ix.FreesAlone(img.ID); known {
 				frees = model.HumanSize(b)
-				if img.BuildKit && b > 0 && ix.HeldAlone(img.ID) > 0 {
+				if b > 0 && ix.HeldAlone(img.ID) > 0 {
 					frees += "*"
 					held = true
 				}
@@ -423,7 +423,7 @@ func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Docu
 		if ix != nil {
 			if b, known := ix.FreesAlone(img.ID); known {
 				ij.FreesAlone = &b
-				if img.BuildKit && b > 0 {
+				if b > 0 {
 					ij.FreesAloneHeldByBuildCache = ix.HeldAlone(img.ID)
 				}
 			}

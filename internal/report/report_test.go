@@ -76,7 +76,7 @@ func TestTextSaysWhatStaysInBuildCache(t *testing.T) {
 	if strings.Contains(buildCache, "%") {
 		t.Errorf("build cache RECLAIMABLE has a percentage (docker prints none): %q", buildCache)
 	}
-	if !strings.Contains(out, "* built by BuildKit") {
+	if !strings.Contains(out, "* build-cache records hold these layers too") {
 		t.Errorf("-v lists no BuildKit note under the images")
 	}
 }
@@ -117,7 +117,7 @@ func TestJSON(t *testing.T) {
 		if it.FreesAlone == nil {
 			t.Fatalf("image %s: freesAlone null with every layer known", it.ID)
 		}
-		if it.Held > *it.FreesAlone || (!it.BuildKit && it.Held != 0) {
+		if it.Held > *it.FreesAlone {
 			t.Errorf("image %s: held %d of frees %d (BuildKit %v)", it.ID, it.Held, *it.FreesAlone, it.BuildKit)
 		}
 		sawHeld = sawHeld || it.Held > 0
