@@ -292,6 +292,57 @@ func (f Filter) Empty() bool { return len(f.conds) == 0 }
 // Parsing it again gives the same Filter.
 func (f Filter) String() string { return f.query }
 
+// NotFor lists the terms (in normal form) that no object of kind k can
+// match: is: statuses another kind has (is:anonymous on images, is:dangling
+// on containers), sizes on networks, labels on build cache. The UI names
+// them, so an empty result is never a mystery.
+func (f Filter) NotFor(k Kind) []string {
+	var out []string
+	for i := range f.conds {
+		c := &f.conds[i]
+		bad := false
+		switch c.kind {
+		case condIs:
+			bad = !isFor[k][c.is]
+		case condLarger, condSmaller:
+			bad = k == KindNetwork
+		case condLabel:
+			bad = k == KindBuildCache
+		}
+		if bad {
+			out = append(out, c.term())
+		}
+	}
+	return out
+}
+
+// isFor says which is: statuses each kind has.
+var isFor = map[Kind]map[isValue]bool{
+	KindImage:      {isDangling: true, isUnused: true, isRunning: true, isInUse: true, isStopped: true},
+	KindContainer:  {isRunning: true, isInUse: true, isStopped: true},
+	KindVolume:     {isAnonymous: true, isNamed: true, isUnused: true, isInUse: true},
+	KindNetwork:    {isUnused: true, isBuiltin: true, isInUse: true},
+	KindBuildCache: {isInUse: true, isUnused: true, isShared: true},
+}
+
+// term is the condition as a normal-form query term.
+func (c *cond) term() string {
+	switch c.kind {
+	case condIs:
+		return "is:" + isNames[c.is]
+	case condLarger:
+		return "larger:" + HumanSize(c.num)
+	case condSmaller:
+		return "smaller:" + HumanSize(c.num)
+	case condLabel:
+		if c.hasEq {
+			return "label:" + c.text + "=" + c.value
+		}
+		return "label:" + c.text
+	}
+	return c.text
+}
+
 // The Match* functions report whether an object satisfies every term.
 // A token that has no meaning for a kind (is:dangling for a container,
 // larger: for a network) matches no object of that kind. Sizes and

@@ -527,3 +527,31 @@ func BenchmarkFilterImages100k(b *testing.B) {
 		})
 	}
 }
+
+func TestFilterNotFor(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		q    string
+		k    Kind
+		want string
+	}{
+		{"is:anonymous", KindImage, "is:anonymous"},
+		{"is:dangling", KindImage, ""},
+		{"is:dangling is:unused", KindContainer, "is:dangling is:unused"},
+		{"is:running", KindContainer, ""},
+		{"is:dangling", KindVolume, "is:dangling"},
+		{"larger:1GB", KindNetwork, "larger:1GB"},
+		{"label:a=b", KindBuildCache, "label:a=b"},
+		{"is:shared nginx", KindBuildCache, ""},
+		{"is:builtin", KindNetwork, ""},
+	}
+	for _, c := range cases {
+		f, err := ParseFilter(c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(f.NotFor(c.k), " "); got != c.want {
+			t.Errorf("%q on %v: NotFor = %q, want %q", c.q, c.k, got, c.want)
+		}
+	}
+}

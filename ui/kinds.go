@@ -576,6 +576,9 @@ func (d *details) layers(s *model.Snapshot, ix *model.ReclaimIndex, img *model.I
 	names := map[string]string{}
 	for i := range s.Images {
 		names[s.Images[i].ID] = s.Images[i].Name()
+		if len(s.Images[i].Tags) == 0 {
+			names[s.Images[i].ID] = model.ShortID(s.Images[i].ID) // "<none>:<none>" says nothing
+		}
 	}
 	for n, l := range img.Layers {
 		var others []string

@@ -622,6 +622,20 @@ func (a *App) helpMaxTop() int {
 	return max(0, n-h+1)
 }
 
+// notForText names the filter's terms this tab's kind cannot match.
+func (a *App) notForText(t *tab) string {
+	bad := t.filter.NotFor(t.view.kind())
+	if len(bad) == 0 {
+		return ""
+	}
+	kind := strings.ToLower(t.view.kind().String())
+	verb := "does"
+	if len(bad) > 1 {
+		verb = "do"
+	}
+	return "  " + a.st.Warn.Render(fmt.Sprintf("%s %s not apply to %s", strings.Join(bad, ", "), verb, kind))
+}
+
 // ---- status and help lines
 
 func (a *App) statusLine() string {
@@ -640,12 +654,14 @@ func (a *App) statusLine() string {
 		left = a.input.View()
 		if a.filterErr != "" {
 			left += "  " + a.st.Error.Render(a.filterErr)
+		} else if t != nil {
+			left += "  " + a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap))) + a.notForText(t)
 		}
 	case t != nil:
 		left = a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap)))
 		left += a.st.Muted.Render(" · sort " + t.sort.Key.String() + dirArrow(t.sort.Desc))
 		if !t.filter.Empty() {
-			left += " " + a.st.Prompt.Render("/"+t.filter.String())
+			left += " " + a.st.Prompt.Render("/"+t.filter.String()) + a.notForText(t)
 		}
 	}
 	if ms := a.markSummary(); ms != "" && !a.filtering && a.flash == "" {
