@@ -282,9 +282,16 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 		if kind == model.KindImage {
 			cells = append(cells, a.freesCell(&a.snap.Images[i]))
 		}
-		mark := "  "
+		// The cursor shows as ▸ too, not only as a highlight: without
+		// colour (NO_COLOR) it must still be plain where it is.
+		mark := " "
+		if pos == t.cursor {
+			mark = a.st.Prompt.Render("▸")
+		}
 		if a.marks.Has(kind, t.view.id(a.snap, i)) {
-			mark = a.st.Marked.Render("● ")
+			mark += a.st.Marked.Render("●")
+		} else {
+			mark += " "
 		}
 		lines = append(lines, mark+renderRow(&a.st, cols, widths, cells, pos == t.cursor, stale, width-2))
 	}
