@@ -155,7 +155,10 @@ var dockerFilters = map[string]string{
 // ParseFilter reads a filter query; see Filter for the language. The empty
 // (or all-blank) query gives a Filter that matches everything.
 func ParseFilter(q string) (Filter, error) {
-	fields := strings.Fields(q)
+	fields, err := splitTerms(q)
+	if err != nil {
+		return Filter{}, err
+	}
 	if len(fields) == 0 {
 		return Filter{}, nil
 	}
@@ -171,6 +174,44 @@ func ParseFilter(q string) (Filter, error) {
 	}
 	f.query = strings.Join(norm, " ")
 	return f, nil
+}
+
+// splitTerms splits a query at blanks, except inside double quotes, which
+// it removes: label:maintainer="Jane Doe" and "my app" are one term each.
+func splitTerms(q string) ([]string, error) {
+	var terms []string
+	var cur strings.Builder
+	in, started := false, false
+	for _, r := range q {
+		switch {
+		case r == '"':
+			in, started = !in, true
+		case !in && (r == ' ' || r == '\t' || r == '\n'):
+			if started {
+				terms = append(terms, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteRune(r)
+			started = true
+		}
+	}
+	if in {
+		return nil, &FilterError{Term: q, Msg: "a quote is not closed: write label:key=\"a value\" or \"some text\""}
+	}
+	if started && cur.Len() > 0 {
+		terms = append(terms, cur.String())
+	}
+	return terms, nil
+}
+
+// quoted puts s in double quotes when it holds blanks, as splitTerms reads it.
+func quoted(s string) string {
+	if strings.ContainsAny(s, " \t\n") {
+		return `"` + s + `"`
+	}
+	return s
 }
 
 func parseTerm(term string) (cond, string, error) {
@@ -222,7 +263,11 @@ func parseTerm(term string) (cond, string, error) {
 		if key == "" {
 			return fail("%q needs a key: use label:KEY or label:KEY=VALUE", term)
 		}
-		return cond{kind: condLabel, text: key, value: val, hasEq: eq}, "label:" + value, nil
+		norm := "label:" + quoted(key)
+		if eq {
+			norm += "=" + quoted(val)
+		}
+		return cond{kind: condLabel, text: key, value: val, hasEq: eq}, norm, nil
 	}
 	if hint, ok := reserved[p]; ok {
 		return fail("unknown filter %q (%s)", term, hint)
@@ -241,7 +286,7 @@ func parseTerm(term string) (cond, string, error) {
 }
 
 func textCond(term string) (cond, string, error) {
-	return cond{kind: condText, text: strings.ToLower(term)}, term, nil
+	return cond{kind: condText, text: strings.ToLower(term)}, quoted(term), nil
 }
 
 // isWord reports a prefix made only of ASCII letters, as filter names are;

@@ -555,3 +555,25 @@ func TestFilterNotFor(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterQuotes(t *testing.T) {
+	t.Parallel()
+	img := &Image{ID: "sha256:1", Tags: []string{"my app:1"}, Labels: map[string]string{"maintainer": "NGINX Docker Maintainers <docker-maint@nginx.com>"}}
+	now := time.Now()
+	for _, q := range []string{`label:maintainer="NGINX Docker Maintainers <docker-maint@nginx.com>"`, `"label:maintainer=NGINX Docker Maintainers <docker-maint@nginx.com>"`, `"my app"`} {
+		f, err := ParseFilter(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if !f.MatchImage(img, now) {
+			t.Errorf("%s does not match", q)
+		}
+		again, err := ParseFilter(f.String())
+		if err != nil || again.String() != f.String() {
+			t.Errorf("normal form %q does not parse back: %v %q", f.String(), err, again.String())
+		}
+	}
+	if _, err := ParseFilter(`label:a="open`); err == nil || !strings.Contains(err.Error(), "quote") {
+		t.Errorf("unclosed quote: err = %v", err)
+	}
+}
