@@ -608,3 +608,36 @@ func TestFailureReasonsWrapAndScroll(t *testing.T) {
 		t.Error("screen unchanged after pgdn")
 	}
 }
+
+// TestCancelBeforeDeleting: esc while the "before" disk usage is still
+// being measured drops the run: nothing is sent, the marks come back.
+func TestCancelBeforeDeleting(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 160, 45)
+	dangling := hexID("sha256:", 4)
+	a.setMark(model.KindImage, dangling, true)
+	press(a, "d")
+	a.Update(keyMsg("y"))
+	if a.run == nil || a.run.phase != phaseBefore {
+		t.Fatalf("run not measuring before: %+v", a.run)
+	}
+	if a.marks.Len() != 0 {
+		t.Fatal("marks not settled when the run started")
+	}
+	press(a, "esc")
+	if a.run != nil {
+		t.Fatal("esc did not drop the run")
+	}
+	if !a.marks.Has(model.KindImage, dangling) || a.marks.Len() != 1 {
+		t.Fatalf("marks not given back: %d", a.marks.Len())
+	}
+	// The scan that was running returns: nothing starts.
+	_, cmd := a.Update(diskUsageMsg{du: f.du})
+	runAll(cmd, a)
+	if len(f.deleted) != 0 || a.run != nil {
+		t.Fatalf("deleted %v after cancelling", f.deleted)
+	}
+	if !strings.Contains(screen(a), "marks are back") {
+		t.Errorf("no word of the cancel:\n%s", screen(a))
+	}
+}

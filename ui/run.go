@@ -58,6 +58,9 @@ type cleanup struct {
 	// The not-deleted list on the Overview scrolls: its first line shown,
 	// and its length and visible lines as last drawn.
 	listTop, listLen, listRoom int
+	// marked are the marks when the run was confirmed, given back if it
+	// is cancelled before anything is deleted.
+	marked *model.Marks
 }
 
 // cancelledReason is the worker's reason for an item that had not started
@@ -82,7 +85,7 @@ func waitOutcome(ch <-chan model.Outcome) tea.Cmd {
 // usage, so "before" is what the disk held right before deleting.
 func (a *App) startRun(plan model.Plan, predicted model.Reclaim) tea.Cmd {
 	a.run = &cleanup{plan: plan, predicted: predicted, index: a.index, phase: phaseBefore, started: a.now, measureFrom: a.now,
-		gone: model.NewMarks(), freed: a.index.Tally()}
+		gone: model.NewMarks(), freed: a.index.Tally(), marked: a.marks.Clone()}
 	a.lastRun = nil
 	// What the user confirmed is settled: clear those marks now.
 	for _, it := range plan.Items {
@@ -157,6 +160,18 @@ func (a *App) onOutcome(msg outcomeMsg) tea.Cmd {
 }
 
 func (a *App) cancelRun() {
+	if r := a.run; r != nil && r.phase == phaseBefore {
+		// Nothing was sent yet: drop the run and give the marks back.
+		a.run = nil
+		for _, k := range model.Kinds {
+			for _, id := range r.marked.IDs(k) {
+				a.setMark(k, id, true)
+			}
+		}
+		a.reclaim = a.tally.Result()
+		a.flash = "cancelled before anything was deleted: the marks are back"
+		return
+	}
 	if a.run != nil && a.run.cancel != nil && !a.run.cancelled {
 		a.run.cancel()
 		a.run.cancelled = true
