@@ -231,9 +231,10 @@ func (a *App) tableBody(h int) []string {
 			detail = t.view.details(&a.st, a.snap, a.index, i, a.now)
 		}
 		if a.width < splitWidth {
-			return a.detailsFull(detail, h)
+			return a.detailsFull(wrapLines(detail, a.width), h)
 		}
 		width = a.width * 55 / 100
+		detail = wrapLines(detail, a.width-width-3)
 	}
 	lines := a.renderTable(t, width, h)
 	if a.showDetails {
@@ -255,9 +256,9 @@ func (a *App) tableBody(h int) []string {
 
 func (a *App) renderTable(t *tab, width, h int) []string {
 	cols := t.view.columns()
-	widths := layout(cols, width-2)
+	widths := layout(cols, width-3)
 	lines := make([]string, 0, h)
-	lines = append(lines, "  "+renderHeader(&a.st, cols, widths, t.sort))
+	lines = append(lines, "   "+renderHeader(&a.st, cols, widths, t.sort))
 	if !a.loaded {
 		lines = append(lines, a.st.Muted.Render("  loading…"))
 		return lines
@@ -289,13 +290,36 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 			mark = a.st.Prompt.Render("▸")
 		}
 		if a.marks.Has(kind, t.view.id(a.snap, i)) {
-			mark += a.st.Marked.Render("●")
+			mark += a.st.Marked.Render("●") + " "
 		} else {
-			mark += " "
+			mark += "  "
 		}
-		lines = append(lines, mark+renderRow(&a.st, cols, widths, cells, pos == t.cursor, stale, width-2))
+		lines = append(lines, mark+renderRow(&a.st, cols, widths, cells, pos == t.cursor, stale, width-3))
 	}
 	return lines
+}
+
+// wrapLines wraps the lines wider than w at word boundaries, styles kept;
+// continuation lines are indented by four cells.
+func wrapLines(lines []string, w int) []string {
+	if w < 20 {
+		return lines
+	}
+	var out []string
+	for _, l := range lines {
+		if ansi.StringWidth(l) <= w {
+			out = append(out, l)
+			continue
+		}
+		parts := strings.Split(ansi.Wordwrap(l, w, ""), "\n")
+		out = append(out, parts[0])
+		for _, p := range parts[1:] {
+			for _, q := range strings.Split(ansi.Wordwrap("    "+strings.TrimLeft(p, " "), w, ""), "\n") {
+				out = append(out, q)
+			}
+		}
+	}
+	return out
 }
 
 func (a *App) detailsFull(detail []string, h int) []string {
