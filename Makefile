@@ -25,9 +25,10 @@ e2e: daemon ## only the end-to-end tests
 bench: ## Go benchmarks (fake data)
 	go test -run XXX -bench . -benchmem ./model/ ./ui/
 
-lint: ## gofmt, go vet
+lint: ## gofmt, go vet, staticcheck
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 fmt: ## format the code
 	gofmt -w .

@@ -247,12 +247,3 @@ func regexpQuote(s string) string {
 	}
 	return b.String()
 }
-
-func contains(ids []string, id string) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}

@@ -30,6 +30,7 @@ func newFakeEngine(s *model.Snapshot, du *model.DiskUsage) *fakeEngine {
 	return &fakeEngine{snap: s, du: du, calls: map[string]int{}, events: make(chan model.Event, 16), layers: map[string]model.ImageLayers{}, refuse: map[string]string{}}
 }
 
+//lint:ignore ST1005 the engine's own words, as the client reports them
 var errOffline = errors.New("Cannot connect to the Docker daemon at unix:///fake.sock. Is the docker daemon running?")
 
 func (f *fakeEngine) call(name string) error {

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"time"
-
 	tea "charm.land/bubbletea/v2"
 
 	"bilge/model"
@@ -60,6 +58,3 @@ type debounceMsg struct{}
 
 // diskUsageRetryMsg runs a df that was held back by the rate limit.
 type diskUsageRetryMsg struct{}
-
-// clockMsg keeps the data age in the header honest between pings.
-type clockMsg time.Time

@@ -314,9 +314,7 @@ func wrapLines(lines []string, w int) []string {
 		parts := strings.Split(ansi.Wordwrap(l, w, ""), "\n")
 		out = append(out, parts[0])
 		for _, p := range parts[1:] {
-			for _, q := range strings.Split(ansi.Wordwrap("    "+strings.TrimLeft(p, " "), w, ""), "\n") {
-				out = append(out, q)
-			}
+			out = append(out, strings.Split(ansi.Wordwrap("    "+strings.TrimLeft(p, " "), w, ""), "\n")...)
 		}
 	}
 	return out

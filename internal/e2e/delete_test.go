@@ -72,9 +72,9 @@ func TestUIDeleteMarkedOfEveryKind(t *testing.T) {
 	filterAndMark(tm, "6", model.ShortID(recID), false)
 
 	tm.keys("1")
-	scr := tm.waitText("Marked: 6", 10*time.Second)
+	tm.waitText("Marked: 6", 10*time.Second)
 	tm.keys("d")
-	scr = tm.waitText("Delete 6 objects?", 10*time.Second)
+	scr := tm.waitText("Delete 6 objects?", 10*time.Second)
 	for _, want := range []string{s.Containers["exited"].Name, s.Volumes["unused"].Name, "named volume"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("confirmation lacks %q:\n%s", want, scr)

@@ -65,11 +65,6 @@ func dockerDF(du *enginetest.DiskUsage) map[string]dockerFigures {
 	return out
 }
 
-type dfDoc struct {
-	Engine map[string]any `json:"engine"`
-	Kinds  map[string]kindDoc
-}
-
 type kindDoc struct {
 	Total            int64            `json:"total"`
 	Active           int64            `json:"active"`
