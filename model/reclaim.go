@@ -719,6 +719,24 @@ func (ix *ReclaimIndex) HeldAlone(imageID string) int64 {
 	return held
 }
 
+// SharedByN is SharedBy without the image except: the first n IDs, and
+// how many there are in all, without building the whole list.
+func (ix *ReclaimIndex) SharedByN(chainID string, n int, except string) (ids []string, total int) {
+	l, ok := ix.layerByChain[chainID]
+	if !ok {
+		return nil, 0
+	}
+	for _, i := range ix.layerUsers[ix.layerStart[l]:ix.layerStart[l+1]] {
+		if id := ix.imgs[i].id; id != except {
+			if len(ids) < n {
+				ids = append(ids, id)
+			}
+			total++
+		}
+	}
+	return ids, total
+}
+
 // SharedBy lists the IDs of the images that use the layer, in snapshot
 // order (nil for a chain ID no image with known layers has).
 func (ix *ReclaimIndex) SharedBy(chainID string) []string {

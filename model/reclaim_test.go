@@ -954,6 +954,11 @@ func TestTallyMatchesCompute(t *testing.T) {
 				if got := ix.SharedBy(l.ChainID); !slices.Equal(got, want) {
 					t.Fatalf("seed %d: SharedBy(%s) = %v, want %v", seed, l.ChainID, got, want)
 				}
+				others := slices.DeleteFunc(slices.Clone(want), func(x string) bool { return x == id })
+				ids, total := ix.SharedByN(l.ChainID, 2, id)
+				if total != len(others) || !slices.Equal(ids, others[:min(2, len(others))]) {
+					t.Fatalf("seed %d: SharedByN(%s, 2, %s) = %v, %d; want %v", seed, l.ChainID, id, ids, total, others)
+				}
 			}
 		}
 		checkPruneInvariants(t, seed, s, ix)

@@ -132,6 +132,24 @@ func BenchmarkScaleFrame(b *testing.B) {
 	}
 }
 
+// BenchmarkScaleFrameDetails is one View of the Images tab with the
+// details pane of an image open (its layers, who shares them).
+func BenchmarkScaleFrameDetails(b *testing.B) {
+	for _, n := range scaleObjects {
+		a := loadedScale(n)
+		b.Run(fmt.Sprintf("objects=%d", n), func(b *testing.B) {
+			press(a, "2", "down", "enter")
+			if !a.showDetails {
+				b.Fatal("details did not open")
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = a.View()
+			}
+		})
+	}
+}
+
 // BenchmarkScaleSort is pressing s, n or a on a tab: re-sort (and apply
 // the empty filter).
 func BenchmarkScaleSort(b *testing.B) {

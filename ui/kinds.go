@@ -573,25 +573,43 @@ func (d *details) layers(s *model.Snapshot, ix *model.ReclaimIndex, img *model.I
 		d.line(d.st.Pending.Render("layer data not fetched yet"))
 		return
 	}
-	names := map[string]string{}
+	// Up to three sharers are named per layer; the names of just those
+	// are looked up, so a base layer shared by thousands costs no more.
+	const named = 3
+	type sharing struct {
+		ids   []string
+		total int
+	}
+	per := make([]sharing, len(img.Layers))
+	want := map[string]string{}
+	for n, l := range img.Layers {
+		ids, total := ix.SharedByN(l.ChainID, named+1, img.ID)
+		if len(ids) > named {
+			ids = ids[:named]
+		}
+		per[n] = sharing{ids, total}
+		for _, id := range ids {
+			want[id] = ""
+		}
+	}
 	for i := range s.Images {
-		names[s.Images[i].ID] = s.Images[i].Name()
-		if len(s.Images[i].Tags) == 0 {
-			names[s.Images[i].ID] = model.ShortID(s.Images[i].ID) // "<none>:<none>" says nothing
+		if _, ok := want[s.Images[i].ID]; ok {
+			name := s.Images[i].Name()
+			if len(s.Images[i].Tags) == 0 {
+				name = model.ShortID(s.Images[i].ID) // "<none>:<none>" says nothing
+			}
+			want[s.Images[i].ID] = name
 		}
 	}
 	for n, l := range img.Layers {
-		var others []string
-		for _, id := range ix.SharedBy(l.ChainID) {
-			if id != img.ID {
-				others = append(others, names[id])
-			}
-		}
 		share := d.st.Good.Render("only this image")
-		if len(others) > 0 {
-			shown := others
-			if len(shown) > 3 {
-				shown = append(append([]string(nil), others[:3]...), fmt.Sprintf("+%d more", len(others)-3))
+		if sh := per[n]; sh.total > 0 {
+			shown := make([]string, 0, named+1)
+			for _, id := range sh.ids {
+				shown = append(shown, want[id])
+			}
+			if sh.total > len(sh.ids) {
+				shown = append(shown, fmt.Sprintf("+%d more", sh.total-len(sh.ids)))
 			}
 			share = d.st.Muted.Render("shared with " + strings.Join(shown, ", "))
 		}
