@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -598,22 +597,8 @@ func (e *Engine) scaleBuild(ctx context.Context, s *ScaleState) error {
 		e.recordImages(s.RunID, imageID)
 		s.Images = append(s.Images, imageID)
 	}
-	after, err := e.buildCacheIDs(ctx)
-	if err != nil {
-		if buildErr != nil {
-			return buildErr
-		}
+	if err := e.recordNewBuildCache(ctx, s.RunID, before, &s.BuildCache, buildErr); err != nil {
 		return err
-	}
-	for id := range after {
-		if !before[id] {
-			s.BuildCache = append(s.BuildCache, id)
-		}
-	}
-	sort.Strings(s.BuildCache)
-	e.recordBuildCache(s.RunID, s.BuildCache...)
-	if buildErr != nil {
-		return buildErr
 	}
 	if len(s.BuildCache) == 0 {
 		return fmt.Errorf("the build created no build-cache record")

@@ -691,22 +691,8 @@ func (e *Engine) seedBuild(ctx context.Context, s *State) error {
 	}
 	// Record the new cache records even when the build failed, so that
 	// cleanup removes them.
-	after, err := e.buildCacheIDs(ctx)
-	if err != nil {
-		if buildErr != nil {
-			return buildErr
-		}
+	if err := e.recordNewBuildCache(ctx, s.RunID, before, &s.BuildCache, buildErr); err != nil {
 		return err
-	}
-	for id := range after {
-		if !before[id] {
-			s.BuildCache = append(s.BuildCache, id)
-		}
-	}
-	sort.Strings(s.BuildCache)
-	e.recordBuildCache(s.RunID, s.BuildCache...)
-	if buildErr != nil {
-		return buildErr
 	}
 	if imageID == "" {
 		return fmt.Errorf("build of %s reported no image ID", ref)
@@ -720,6 +706,27 @@ func (e *Engine) seedBuild(ctx context.Context, s *State) error {
 	}
 	s.Images["built"] = &Image{Role: "built", ID: imageID, Tags: []string{ref}, Created: time.Now().UTC(), Size: ins.Size}
 	return nil
+}
+
+// recordNewBuildCache adds the build-cache records that appeared since
+// before to *ids (sorted) and records them for cleanup, also when the
+// build failed; the build's own error comes first.
+func (e *Engine) recordNewBuildCache(ctx context.Context, runID string, before map[string]bool, ids *[]string, buildErr error) error {
+	after, err := e.buildCacheIDs(ctx)
+	if err != nil {
+		if buildErr != nil {
+			return buildErr
+		}
+		return err
+	}
+	for id := range after {
+		if !before[id] {
+			*ids = append(*ids, id)
+		}
+	}
+	sort.Strings(*ids)
+	e.recordBuildCache(runID, *ids...)
+	return buildErr
 }
 
 func (e *Engine) buildCacheIDs(ctx context.Context) (map[string]bool, error) {
