@@ -456,7 +456,8 @@ func TestFitMiddle(t *testing.T) {
 		{"redis:7", 10, "redis:7   "},
 		{"registry.example.com/team/app:1.2", 20, "registry.ex…/app:1.2"},
 		{"averyveryverylongname:tag", 10, "averyvery…"},
-		{"a/bbbbbbbbbbbbbbbbbbbb:1", 10, "a/bbbbbbb…"},
+		{"a/bbbbbbbbbbbbbbbbbbbb:1", 10, "…bbbbbbb:1"},
+		{"team/app-mirror:stable +2", 16, "…irror:stable +2"},
 	}
 	for _, c := range cases {
 		if got := fitMiddle(c.in, c.w); got != c.want || ansi.StringWidth(got) != c.w {

@@ -119,7 +119,13 @@ func fitMiddle(s string, w int) string {
 	tail := s[cut:]
 	tw := ansi.StringWidth(tail)
 	if tw+2 > w {
-		return fit(s, w, false)
+		// Even the last segment is too wide: keep its end, where the tag
+		// is ("…mirror:stable +2").
+		if w < 2 {
+			return fit(s, w, false)
+		}
+		out := "…" + ansi.TruncateLeft(s, sw-(w-1), "")
+		return out + strings.Repeat(" ", max(w-ansi.StringWidth(out), 0))
 	}
 	head := ansi.Truncate(s[:cut], w-tw-1, "")
 	out := head + "…" + tail
