@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -711,8 +712,27 @@ func (e *Engine) seedBuild(ctx context.Context, s *State) error {
 // recordNewBuildCache adds the build-cache records that appeared since
 // before to *ids (sorted) and records them for cleanup, also when the
 // build failed; the build's own error comes first.
+//
+// BuildKit drops some transient records (the context upload's) a moment
+// after the build returns: the set is read until two reads agree (within
+// a few seconds), so no record that is about to vanish is taken for the
+// run's.
 func (e *Engine) recordNewBuildCache(ctx context.Context, runID string, before map[string]bool, ids *[]string, buildErr error) error {
 	after, err := e.buildCacheIDs(ctx)
+	for try := 0; err == nil && try < 15; try++ {
+		time.Sleep(200 * time.Millisecond)
+		var again map[string]bool
+		again, err = e.buildCacheIDs(ctx)
+		if err == nil && maps.Equal(again, after) {
+			break
+		}
+		for id := range after {
+			if again != nil && !again[id] && !before[id] {
+				e.recordBuildCache(runID, id) // gone already, but clean up if it comes back
+			}
+		}
+		after = again
+	}
 	if err != nil {
 		if buildErr != nil {
 			return buildErr
