@@ -302,13 +302,9 @@ func runDF(ctx context.Context, o options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]string, len(snap.Images))
-	for i := range snap.Images {
-		ids[i] = snap.Images[i].ID
-	}
 	// Layer data makes reclaim exact; without it (an engine refusing
 	// inspect) the docker figures still print and exact ones stay null.
-	layers, lerr := e.Layers(ctx, ids)
+	layers, lerr := e.LayersOf(ctx, snap)
 	snap.ApplyLayers(layers)
 	ix := model.NewReclaimIndex(snap)
 	if lerr != nil && len(layers) == 0 {

@@ -227,14 +227,7 @@ func TestTLSFailureIsOneLine(t *testing.T) {
 	if ep.TLS == nil || ep.TLS.CA == "" {
 		t.Fatalf("context TLS material not picked up: %+v", ep.TLS)
 	}
-	e, err := New(ep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err = e.Ping(ctx)
+	err = pingEndpoint(t, ep)
 	if err == nil {
 		t.Fatal("ping through a wrong CA succeeded")
 	}
@@ -245,6 +238,19 @@ func TestTLSFailureIsOneLine(t *testing.T) {
 	if !IsConnectError(err) {
 		t.Error("TLS failure not classified as a connection error")
 	}
+}
+
+// pingEndpoint builds a client for ep and pings once, within 5 s.
+func pingEndpoint(t *testing.T, ep Endpoint) error {
+	t.Helper()
+	e, err := New(ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return e.Ping(ctx)
 }
 
 // TestTLSMismatch: TLS spoken to a plain engine, and plain HTTP spoken to
@@ -273,14 +279,7 @@ func TestTLSMismatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e, err := New(ep)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			err = e.Ping(ctx)
+			err = pingEndpoint(t, ep)
 			if err == nil || !strings.Contains(err.Error(), "TLS failure") || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.host) {
 				t.Fatalf("err = %v, want a TLS failure naming %s that says %q", err, c.host, c.want)
 			}

@@ -7,6 +7,15 @@ import (
 	"bilge/model"
 )
 
+// LayersOf is Layers for every image of the snapshot.
+func (e *Engine) LayersOf(ctx context.Context, s *model.Snapshot) (map[string]model.ImageLayers, error) {
+	ids := make([]string, len(s.Images))
+	for i := range s.Images {
+		ids[i] = s.Images[i].ID
+	}
+	return e.Layers(ctx, ids)
+}
+
 // Layers returns the layers of the given images: from the on-disk cache
 // when known, else fetched (at most DefaultParallel at once) and cached.
 // Images that vanished meanwhile are left out.

@@ -690,31 +690,40 @@ func (ix *ReclaimIndex) FreesAlone(imageID string) (bytes int64, known bool) {
 	return bytes, bytes == 0 || ix.unknown == 0
 }
 
-// HeldAlone is the part of FreesAlone that BuildKit's build cache keeps on
-// disk until it is pruned (0 for an image not built by BuildKit). It
-// equals Compute with that one image marked (HeldByBuildCache), in
-// O(layers of the image).
+// HeldAlone is the part of FreesAlone that the build cache keeps on disk
+// until it is pruned (its Shared records hold those layers). It equals
+// Compute with that one image marked (HeldByBuildCache), in O(layers of
+// the image²) without allocating: the Images table asks it per visible
+// row per frame.
 func (ix *ReclaimIndex) HeldAlone(imageID string) int64 {
 	i, ok := ix.imgByID[imageID]
 	if !ok || !ix.imgs[i].known || len(ix.imgs[i].users) > 0 {
 		return 0
 	}
+	ls := ix.imgLayers[ix.imgs[i].l0:ix.imgs[i].l1]
+	freed := func(l int32) bool { return ix.layerTotal[l] == 1 } // no other image uses it
 	var held int64
-	var counts map[int32]int32 // group → freed layers of the image
-	for _, l := range ix.imgLayers[ix.imgs[i].l0:ix.imgs[i].l1] {
+	for k, l := range ls {
 		switch {
-		case ix.layerTotal[l] != 1:
-		case !ix.sized && ix.layerBK[l] > 0:
-			held += ix.layerSize[l]
-		case ix.sized && ix.layerGroup[l] >= 0:
-			if counts == nil {
-				counts = map[int32]int32{}
+		case !freed(l):
+		case !ix.sized:
+			if ix.layerBK[l] > 0 {
+				held += ix.layerSize[l]
 			}
-			counts[ix.layerGroup[l]]++
+		case ix.layerGroup[l] >= 0:
+			// Each group once, at its first freed layer: count the image's
+			// freed layers of that size.
+			g, first, n := ix.layerGroup[l], true, int32(0)
+			for k2, l2 := range ls {
+				if freed(l2) && ix.layerGroup[l2] == g {
+					first = first && k2 >= k
+					n++
+				}
+			}
+			if first {
+				held += ix.heldOf(g, n, ix.groupRecs[g])
+			}
 		}
-	}
-	for g, n := range counts {
-		held += ix.heldOf(g, n, ix.groupRecs[g])
 	}
 	return held
 }

@@ -847,17 +847,6 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// isWriteKey reports the keys that mark or delete (disabled read-only).
-func isWriteKey(msg tea.KeyPressMsg) bool {
-	full := NewKeyMap(false)
-	for _, b := range []key.Binding{full.Mark, full.MarkAll, full.UnmarkAll, full.Delete, full.Presets} {
-		if key.Matches(msg, b) {
-			return true
-		}
-	}
-	return false
-}
-
 func (a *App) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, a.keys.Apply):

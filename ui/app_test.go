@@ -527,7 +527,13 @@ func TestEarlyImages(t *testing.T) {
 		early = earlyImagesMsg{seq: m.seq, images: cloneSnapshot(s).Images, rest: func() tea.Msg { return m }}
 		full = m
 	}
+	a.layers = sampleLayers() // even with layer data at hand, frees wait for the containers
 	a.Update(early)
+	for i := range a.snap.Images {
+		if c := a.freesCell(&a.snap.Images[i]); c.text != model.Pending {
+			t.Errorf("FREES of %s before the container list: %q, want pending", a.snap.Images[i].ID, c.text)
+		}
+	}
 	scr := screen(a)
 	ov := lineWith(scr, "Images")
 	if !strings.Contains(ov, fmt.Sprint(len(s.Images))) {

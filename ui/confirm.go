@@ -7,7 +7,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"bilge/model"
@@ -521,44 +520,6 @@ func (a *App) dialogBody(h int) []string {
 	}
 	body = append(body, foot...)
 	return a.frame(body, h)
-}
-
-// wrapHanging word-wraps plain text to width w: the first line after
-// first, the others after indent; a word longer than a line is broken.
-// Breaks fall only at spaces, so names like shop-api-1 stay whole. An
-// optional style colours the text line by line, so no colour runs past a
-// line's end.
-func wrapHanging(s, first, indent string, w int, style ...lipgloss.Style) []string {
-	var lines []string
-	prefix, line := first, ""
-	room := func() int { return max(w-ansi.StringWidth(prefix), 10) }
-	flush := func() {
-		for _, st := range style {
-			line = st.Render(line)
-		}
-		lines = append(lines, prefix+line)
-		prefix, line = indent, ""
-	}
-	for _, word := range strings.Fields(s) {
-		for word != "" {
-			switch lw, ww := ansi.StringWidth(line), ansi.StringWidth(word); {
-			case line == "" && ww > room():
-				n := room()
-				line, word = ansi.Truncate(word, n, ""), ansi.TruncateLeft(word, n, "")
-				flush()
-			case line == "":
-				line, word = word, ""
-			case lw+1+ww <= room():
-				line, word = line+" "+word, ""
-			default:
-				flush()
-			}
-		}
-	}
-	if line != "" || len(lines) == 0 {
-		flush()
-	}
-	return lines
 }
 
 // frame draws lines in a rounded box the width of the screen.

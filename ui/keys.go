@@ -1,6 +1,9 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap is the one keymap the UI uses: Update matches against it and the
 // help is generated from it, so they cannot disagree.
@@ -52,7 +55,7 @@ func NewKeyMap(readOnly bool) KeyMap {
 		Cancel:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 	if readOnly {
-		for _, b := range []*key.Binding{&k.Mark, &k.MarkAll, &k.UnmarkAll, &k.Delete, &k.Presets} {
+		for _, b := range k.writeKeys() {
 			b.SetEnabled(false)
 		}
 	}
@@ -72,15 +75,49 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.NextTab, k.SortSize, k.SortAge, k.Filter, k.Mark, del, k.Presets, k.Details, k.Help, quit}
 }
 
-// FullHelp is the ? screen, one column per concern.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Tab[0], k.Tab[1], k.Tab[2], k.Tab[3], k.Tab[4], k.Tab[5], k.NextTab, k.PrevTab},
-		{k.SortSize, k.SortAge, k.SortName, k.Filter, k.ClearFilter},
-		{k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss},
-		{k.Details, k.Refresh, k.Help, k.Quit},
+// writeKeys are the bindings that mark or delete: off in read-only mode.
+func (k *KeyMap) writeKeys() []*key.Binding {
+	return []*key.Binding{&k.Mark, &k.MarkAll, &k.UnmarkAll, &k.Delete, &k.Presets}
+}
+
+// allKeys has every binding enabled, to recognise a write key pressed in
+// read-only mode.
+var allKeys = NewKeyMap(false)
+
+// isWriteKey reports a key that marks or deletes (disabled read-only).
+func isWriteKey(msg tea.KeyPressMsg) bool {
+	for _, b := range allKeys.writeKeys() {
+		if key.Matches(msg, *b) {
+			return true
+		}
 	}
+	return false
+}
+
+// helpGroup is one titled column of the ? screen.
+type helpGroup struct {
+	title string
+	keys  []key.Binding
+}
+
+// helpGroups is the ? screen, one titled group per concern.
+func (k KeyMap) helpGroups() []helpGroup {
+	return []helpGroup{
+		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
+		{"Tabs", []key.Binding{k.Tab[0], k.Tab[1], k.Tab[2], k.Tab[3], k.Tab[4], k.Tab[5], k.NextTab, k.PrevTab}},
+		{"Sort and filter", []key.Binding{k.SortSize, k.SortAge, k.SortName, k.Filter, k.ClearFilter}},
+		{"Mark and delete", []key.Binding{k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss}},
+		{"Other", []key.Binding{k.Details, k.Refresh, k.Help, k.Quit}},
+	}
+}
+
+// FullHelp is the groups without their titles (bubbles' help.KeyMap).
+func (k KeyMap) FullHelp() [][]key.Binding {
+	var out [][]key.Binding
+	for _, g := range k.helpGroups() {
+		out = append(out, g.keys)
+	}
+	return out
 }
 
 // filterHelp is shown while the filter is being typed.

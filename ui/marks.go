@@ -190,9 +190,8 @@ func (a *App) markSummary() string {
 // the disk once the build cache is pruned (BuildKit's records hold the
 // same layers); the details pane says how much.
 func (a *App) freesCell(img *model.Image) cell {
-	if a.snap.ContainersPending {
-		return cell{text: model.Pending, style: &a.st.Pending}
-	}
+	// Before the container list (ContainersPending) no layers are applied
+	// (rebuild), so this is pending then too.
 	b, known := a.index.FreesAlone(img.ID)
 	if !known {
 		return cell{text: model.Pending, style: &a.st.Pending}
@@ -202,5 +201,5 @@ func (a *App) freesCell(img *model.Image) cell {
 			return cell{text: model.HumanSize(b-held) + "*", style: &a.st.Muted}
 		}
 	}
-	return cell{text: model.HumanSize(b) + " "}
+	return cell{text: model.HumanSize(b) + " "} // the space lines figures up with those that end in *
 }

@@ -138,7 +138,7 @@ func (a *App) presetRows() {
 			a.st.Muted.Render(fmt.Sprintf("%-44s", docker)), note))
 	}
 	if held {
-		pm.rows = append(pm.rows, "", a.st.Muted.Render("  * freed only once the build cache is pruned too: BuildKit's records hold those image layers"))
+		pm.rows = append(pm.rows, "", a.st.Muted.Render("  * freed only once the build cache is pruned too: its records hold those image layers"))
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -299,27 +298,6 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 	return lines
 }
 
-// wrapLines wraps the lines wider than w at word boundaries, styles kept;
-// continuation lines are indented by four cells.
-func wrapLines(lines []string, w int) []string {
-	if w < 20 {
-		return lines
-	}
-	var out []string
-	for _, l := range lines {
-		if ansi.StringWidth(l) <= w {
-			out = append(out, l)
-			continue
-		}
-		parts := strings.Split(ansi.Wordwrap(l, w, ""), "\n")
-		out = append(out, parts[0])
-		for _, p := range parts[1:] {
-			out = append(out, strings.Split(ansi.Wordwrap("    "+strings.TrimLeft(p, " "), w, ""), "\n")...)
-		}
-	}
-	return out
-}
-
 func (a *App) detailsFull(detail []string, h int) []string {
 	lines := make([]string, 0, h)
 	top := min(a.detailTop, max(len(detail)-h, 0))
@@ -506,22 +484,6 @@ func (a *App) markedLines() []string {
 
 // ---- help
 
-// helpGroup is one titled column of the ? screen.
-type helpGroup struct {
-	title string
-	keys  []key.Binding
-}
-
-func (k KeyMap) helpGroups() []helpGroup {
-	full := k.FullHelp()
-	titles := []string{"Move", "Tabs", "Sort and filter", "Mark and delete", "Other"}
-	out := make([]helpGroup, 0, len(full))
-	for i, keys := range full {
-		out = append(out, helpGroup{title: titles[i], keys: keys})
-	}
-	return out
-}
-
 // helpBody is the ? screen: every enabled key of the keymap, in as many
 // columns as the width allows, then the filter language and what the
 // numbers mean, wrapped to the width. It scrolls (helpTop) when it does
@@ -593,13 +555,7 @@ func (a *App) helpBody(height int) []string {
 		}
 		lines = append(lines, b.String())
 	}
-	wrap := func(text string) []string {
-		var out []string
-		for _, l := range wrapWords(text, max(a.width-4, 20)) {
-			out = append(out, "  "+l)
-		}
-		return out
-	}
+	wrap := func(text string) []string { return wrapHanging(text, "  ", "  ", max(a.width-2, 22)) }
 	lines = append(lines, "", st.DetailHead.Render("Filter"), "")
 	lines = append(lines, wrap("Free text matches names, tags and IDs; tokens narrow it and combine with AND: "+
 		"is:dangling  is:unused  is:running  is:stopped  is:anonymous  is:named  is:in-use  is:builtin  is:shared  "+
@@ -621,27 +577,6 @@ func (a *App) helpBody(height int) []string {
 		return append(lines, st.Muted.Render(hint))
 	}
 	return append(lines, "", st.Muted.Render("  ? or esc closes this help"))
-}
-
-// wrapWords breaks plain text into lines of at most w cells, at spaces
-// only (filter tokens such as is:in-use must not break at their hyphen).
-func wrapWords(text string, w int) []string {
-	var lines []string
-	var cur strings.Builder
-	for _, word := range strings.Fields(text) {
-		if cur.Len() > 0 && ansi.StringWidth(cur.String())+1+ansi.StringWidth(word) > w {
-			lines = append(lines, cur.String())
-			cur.Reset()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte(' ')
-		}
-		cur.WriteString(word)
-	}
-	if cur.Len() > 0 {
-		lines = append(lines, cur.String())
-	}
-	return lines
 }
 
 // helpMaxTop is how far the help can scroll at the current size.

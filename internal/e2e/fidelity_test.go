@@ -27,11 +27,7 @@ func scenario(t *testing.T, e *dockerapi.Engine, mine func(id string) bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids := make([]string, len(s.Images))
-		for i := range s.Images {
-			ids[i] = s.Images[i].ID
-		}
-		layers, err := e.Layers(ctx, ids)
+		layers, err := e.LayersOf(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}

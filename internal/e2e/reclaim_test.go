@@ -32,11 +32,7 @@ func bilgeSnapshot(ctx context.Context, t *testing.T, e *enginetest.Engine) (*do
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]string, len(snap.Images))
-	for i := range snap.Images {
-		ids[i] = snap.Images[i].ID
-	}
-	layers, err := eng.Layers(ctx, ids)
+	layers, err := eng.LayersOf(ctx, snap)
 	if err != nil {
 		t.Fatalf("layers: %v", err)
 	}

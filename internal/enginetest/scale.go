@@ -562,12 +562,6 @@ func (e *Engine) scaleContainers(ctx context.Context, s *ScaleState, n, running 
 // scaleBuild runs one BuildKit build of six COPY steps: its records are
 // the run's build cache.
 func (e *Engine) scaleBuild(ctx context.Context, s *ScaleState) error {
-	unlock := lockBuilds()
-	defer unlock()
-	before, err := e.buildCacheIDs(ctx)
-	if err != nil {
-		return err
-	}
 	var df strings.Builder
 	df.WriteString("FROM scratch\n")
 	files := []layerFile{}
@@ -578,26 +572,11 @@ func (e *Engine) scaleBuild(ctx context.Context, s *ScaleState) error {
 	}
 	fmt.Fprintf(&df, "LABEL %s=%s %s=built\n", Label, s.RunID, RoleLabel)
 	files = append(files, layerFile{path: "Dockerfile", mode: 0o644, data: []byte(df.String())})
-	buildCtx, _, err := tarFiles(files)
-	if err != nil {
-		return err
-	}
-	labels, _ := json.Marshal(s.labels("built"))
-	q := url.Values{"version": {"2"}, "t": {s.Repo + "/built:latest"}, "labels": {string(labels)}, "rm": {"1"}}
-	var imageID string
-	buildErr := e.stream(ctx, http.MethodPost, "/build", q, bytes.NewReader(buildCtx), "application/x-tar", func(m streamMsg) {
-		if m.ID == "moby.image.id" && len(m.Aux) > 0 {
-			var aux struct{ ID string }
-			if json.Unmarshal(m.Aux, &aux) == nil && aux.ID != "" {
-				imageID = aux.ID
-			}
-		}
-	})
+	imageID, err := e.build(ctx, s.RunID, s.Repo+"/built:latest", s.labels("built"), files, &s.BuildCache)
 	if imageID != "" {
-		e.recordImages(s.RunID, imageID)
 		s.Images = append(s.Images, imageID)
 	}
-	if err := e.recordNewBuildCache(ctx, s.RunID, before, &s.BuildCache, buildErr); err != nil {
+	if err != nil {
 		return err
 	}
 	if len(s.BuildCache) == 0 {

@@ -658,45 +658,14 @@ func (e *Engine) seedContainers(ctx context.Context, s *State) error {
 const BuiltBlobSize = 300_000
 
 func (e *Engine) seedBuild(ctx context.Context, s *State) error {
-	// The new records are found by diffing df before and after the build;
-	// a build of another run in between would be taken for ours. Runs on
-	// this machine take turns (a file lock, across processes too).
-	unlock := lockBuilds()
-	defer unlock()
-	before, err := e.buildCacheIDs(ctx)
-	if err != nil {
-		return err
-	}
 	dockerfile := fmt.Sprintf("FROM scratch\nCOPY blob /blob\nLABEL %s=%s %s=built\n", Label, s.RunID, RoleLabel)
-	buildCtx, _, err := tarFiles([]layerFile{
+	ref := s.Repo + "/built:latest"
+	imageID, err := e.build(ctx, s.RunID, ref, s.labels("built"), []layerFile{
 		{path: "Dockerfile", mode: 0o644, data: []byte(dockerfile)},
 		{path: "blob", mode: 0o644, data: randomBytes(s.RunID, "build:blob", BuiltBlobSize)},
-	})
+	}, &s.BuildCache)
 	if err != nil {
 		return err
-	}
-	labels, _ := json.Marshal(s.labels("built"))
-	ref := s.Repo + "/built:latest"
-	q := url.Values{"version": {"2"}, "t": {ref}, "labels": {string(labels)}, "rm": {"1"}}
-	var imageID string
-	buildErr := e.stream(ctx, http.MethodPost, "/build", q, bytes.NewReader(buildCtx), "application/x-tar", func(m streamMsg) {
-		if m.ID == "moby.image.id" && len(m.Aux) > 0 {
-			var aux struct{ ID string }
-			if json.Unmarshal(m.Aux, &aux) == nil && aux.ID != "" {
-				imageID = aux.ID
-			}
-		}
-	})
-	if imageID != "" {
-		e.recordImages(s.RunID, imageID)
-	}
-	// Record the new cache records even when the build failed, so that
-	// cleanup removes them.
-	if err := e.recordNewBuildCache(ctx, s.RunID, before, &s.BuildCache, buildErr); err != nil {
-		return err
-	}
-	if imageID == "" {
-		return fmt.Errorf("build of %s reported no image ID", ref)
 	}
 	if len(s.BuildCache) == 0 {
 		return fmt.Errorf("build of %s created no build-cache record", ref)
@@ -707,6 +676,47 @@ func (e *Engine) seedBuild(ctx context.Context, s *State) error {
 	}
 	s.Images["built"] = &Image{Role: "built", ID: imageID, Tags: []string{ref}, Created: time.Now().UTC(), Size: ins.Size}
 	return nil
+}
+
+// build runs a BuildKit build of files (a Dockerfile among them) tagged
+// ref and returns the image's ID. The image and the build-cache records
+// the build created are recorded for run runID's cleanup (the records
+// also when the build failed) and the records added to *cache. New
+// records are found by diffing df before and after, so builds on this
+// machine take turns (a file lock, across processes too): a build of
+// another run in between would be taken for this one.
+func (e *Engine) build(ctx context.Context, runID, ref string, labels map[string]string, files []layerFile, cache *[]string) (string, error) {
+	unlock := lockBuilds()
+	defer unlock()
+	before, err := e.buildCacheIDs(ctx)
+	if err != nil {
+		return "", err
+	}
+	buildCtx, _, err := tarFiles(files)
+	if err != nil {
+		return "", err
+	}
+	lj, _ := json.Marshal(labels)
+	q := url.Values{"version": {"2"}, "t": {ref}, "labels": {string(lj)}, "rm": {"1"}}
+	var imageID string
+	buildErr := e.stream(ctx, http.MethodPost, "/build", q, bytes.NewReader(buildCtx), "application/x-tar", func(m streamMsg) {
+		if m.ID == "moby.image.id" && len(m.Aux) > 0 {
+			var aux struct{ ID string }
+			if json.Unmarshal(m.Aux, &aux) == nil && aux.ID != "" {
+				imageID = aux.ID
+			}
+		}
+	})
+	if imageID != "" {
+		e.recordImages(runID, imageID)
+	}
+	if err := e.recordNewBuildCache(ctx, runID, before, cache, buildErr); err != nil {
+		return imageID, err
+	}
+	if imageID == "" {
+		return "", fmt.Errorf("build of %s reported no image ID", ref)
+	}
+	return imageID, nil
 }
 
 // recordNewBuildCache adds the build-cache records that appeared since

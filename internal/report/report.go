@@ -268,7 +268,7 @@ type ImageJSON struct {
 	// while layer data is missing).
 	FreesAlone *int64 `json:"freesAlone"`
 	// FreesAloneHeldByBuildCache is the part of FreesAlone that stays in
-	// build cache until it is pruned (BuildKit-built images).
+	// build cache until it is pruned (layers its records also hold).
 	FreesAloneHeldByBuildCache int64       `json:"freesAloneHeldByBuildCache"`
 	BuildKit                   bool        `json:"buildKit"`
 	Layers                     []LayerJSON `json:"layers"` // null while unknown

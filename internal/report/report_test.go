@@ -33,11 +33,7 @@ func demoSnapshot(t *testing.T) (*model.Snapshot, *model.ReclaimIndex) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]string, len(s.Images))
-	for i := range s.Images {
-		ids[i] = s.Images[i].ID
-	}
-	layers, err := e.Layers(ctx, ids)
+	layers, err := e.LayersOf(ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}
