@@ -2,7 +2,7 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: help build test e2e unit bench lint fmt screenshots daemon
+.PHONY: help build test e2e unit bench lint fmt fuzz screenshots daemon
 
 help: ## list the tasks
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ e2e: daemon ## only the end-to-end tests
 
 bench: ## Go benchmarks (fake data)
 	go test -run XXX -bench . -benchmem ./model/ ./ui/
+
+fuzz: ## every fuzz target briefly from its seed corpus (FUZZTIME=5s each)
+	bash scripts/fuzz.sh
 
 lint: ## gofmt, go vet, staticcheck
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
