@@ -75,7 +75,7 @@ func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
 	}
 	out := make([]model.Image, len(res.Items))
 	for i := range res.Items {
-		out[i] = mapImage(&res.Items[i])
+		out[i] = e.safeImage(mapImage(&res.Items[i]))
 	}
 	if err := e.resolveParents(ctx, out); err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func (e *Engine) resolveParents(ctx context.Context, imgs []model.Image) error {
 	}
 	parent := make(map[string]string, len(res.Items))
 	for i := range res.Items {
-		parent[res.Items[i].ID] = res.Items[i].ParentID
+		parent[model.SafeText(res.Items[i].ID)] = model.SafeText(res.Items[i].ParentID)
 	}
 	for i := range imgs {
 		p := imgs[i].ParentID
@@ -156,7 +156,7 @@ func (e *Engine) Containers(ctx context.Context) ([]model.Container, error) {
 	}
 	out := make([]model.Container, len(res.Items))
 	for i := range res.Items {
-		out[i] = mapContainer(&res.Items[i])
+		out[i] = e.safeContainer(mapContainer(&res.Items[i]))
 	}
 	return out, nil
 }
@@ -224,7 +224,7 @@ func (e *Engine) Volumes(ctx context.Context) ([]model.Volume, error) {
 	}
 	out := make([]model.Volume, len(res.Items))
 	for i := range res.Items {
-		out[i] = mapVolume(&res.Items[i])
+		out[i] = e.safeVolume(mapVolume(&res.Items[i]))
 	}
 	return out, nil
 }
@@ -255,7 +255,7 @@ func (e *Engine) Networks(ctx context.Context) ([]model.Network, error) {
 	}
 	out := make([]model.Network, len(res.Items))
 	for i := range res.Items {
-		out[i] = mapNetwork(&res.Items[i])
+		out[i] = e.safeNetwork(mapNetwork(&res.Items[i]))
 	}
 	return out, nil
 }
@@ -285,15 +285,15 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	du := &model.DiskUsage{LayersSize: res.Images.TotalSize}
 	du.Images = make([]model.ImageUsage, len(res.Images.Items))
 	for i, img := range res.Images.Items {
-		du.Images[i] = model.ImageUsage{ID: img.ID, Size: img.Size, SharedSize: img.SharedSize, Containers: img.Containers}
+		du.Images[i] = model.ImageUsage{ID: model.SafeText(img.ID), Size: img.Size, SharedSize: img.SharedSize, Containers: img.Containers}
 	}
 	du.Containers = make([]model.ContainerUsage, len(res.Containers.Items))
 	for i, c := range res.Containers.Items {
-		du.Containers[i] = model.ContainerUsage{ID: c.ID, SizeRw: c.SizeRw, SizeRootFs: c.SizeRootFs}
+		du.Containers[i] = model.ContainerUsage{ID: model.SafeText(c.ID), SizeRw: c.SizeRw, SizeRootFs: c.SizeRootFs}
 	}
 	du.Volumes = make([]model.VolumeUsage, 0, len(res.Volumes.Items))
 	for _, v := range res.Volumes.Items {
-		u := model.VolumeUsage{Name: v.Name, Size: model.Unknown, RefCount: model.Unknown}
+		u := model.VolumeUsage{Name: model.SafeText(v.Name), Size: model.Unknown, RefCount: model.Unknown}
 		if v.UsageData != nil {
 			u.Size, u.RefCount = v.UsageData.Size, v.UsageData.RefCount
 		}
@@ -301,7 +301,7 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	}
 	du.BuildCache = make([]model.BuildRecord, len(res.BuildCache.Items))
 	for i := range res.BuildCache.Items {
-		du.BuildCache[i] = mapBuildRecord(&res.BuildCache.Items[i])
+		du.BuildCache[i] = safeBuildRecord(mapBuildRecord(&res.BuildCache.Items[i]))
 	}
 	du.Taken = e.now()
 	du.Duration = du.Taken.Sub(start)
