@@ -61,7 +61,7 @@ func hostileEngine(t *testing.T) (*Engine, *[]string) {
 				"Id": hostileID, "Names": []string{"/ctr\x07"}, "Image": hostileTag, "ImageID": "sha256:aaaa",
 				"Command": "sh -c 'printf \x1b]0;t\x07'", "State": hostileState, "Status": "Exited (0) 1 minute ago",
 				"Labels": labels, "Created": 1,
-				"Mounts": []map[string]any{{"Type": "volume", "Name": hostileVolume, "Source": "/var/lib/\x1b[8m", "Destination": "/data\u202e"}},
+				"Mounts":          []map[string]any{{"Type": "volume", "Name": hostileVolume, "Source": "/var/lib/\x1b[8m", "Destination": "/data\u202e"}},
 				"NetworkSettings": map[string]any{"Networks": map[string]any{hostileNet: map[string]any{"NetworkID": "nnnn"}}},
 			}}
 		case p == "/volumes":
