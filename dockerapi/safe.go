@@ -49,78 +49,78 @@ func (c *cleaner) labels(m map[string]string) map[string]string {
 	return m
 }
 
-func (e *Engine) safeImage(img model.Image) model.Image {
+// The safe* functions make an object's text safe in place. The common
+// case, nothing to change, costs a scan of each string and no allocation.
+
+func (e *Engine) safeImage(img *model.Image) {
 	var c cleaner
-	s := img
-	s.ID, s.ParentID = c.text(img.ID), c.text(img.ParentID)
-	s.Tags, s.Digests = c.texts(img.Tags), c.texts(img.Digests)
-	s.Labels = c.labels(img.Labels)
-	if c.changed {
-		s.Orig = &img
-		e.names.add(model.KindImage, s.ID, img.ID)
-		for i := range s.Tags {
-			e.names.add(model.KindImage, s.Tags[i], img.Tags[i])
-		}
+	id, parent := c.text(img.ID), c.text(img.ParentID)
+	tags, digests := c.texts(img.Tags), c.texts(img.Digests)
+	labels := c.labels(img.Labels)
+	if !c.changed {
+		return
 	}
-	return s
+	o := *img
+	img.ID, img.ParentID, img.Tags, img.Digests, img.Labels, img.Orig = id, parent, tags, digests, labels, &o
+	e.names.add(model.KindImage, id, o.ID)
+	for i := range tags {
+		e.names.add(model.KindImage, tags[i], o.Tags[i])
+	}
 }
 
-func (e *Engine) safeContainer(ctr model.Container) model.Container {
+func (e *Engine) safeContainer(ctr *model.Container) {
 	var c cleaner
-	s := ctr
-	s.ID, s.Name, s.Image, s.ImageID, s.State = c.text(ctr.ID), c.text(ctr.Name), c.text(ctr.Image), c.text(ctr.ImageID), c.text(ctr.State)
-	copied := false
+	id, name, ref, imageID, state := c.text(ctr.ID), c.text(ctr.Name), c.text(ctr.Image), c.text(ctr.ImageID), c.text(ctr.State)
+	mounts := ctr.Mounts
 	for i, m := range ctr.Mounts {
 		sm := model.Mount{Type: c.text(m.Type), Name: c.text(m.Name), Source: c.text(m.Source), Destination: c.text(m.Destination)}
 		if sm != m {
-			if !copied {
-				s.Mounts, copied = slices.Clone(ctr.Mounts), true
+			if &mounts[0] == &ctr.Mounts[0] {
+				mounts = slices.Clone(ctr.Mounts)
 			}
-			s.Mounts[i] = sm
+			mounts[i] = sm
 		}
 	}
-	s.Networks = c.texts(ctr.Networks)
-	s.Labels = c.labels(ctr.Labels)
-	if c.changed {
-		s.Orig = &ctr
-		e.names.add(model.KindContainer, s.ID, ctr.ID)
+	networks, labels := c.texts(ctr.Networks), c.labels(ctr.Labels)
+	if !c.changed {
+		return
 	}
-	return s
+	o := *ctr
+	ctr.ID, ctr.Name, ctr.Image, ctr.ImageID, ctr.State = id, name, ref, imageID, state
+	ctr.Mounts, ctr.Networks, ctr.Labels, ctr.Orig = mounts, networks, labels, &o
+	e.names.add(model.KindContainer, id, o.ID)
 }
 
-func (e *Engine) safeVolume(v model.Volume) model.Volume {
+func (e *Engine) safeVolume(v *model.Volume) {
 	var c cleaner
-	s := v
-	s.Name, s.Driver, s.Scope = c.text(v.Name), c.text(v.Driver), c.text(v.Scope)
-	s.Labels = c.labels(v.Labels)
-	if c.changed {
-		s.Orig = &v
-		e.names.add(model.KindVolume, s.Name, v.Name)
+	name, driver, scope, labels := c.text(v.Name), c.text(v.Driver), c.text(v.Scope), c.labels(v.Labels)
+	if !c.changed {
+		return
 	}
-	return s
+	o := *v
+	v.Name, v.Driver, v.Scope, v.Labels, v.Orig = name, driver, scope, labels, &o
+	e.names.add(model.KindVolume, name, o.Name)
 }
 
-func (e *Engine) safeNetwork(n model.Network) model.Network {
+func (e *Engine) safeNetwork(n *model.Network) {
 	var c cleaner
-	s := n
-	s.ID, s.Name, s.Driver, s.Scope = c.text(n.ID), c.text(n.Name), c.text(n.Driver), c.text(n.Scope)
-	s.Labels = c.labels(n.Labels)
-	if c.changed {
-		s.Orig = &n
-		e.names.add(model.KindNetwork, s.ID, n.ID)
+	id, name, driver, scope, labels := c.text(n.ID), c.text(n.Name), c.text(n.Driver), c.text(n.Scope), c.labels(n.Labels)
+	if !c.changed {
+		return
 	}
-	return s
+	o := *n
+	n.ID, n.Name, n.Driver, n.Scope, n.Labels, n.Orig = id, name, driver, scope, labels, &o
+	e.names.add(model.KindNetwork, id, o.ID)
 }
 
-func safeBuildRecord(r model.BuildRecord) model.BuildRecord {
+func safeBuildRecord(r *model.BuildRecord) {
 	var c cleaner
-	s := r
-	s.ID, s.Type, s.Description = c.text(r.ID), c.text(r.Type), c.text(r.Description)
-	s.Parents = c.texts(r.Parents)
-	if c.changed {
-		s.Orig = &r
+	id, typ, desc, parents := c.text(r.ID), c.text(r.Type), c.text(r.Description), c.texts(r.Parents)
+	if !c.changed {
+		return
 	}
-	return s
+	o := *r
+	r.ID, r.Type, r.Description, r.Parents, r.Orig = id, typ, desc, parents, &o
 }
 
 func safeIdentity(id model.Engine) model.Engine {
@@ -129,7 +129,8 @@ func safeIdentity(id model.Engine) model.Engine {
 	s.Host, s.Context, s.Version, s.APIVersion = c.text(id.Host), c.text(id.Context), c.text(id.Version), c.text(id.APIVersion)
 	s.OS, s.Arch, s.KernelVersion = c.text(id.OS), c.text(id.Arch), c.text(id.KernelVersion)
 	if c.changed {
-		s.Orig = &id
+		o := id
+		s.Orig = &o
 	}
 	return s
 }

@@ -75,7 +75,8 @@ func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
 	}
 	out := make([]model.Image, len(res.Items))
 	for i := range res.Items {
-		out[i] = e.safeImage(mapImage(&res.Items[i]))
+		out[i] = mapImage(&res.Items[i])
+		e.safeImage(&out[i])
 	}
 	if err := e.resolveParents(ctx, out); err != nil {
 		return nil, err
@@ -156,7 +157,8 @@ func (e *Engine) Containers(ctx context.Context) ([]model.Container, error) {
 	}
 	out := make([]model.Container, len(res.Items))
 	for i := range res.Items {
-		out[i] = e.safeContainer(mapContainer(&res.Items[i]))
+		out[i] = mapContainer(&res.Items[i])
+		e.safeContainer(&out[i])
 	}
 	return out, nil
 }
@@ -224,7 +226,8 @@ func (e *Engine) Volumes(ctx context.Context) ([]model.Volume, error) {
 	}
 	out := make([]model.Volume, len(res.Items))
 	for i := range res.Items {
-		out[i] = e.safeVolume(mapVolume(&res.Items[i]))
+		out[i] = mapVolume(&res.Items[i])
+		e.safeVolume(&out[i])
 	}
 	return out, nil
 }
@@ -255,7 +258,8 @@ func (e *Engine) Networks(ctx context.Context) ([]model.Network, error) {
 	}
 	out := make([]model.Network, len(res.Items))
 	for i := range res.Items {
-		out[i] = e.safeNetwork(mapNetwork(&res.Items[i]))
+		out[i] = mapNetwork(&res.Items[i])
+		e.safeNetwork(&out[i])
 	}
 	return out, nil
 }
@@ -301,7 +305,8 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	}
 	du.BuildCache = make([]model.BuildRecord, len(res.BuildCache.Items))
 	for i := range res.BuildCache.Items {
-		du.BuildCache[i] = safeBuildRecord(mapBuildRecord(&res.BuildCache.Items[i]))
+		du.BuildCache[i] = mapBuildRecord(&res.BuildCache.Items[i])
+		safeBuildRecord(&du.BuildCache[i])
 	}
 	du.Taken = e.now()
 	du.Duration = du.Taken.Sub(start)

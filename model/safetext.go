@@ -54,6 +54,14 @@ func IsSafeText(s string) bool { return firstUnsafe(s) == len(s) }
 // rewrites, or len(s).
 func firstUnsafe(s string) int {
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while they are all printable ASCII, the
+		// text of nearly every name and label.
+		for i+8 <= len(s) && printableASCII8(s[i:i+8]) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {
 			i++
@@ -69,6 +77,24 @@ func firstUnsafe(s string) int {
 		i += n
 	}
 	return len(s)
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// printableASCII8 reports whether the 8 bytes of s are all 0x20–0x7e.
+func printableASCII8(s string) bool {
+	_ = s[7]
+	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	// A byte below 0x20 borrows into its high bit; a byte of 0x7f or more
+	// has it set, or carries into it when 1 is added. (A borrow or carry
+	// into the next byte only ever follows a byte already caught.)
+	below := (w - 0x20*ones) & ^w
+	above := w | (w + ones)
+	return (below|above)&highs == 0
 }
 
 // unsafeRune reports a rune above ASCII that SafeText writes out: C1
