@@ -44,6 +44,8 @@ type Engine struct {
 
 	cacheOnce  sync.Once
 	layerCache *LayerCache
+
+	names rawNames // engine spellings of names SafeText changed
 }
 
 // Endpoint returns where the engine was found.
@@ -132,14 +134,14 @@ func (e *Engine) Identity(ctx context.Context) (model.Engine, error) {
 	if err != nil {
 		return model.Engine{}, e.explain(err)
 	}
-	return model.Engine{
+	return safeIdentity(model.Engine{
 		Host:       e.ep.Host,
 		Context:    e.ep.Context,
 		Version:    v.Version,
 		APIVersion: e.api.ClientVersion(),
 		OS:         v.Os,
 		Arch:       v.Arch,
-	}, nil
+	}), nil
 }
 
 // explain turns a connection failure into one line that names the host
@@ -148,6 +150,7 @@ func (e *Engine) explain(err error) error {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return err
 	}
+	err = safeErr(err) // the engine's (or ssh's) words: shown, never sent raw
 	where := fmt.Sprintf("%s (%s)", e.ep.Host, e.ep.Source)
 	msg := err.Error()
 	if i := strings.Index(msg, "ssh "+sshHostOf(e.ep.Host)+": "); i >= 0 && strings.HasPrefix(e.ep.Host, "ssh://") {

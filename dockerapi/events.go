@@ -51,7 +51,7 @@ func (e *Engine) Events(ctx context.Context) (<-chan model.Event, <-chan error) 
 }
 
 func mapEvent(m events.Message) (model.Event, bool) {
-	ev := model.Event{Action: string(m.Action), ID: m.Actor.ID}
+	ev := model.Event{Action: model.SafeText(string(m.Action)), ID: model.SafeText(m.Actor.ID)}
 	switch m.Type {
 	case events.ImageEventType:
 		ev.Kind = model.KindImage

@@ -2,6 +2,7 @@ package dockerapi
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"bilge/model"
@@ -35,7 +36,7 @@ func (e *Engine) Layers(ctx context.Context, ids []string) (map[string]model.Ima
 	var mu sync.Mutex
 	err := e.FillLayers(ctx, e.layerCache, ids, DefaultParallel, func(id string, layers []model.Layer, buildkit bool) {
 		mu.Lock()
-		out[id] = model.ImageLayers{Layers: layers, BuildKit: buildkit}
+		out[id] = model.ImageLayers{Layers: safeLayers(layers), BuildKit: buildkit}
 		mu.Unlock()
 	})
 	return out, err
@@ -48,3 +49,22 @@ func (e *Engine) UseLayerCache(c *LayerCache) { e.layerCache = c }
 // MemoryLayerCache is a layer cache that never touches the disk (the demo
 // engine's made-up images must not land in the user's cache).
 func MemoryLayerCache() *LayerCache { return newMemoryLayerCache() }
+
+// safeLayers is layers with SafeText digests (the engine's diff IDs are
+// only checked for a colon); the same slice when nothing changes.
+func safeLayers(layers []model.Layer) []model.Layer {
+	var out []model.Layer
+	for i, l := range layers {
+		if model.IsSafeText(l.ChainID) && model.IsSafeText(l.DiffID) {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(layers)
+		}
+		out[i].ChainID, out[i].DiffID = model.SafeText(l.ChainID), model.SafeText(l.DiffID)
+	}
+	if out == nil {
+		return layers
+	}
+	return out
+}

@@ -76,6 +76,7 @@ func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
 	out := make([]model.Image, len(res.Items))
 	for i := range res.Items {
 		out[i] = mapImage(&res.Items[i])
+		e.safeImage(&out[i])
 	}
 	if err := e.resolveParents(ctx, out); err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func (e *Engine) resolveParents(ctx context.Context, imgs []model.Image) error {
 	}
 	parent := make(map[string]string, len(res.Items))
 	for i := range res.Items {
-		parent[res.Items[i].ID] = res.Items[i].ParentID
+		parent[model.SafeText(res.Items[i].ID)] = model.SafeText(res.Items[i].ParentID)
 	}
 	for i := range imgs {
 		p := imgs[i].ParentID
@@ -157,6 +158,7 @@ func (e *Engine) Containers(ctx context.Context) ([]model.Container, error) {
 	out := make([]model.Container, len(res.Items))
 	for i := range res.Items {
 		out[i] = mapContainer(&res.Items[i])
+		e.safeContainer(&out[i])
 	}
 	return out, nil
 }
@@ -225,6 +227,7 @@ func (e *Engine) Volumes(ctx context.Context) ([]model.Volume, error) {
 	out := make([]model.Volume, len(res.Items))
 	for i := range res.Items {
 		out[i] = mapVolume(&res.Items[i])
+		e.safeVolume(&out[i])
 	}
 	return out, nil
 }
@@ -256,6 +259,7 @@ func (e *Engine) Networks(ctx context.Context) ([]model.Network, error) {
 	out := make([]model.Network, len(res.Items))
 	for i := range res.Items {
 		out[i] = mapNetwork(&res.Items[i])
+		e.safeNetwork(&out[i])
 	}
 	return out, nil
 }
@@ -285,15 +289,15 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	du := &model.DiskUsage{LayersSize: res.Images.TotalSize}
 	du.Images = make([]model.ImageUsage, len(res.Images.Items))
 	for i, img := range res.Images.Items {
-		du.Images[i] = model.ImageUsage{ID: img.ID, Size: img.Size, SharedSize: img.SharedSize, Containers: img.Containers}
+		du.Images[i] = model.ImageUsage{ID: model.SafeText(img.ID), Size: img.Size, SharedSize: img.SharedSize, Containers: img.Containers}
 	}
 	du.Containers = make([]model.ContainerUsage, len(res.Containers.Items))
 	for i, c := range res.Containers.Items {
-		du.Containers[i] = model.ContainerUsage{ID: c.ID, SizeRw: c.SizeRw, SizeRootFs: c.SizeRootFs}
+		du.Containers[i] = model.ContainerUsage{ID: model.SafeText(c.ID), SizeRw: c.SizeRw, SizeRootFs: c.SizeRootFs}
 	}
 	du.Volumes = make([]model.VolumeUsage, 0, len(res.Volumes.Items))
 	for _, v := range res.Volumes.Items {
-		u := model.VolumeUsage{Name: v.Name, Size: model.Unknown, RefCount: model.Unknown}
+		u := model.VolumeUsage{Name: model.SafeText(v.Name), Size: model.Unknown, RefCount: model.Unknown}
 		if v.UsageData != nil {
 			u.Size, u.RefCount = v.UsageData.Size, v.UsageData.RefCount
 		}
@@ -302,6 +306,7 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	du.BuildCache = make([]model.BuildRecord, len(res.BuildCache.Items))
 	for i := range res.BuildCache.Items {
 		du.BuildCache[i] = mapBuildRecord(&res.BuildCache.Items[i])
+		safeBuildRecord(&du.BuildCache[i])
 	}
 	du.Taken = e.now()
 	du.Duration = du.Taken.Sub(start)

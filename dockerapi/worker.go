@@ -32,6 +32,7 @@ type deleter interface {
 // and lets in-flight calls return.
 func (e *Engine) Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome {
 	d, _ := e.api.(deleter)
+	d = e.rawDeleterOf(d)
 	return runPlan(ctx, d, plan, parallel)
 }
 
@@ -233,7 +234,7 @@ func deleteOne(ctx context.Context, d deleter, it model.PlanItem) model.Outcome 
 
 // engineReason is the engine's own words, without the client's prefix.
 func engineReason(err error) string {
-	msg := strings.Join(strings.Fields(err.Error()), " ")
+	msg := model.SafeText(strings.Join(strings.Fields(err.Error()), " "))
 	return strings.TrimPrefix(msg, "Error response from daemon: ")
 }
 

@@ -81,6 +81,10 @@ type Image struct {
 	// its layers too, so deleting it moves bytes to the build cache
 	// instead of freeing them. Known with the layers.
 	BuildKit bool
+	// Orig is the image as the engine gave it, when SafeText changed any
+	// of its text; nil otherwise (on any ordinary host). Only output that
+	// must keep the engine's exact bytes (--json) reads it.
+	Orig *Image
 }
 
 // UniqueSize is the part of the image no other image uses, or Unknown.
@@ -137,6 +141,10 @@ type Container struct {
 	Mounts     []Mount
 	Networks   []string // IDs of attached networks
 	Labels     map[string]string
+	// Orig is the container as the engine gave it, when SafeText changed any
+	// of its text; nil otherwise (on any ordinary host). Only output that
+	// must keep the engine's exact bytes (--json) reads it.
+	Orig *Container
 }
 
 // Active reports a container docker system df counts as active.
@@ -164,6 +172,10 @@ type Volume struct {
 	// Containers are the IDs of containers that mount it, from the
 	// container list.
 	Containers []string
+	// Orig is the volume as the engine gave it, when SafeText changed any
+	// of its text; nil otherwise (on any ordinary host). Only output that
+	// must keep the engine's exact bytes (--json) reads it.
+	Orig *Volume
 }
 
 // AnonymousVolumeLabel is set by engines from 23.0 on anonymous volumes.
@@ -202,6 +214,10 @@ type Network struct {
 	Created    time.Time
 	Labels     map[string]string
 	Containers []string // IDs of attached containers
+	// Orig is the network as the engine gave it, when SafeText changed any
+	// of its text; nil otherwise (on any ordinary host). Only output that
+	// must keep the engine's exact bytes (--json) reads it.
+	Orig *Network
 }
 
 // Builtin reports the networks the engine creates itself and never lets
@@ -226,6 +242,10 @@ type BuildRecord struct {
 	UsageCount  int
 	Shared      bool
 	InUse       bool
+	// Orig is the record as the engine gave it, when SafeText changed any
+	// of its text; nil otherwise (on any ordinary host). Only output that
+	// must keep the engine's exact bytes (--json) reads it.
+	Orig *BuildRecord
 }
 
 // Engine identifies the Docker engine a snapshot came from.
@@ -237,6 +257,10 @@ type Engine struct {
 	OS            string
 	Arch          string
 	KernelVersion string
+	// Orig is the identity as the engine gave it, when SafeText changed any
+	// of its text; nil otherwise (on any ordinary host). Only output that
+	// must keep the engine's exact bytes (--json) reads it.
+	Orig *Engine
 }
 
 // Snapshot is everything bilge knows about one engine at one moment.

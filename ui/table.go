@@ -92,11 +92,13 @@ func layout(cols []column, width int) []int {
 	return widths
 }
 
-// fit pads or truncates plain text to exactly w cells.
+// fit pads or truncates plain text to exactly w cells (a wide character
+// that would straddle the edge goes, and a space takes its place).
 func fit(s string, w int, right bool) string {
 	sw := ansi.StringWidth(s)
 	if sw > w {
-		return ansi.Truncate(s, w, "…")
+		s = ansi.Truncate(s, w, "…")
+		return s + strings.Repeat(" ", max(w-ansi.StringWidth(s), 0))
 	}
 	pad := strings.Repeat(" ", w-sw)
 	if right {
@@ -124,12 +126,23 @@ func fitMiddle(s string, w int) string {
 		if w < 2 {
 			return fit(s, w, false)
 		}
-		out := "…" + ansi.TruncateLeft(s, sw-(w-1), "")
+		out := "…" + keepEnd(s, w-1)
 		return out + strings.Repeat(" ", max(w-ansi.StringWidth(out), 0))
 	}
 	head := ansi.Truncate(s[:cut], w-tw-1, "")
 	out := head + "…" + tail
 	return out + strings.Repeat(" ", max(w-ansi.StringWidth(out), 0))
+}
+
+// keepEnd is the end of s in at most w cells (TruncateLeft alone keeps a
+// wide character that straddles the cut: one cell too many).
+func keepEnd(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	out := ansi.TruncateLeft(s, max(sw-w, 0), "")
+	for n := sw - w + 1; ansi.StringWidth(out) > w && n <= sw; n++ {
+		out = ansi.TruncateLeft(s, n, "")
+	}
+	return out
 }
 
 // renderHeader draws the column titles, marking the active sort.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"bilge/model"
 )
@@ -198,10 +199,13 @@ func buildCacheText(w io.Writer, s *model.Snapshot, _ *model.ReclaimIndex, now t
 	}
 }
 
+// oneLine is a description on one line of at most 60 characters, cut
+// between characters (never inside one).
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 60 {
-		s = s[:57] + "..."
+	if utf8.RuneCountInString(s) > 60 {
+		r := []rune(s)
+		s = string(r[:57]) + "..."
 	}
 	return s
 }
@@ -377,10 +381,11 @@ func kindJSON(u model.Usage) KindJSON {
 // BuildDocument assembles the JSON document of a snapshot. ix may be nil
 // when layer data is unavailable.
 func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Document {
+	eng := orig(&s.Engine, s.Engine.Orig)
 	d := Document{
 		Engine: EngineJSON{
-			Host: s.Engine.Host, Context: s.Engine.Context, Version: s.Engine.Version,
-			APIVersion: s.Engine.APIVersion, OS: s.Engine.OS, Arch: s.Engine.Arch,
+			Host: eng.Host, Context: eng.Context, Version: eng.Version,
+			APIVersion: eng.APIVersion, OS: eng.OS, Arch: eng.Arch,
 			ListedAt: s.ListedAt, SizedAt: s.SizedAt,
 			ListMillis: s.ListDuration.Milliseconds(), SizeMillis: s.SizeDuration.Milliseconds(),
 		},
@@ -406,15 +411,19 @@ func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Docu
 	if !verbose {
 		return d
 	}
+	// The engine's exact text: objects whose text SafeText changed keep
+	// it in Orig, and references between objects go by raw ID.
+	rid := rawIDs(s)
 	itemsImages := []any{}
 	d.Images.Items = &itemsImages
 	for i := range s.Images {
 		img := &s.Images[i]
+		txt := orig(img, img.Orig)
 		ij := ImageJSON{
-			ID: img.ID, Tags: nonNil(img.Tags), Digests: nonNil(img.Digests), Created: img.Created,
+			ID: rid.of(img.ID), Tags: nonNil(txt.Tags), Digests: nonNil(txt.Digests), Created: img.Created,
 			Size: bytesPtr(img.Size), SharedSize: bytesPtr(img.SharedSize), UniqueSize: bytesPtr(img.UniqueSize()),
-			Containers: nonNil(img.Containers), Status: img.Status().String(), Labels: img.Labels,
-			Dangling: img.Dangling(), ParentID: img.ParentID, RunningCount: img.RunningContainers,
+			Containers: rid.all(img.Containers), Status: img.Status().String(), Labels: txt.Labels,
+			Dangling: img.Dangling(), ParentID: rid.of(img.ParentID), RunningCount: img.RunningContainers,
 			BuildKit: img.BuildKit,
 		}
 		if img.Layers != nil {
@@ -433,7 +442,7 @@ func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Docu
 			if ix != nil {
 				for _, id := range ix.SharedBy(l.ChainID) {
 					if id != img.ID {
-						lj.SharedBy = append(lj.SharedBy, id)
+						lj.SharedBy = append(lj.SharedBy, rid.of(id))
 					}
 				}
 			}
@@ -445,44 +454,107 @@ func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Docu
 	d.Containers.Items = &itemsContainers
 	for i := range s.Containers {
 		c := &s.Containers[i]
-		mounts := make([]MountJSON, len(c.Mounts))
-		for j, m := range c.Mounts {
+		txt := orig(c, c.Orig)
+		mounts := make([]MountJSON, len(txt.Mounts))
+		for j, m := range txt.Mounts {
 			mounts[j] = MountJSON{Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination}
 		}
 		itemsContainers = append(itemsContainers, ContainerJSON{
-			ID: c.ID, Name: c.Name, Image: c.Image, ImageID: c.ImageID, State: c.State, ExitCode: c.ExitCode,
+			ID: rid.of(c.ID), Name: txt.Name, Image: txt.Image, ImageID: txt.ImageID, State: txt.State, ExitCode: c.ExitCode,
 			Created: c.Created, SizeRw: bytesPtr(c.SizeRw), SizeRootFs: bytesPtr(c.SizeRootFs),
-			Mounts: mounts, Networks: nonNil(c.Networks), Labels: c.Labels,
+			Mounts: mounts, Networks: nonNil(txt.Networks), Labels: txt.Labels,
 		})
 	}
 	itemsVolumes := []any{}
 	d.Volumes.Items = &itemsVolumes
 	for i := range s.Volumes {
 		v := &s.Volumes[i]
+		txt := orig(v, v.Orig)
 		itemsVolumes = append(itemsVolumes, VolumeJSON{
-			Name: v.Name, Anonymous: v.Anonymous(), Driver: v.Driver, Scope: v.Scope, Created: timePtr(v.Created),
-			Size: bytesPtr(v.Size), RefCount: bytesPtr(v.RefCount), Containers: nonNil(v.Containers), Labels: v.Labels,
+			Name: txt.Name, Anonymous: v.Anonymous(), Driver: txt.Driver, Scope: txt.Scope, Created: timePtr(v.Created),
+			Size: bytesPtr(v.Size), RefCount: bytesPtr(v.RefCount), Containers: rid.all(v.Containers), Labels: txt.Labels,
 		})
 	}
 	itemsNetworks := []any{}
 	d.Networks.Items = &itemsNetworks
 	for i := range s.Networks {
 		n := &s.Networks[i]
+		txt := orig(n, n.Orig)
 		itemsNetworks = append(itemsNetworks, NetworkJSON{
-			ID: n.ID, Name: n.Name, Driver: n.Driver, Scope: n.Scope, Builtin: n.Builtin(), Created: n.Created,
-			Containers: nonNil(n.Containers), Labels: n.Labels,
+			ID: rid.of(n.ID), Name: txt.Name, Driver: txt.Driver, Scope: txt.Scope, Builtin: n.Builtin(), Created: n.Created,
+			Containers: rid.all(n.Containers), Labels: txt.Labels,
 		})
 	}
 	itemsBuildCache := []any{}
 	d.BuildCache.Items = &itemsBuildCache
 	for i := range s.BuildCache {
 		r := &s.BuildCache[i]
+		txt := orig(r, r.Orig)
 		itemsBuildCache = append(itemsBuildCache, BuildRecordJSON{
-			ID: r.ID, Parents: r.Parents, Type: r.Type, Description: r.Description, Size: r.Size,
+			ID: txt.ID, Parents: txt.Parents, Type: txt.Type, Description: txt.Description, Size: r.Size,
 			Created: r.Created, LastUsed: timePtr(r.LastUsed), UsageCount: r.UsageCount, Shared: r.Shared, InUse: r.InUse,
 		})
 	}
 	return d
+}
+
+// orig is o when the engine's text of an object was kept (SafeText
+// changed it), else the object itself.
+func orig[T any](obj, o *T) *T {
+	if o != nil {
+		return o
+	}
+	return obj
+}
+
+// idMap maps the safe IDs SafeText changed back to the engine's; nil on
+// ordinary hosts.
+type idMap map[string]string
+
+func rawIDs(s *model.Snapshot) idMap {
+	var m idMap
+	add := func(safe, raw string) {
+		if safe != raw {
+			if m == nil {
+				m = idMap{}
+			}
+			m[safe] = raw
+		}
+	}
+	for i := range s.Images {
+		if o := s.Images[i].Orig; o != nil {
+			add(s.Images[i].ID, o.ID)
+		}
+	}
+	for i := range s.Containers {
+		if o := s.Containers[i].Orig; o != nil {
+			add(s.Containers[i].ID, o.ID)
+		}
+	}
+	for i := range s.Networks {
+		if o := s.Networks[i].Orig; o != nil {
+			add(s.Networks[i].ID, o.ID)
+		}
+	}
+	return m
+}
+
+func (m idMap) of(id string) string {
+	if raw, ok := m[id]; ok {
+		return raw
+	}
+	return id
+}
+
+func (m idMap) all(ids []string) []string {
+	if m == nil || len(ids) == 0 {
+		return nonNil(ids)
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = m.of(id)
+	}
+	return out
 }
 
 // JSON writes the document, indented, with a trailing newline.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"bilge/dockerapi"
 	"bilge/dockerapi/demo"
@@ -149,5 +150,95 @@ func TestJSONEmptyKinds(t *testing.T) {
 	}
 	if strings.Contains(b.String(), `"items"`) {
 		t.Error("items without -v")
+	}
+}
+
+// hostileSnapshot is what dockerapi makes of engine text with escape
+// sequences: safe text, and the engine's own kept in Orig.
+func hostileSnapshot() *model.Snapshot {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rawNet := "net\x1b[31mRED\x1b]0;nettitle\x07"
+	rawLabels := map[string]string{"k\x1b[5mey": "v\u202eevil"}
+	safeLabels := model.SafeLabels(rawLabels)
+	n := model.Network{ID: "nnnn", Name: model.SafeText(rawNet), Driver: "bridge", Scope: "local", Created: t0, Labels: safeLabels}
+	nOrig := n
+	nOrig.Name, nOrig.Labels = rawNet, rawLabels
+	n.Orig = &nOrig
+	rawDesc := "RUN printf '\x1b]0;t\x07' && x" + strings.Repeat("é", 80)
+	r := model.BuildRecord{ID: "rec1", Type: "regular", Description: model.SafeText(rawDesc), Size: 1, Created: t0}
+	rOrig := r
+	rOrig.Description = rawDesc
+	r.Orig = &rOrig
+	rawID := "c0ffee\x1b[8m"
+	c := model.Container{ID: model.SafeText(rawID), Name: "ctr", Image: "img", State: model.StateExited, Created: t0,
+		SizeRw: 1, SizeRootFs: 1, Networks: []string{"nnnn"}}
+	cOrig := c
+	cOrig.ID = rawID
+	c.Orig = &cOrig
+	s := &model.Snapshot{Sized: true, Networks: []model.Network{n}, BuildCache: []model.BuildRecord{r}, Containers: []model.Container{c}}
+	s.Link()
+	return s
+}
+
+// TestTextHostileNames: df -v prints engine text made safe: no control
+// byte but newlines, the escapes visible, a long description cut between
+// characters.
+func TestTextHostileNames(t *testing.T) {
+	t.Parallel()
+	s := hostileSnapshot()
+	var b bytes.Buffer
+	if err := Text(&b, s, nil, true, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for i, c := range []byte(out) {
+		if (c < 0x20 && c != '\n') || c == 0x7f {
+			t.Fatalf("control byte %#x at %d in\n%q", c, i, out)
+		}
+	}
+	if !utf8.ValidString(out) {
+		t.Errorf("invalid UTF-8 in\n%q", out)
+	}
+	for _, want := range []string{`net\x1b[31mRED\x1b]0;nettitle\x07`, `RUN printf '\x1b]0;t\x07' && xéé`, "é..."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+}
+
+// TestJSONHostileNamesExact: --json keeps the engine's exact text.
+func TestJSONHostileNamesExact(t *testing.T) {
+	t.Parallel()
+	s := hostileSnapshot()
+	var b bytes.Buffer
+	if err := JSON(&b, s, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Networks struct {
+			Items []NetworkJSON `json:"items"`
+		} `json:"networks"`
+		Containers struct {
+			Items []ContainerJSON `json:"items"`
+		} `json:"containers"`
+		BuildCache struct {
+			Items []BuildRecordJSON `json:"items"`
+		} `json:"buildCache"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := doc.Networks.Items[0]
+	if n.Name != s.Networks[0].Orig.Name || n.Labels["k\x1b[5mey"] != "v\u202eevil" {
+		t.Errorf("network %q labels %q, want the engine's text", n.Name, n.Labels)
+	}
+	if len(n.Containers) != 1 || n.Containers[0] != "c0ffee\x1b[8m" || doc.Containers.Items[0].ID != "c0ffee\x1b[8m" {
+		t.Errorf("container ID %q, network users %q: want the engine's ID", doc.Containers.Items[0].ID, n.Containers)
+	}
+	if d := doc.BuildCache.Items[0].Description; d != s.BuildCache[0].Orig.Description {
+		t.Errorf("description %q", d)
+	}
+	if !strings.Contains(b.String(), `\u001b]0;nettitle\u0007`) {
+		t.Error("JSON does not escape the engine's control bytes")
 	}
 }
