@@ -44,6 +44,8 @@ type Engine struct {
 
 	cacheOnce  sync.Once
 	layerCache *LayerCache
+	// callTimeout bounds each call of a deletion (0: DefaultCallTimeout).
+	callTimeout time.Duration
 }
 
 // Endpoint returns where the engine was found.
