@@ -257,7 +257,10 @@ func (a *App) ExitReport() string {
 	if n := r.cancelledN + notStarted; n > 0 {
 		fmt.Fprintf(&b, ", %d cancelled or never started", n)
 	}
-	if len(r.inFlight) == 0 {
+	if r.ch == nil {
+		// The worker was being started: calls may have gone out unseen.
+		b.WriteString("; the worker was starting: its first calls may have been sent")
+	} else if len(r.inFlight) == 0 {
 		b.WriteString("; nothing was in flight")
 	} else {
 		fmt.Fprintf(&b, "; %d in flight, outcome unknown (may be half-done):", len(r.inFlight))
@@ -287,7 +290,12 @@ func (a *App) progressLine() string {
 	st := &a.st
 	switch r.phase {
 	case phaseBefore:
-		return a.spin.View() + " " + st.Muted.Render("measuring disk usage before deleting…")
+		if a.conn == connReconnecting {
+			// The measure before waits for the engine: say so, and how to
+			// get out.
+			return st.Error.Render("engine unreachable:") + st.Muted.Render(" the clean-up waits to measure before deleting (nothing sent yet) · esc cancels it")
+		}
+		return a.spin.View() + " " + st.Muted.Render("measuring disk usage before deleting… · esc cancels (nothing sent yet)")
 	}
 	total := r.plan.Len()
 	w := 24

@@ -228,3 +228,32 @@ func TestStaleRunMessages(t *testing.T) {
 		t.Fatalf("the second run's own scan did not start it: phase %d", a.run.phase)
 	}
 }
+
+// TestEngineGoneBeforeDeleting: the engine goes away while the clean-up
+// measures before deleting: the status line says it waits for the engine
+// with nothing sent, and esc gets out with the marks back.
+func TestEngineGoneBeforeDeleting(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 160, 45)
+	dangling := hexID("sha256:", 4)
+	a.setMark(model.KindImage, dangling, true)
+	press(a, "d")
+	a.Update(keyMsg("y"))
+	f.mu.Lock()
+	f.offline = true
+	f.mu.Unlock()
+	a.Update(diskUsageMsg{err: errOffline})
+	if a.run == nil || a.run.phase != phaseBefore {
+		t.Fatalf("run: %+v", a.run)
+	}
+	if s := screen(a); !strings.Contains(s, "engine unreachable: the clean-up waits to measure before deleting (nothing sent yet) · esc cancels it") {
+		t.Fatalf("status line while the engine is gone:\n%s", s)
+	}
+	press(a, "esc")
+	if a.run != nil || !a.marks.Has(model.KindImage, dangling) {
+		t.Fatal("esc did not drop the run and give the mark back")
+	}
+	if rep := a.ExitReport(); rep != "" {
+		t.Errorf("exit report after the run was dropped: %q", rep)
+	}
+}
