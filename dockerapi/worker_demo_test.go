@@ -235,3 +235,35 @@ func TestCancelWhileHung(t *testing.T) {
 		t.Fatalf("in-flight outcomes after the engine answers: %+v", rest)
 	}
 }
+
+// TestRunningContainerStoppedThenRemoved: a running container the user
+// confirmed is stopped, then removed without force.
+func TestRunningContainerStoppedThenRemoved(t *testing.T) {
+	t.Parallel()
+	d := demo.New(1)
+	e := serveDemo(t, d)
+	snap, err := e.Lists(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, c := range snap.Containers {
+		if c.State == "running" {
+			id = c.ID
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("no running container in the demo host")
+	}
+	plan := model.NewPlan(snap, model.PlanRequest{Containers: []string{id}, StopRunning: true})
+	if o := only(t, e.Delete(context.Background(), plan, 1)); o.Status != model.Deleted {
+		t.Fatalf("outcome %+v", o)
+	}
+	if n := d.Requests("POST", "/containers/"+id+"/stop"); n != 1 {
+		t.Errorf("%d stop calls, want 1 before the removal", n)
+	}
+	if containerExists(d, id) {
+		t.Error("container still there")
+	}
+}
