@@ -315,6 +315,9 @@ func (a *App) progressLine() string {
 	if r.cancelledN > 0 {
 		s += fmt.Sprintf(" · %d cancelled", r.cancelledN)
 	}
+	if n := len(r.inFlight); n > 0 {
+		s += fmt.Sprintf(" · %d in flight", n)
+	}
 	hint := " · esc cancels the rest"
 	switch {
 	case a.quitting:

@@ -60,6 +60,9 @@ func TestSecondCtrlCQuitsWhileCallsHang(t *testing.T) {
 	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, dangling), Status: model.Started}})
 	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, dangling), Status: model.Deleted}})
 	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, node), Status: model.Started}})
+	if s := screen(a); !strings.Contains(s, "1/3 · freed 310MB") || !strings.Contains(s, " · 1 in flight") {
+		t.Errorf("progress does not count the call in flight:\n%s", s)
+	}
 	if _, cmd := a.Update(ctrlC); cmd != nil || !a.quitAsk {
 		t.Fatal("first ctrl+c did not ask")
 	}
@@ -255,5 +258,23 @@ func TestEngineGoneBeforeDeleting(t *testing.T) {
 	}
 	if rep := a.ExitReport(); rep != "" {
 		t.Errorf("exit report after the run was dropped: %q", rep)
+	}
+}
+
+// TestExitReportWhileWorkerStarts: leaving between the start of the worker
+// and its first message does not claim that nothing was in flight.
+func TestExitReportWhileWorkerStarts(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 160, 45)
+	a.setMark(model.KindImage, hexID("sha256:", 4), true)
+	press(a, "d")
+	a.Update(keyMsg("y"))
+	a.Update(diskUsageMsg{du: a.du}) // the measure before: the worker starts
+	if a.run == nil || a.run.phase != phaseDeleting || a.run.ch != nil {
+		t.Fatalf("run: %+v", a.run)
+	}
+	rep := a.ExitReport()
+	if !strings.Contains(rep, "the worker was starting: its first calls may have been sent") || strings.Contains(rep, "nothing was in flight") {
+		t.Errorf("exit report: %q", rep)
 	}
 }
