@@ -67,16 +67,69 @@ type options struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifySignals()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
+// signalError is the cause of the context when a signal ends bilge.
+type signalError struct{ sig syscall.Signal }
+
+func (e signalError) Error() string { return "terminated by " + signalName(e.sig) }
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// notifySignals returns a context cancelled, with a signalError as its
+// cause, by the first SIGINT, SIGTERM or SIGHUP (the terminal closed): the
+// UI then restores the terminal and says what a clean-up left. A second
+// signal gets the default action.
+func notifySignals() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			sig, _ := s.(syscall.Signal)
+			cancel(signalError{sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		signal.Stop(ch)
+		cancel(nil)
+	}
+}
+
+// exitError is an error with its own exit code.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "bilge: %v\n", err)
+		if ee := (*exitError)(nil); errors.As(err, &ee) {
+			return ee.code
+		}
 		return 1
 	}
 	var o options
@@ -216,7 +269,12 @@ func flagError(err error) error {
 func open(ctx context.Context, o options) (*dockerapi.Engine, error) {
 	sel := o.sel
 	if o.demo {
-		host, err := demo.New(o.demoSeed, demo.WithLiveEvents()).Serve(ctx)
+		// BILGE_DEMO_FAULTS (undocumented) injects faults, for tests.
+		faults, err := demo.ParseFaults(os.Getenv("BILGE_DEMO_FAULTS"))
+		if err != nil {
+			return nil, fmt.Errorf("BILGE_DEMO_FAULTS: %w", err)
+		}
+		host, err := demo.New(o.demoSeed, demo.WithLiveEvents(), faults).Serve(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("start the demo engine: %w", err)
 		}
@@ -286,6 +344,17 @@ func runUI(ctx context.Context, o options) error {
 	}
 	app := ui.New(ctx, e, uo)
 	_, err = tea.NewProgram(app, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
+	// The terminal is restored: say what a clean-up that did not finish
+	// left behind.
+	var sig signalError
+	signalled := errors.As(context.Cause(ctx), &sig)
+	if rep := app.ExitReport(); rep != "" {
+		code, msg := 1, rep
+		if signalled {
+			code, msg = 128+int(sig.sig), sig.Error()+": "+rep
+		}
+		return &exitError{code: code, msg: msg}
+	}
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil // interrupted by a signal: a normal way to leave
 	}

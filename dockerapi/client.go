@@ -46,6 +46,8 @@ type Engine struct {
 	layerCache *LayerCache
 
 	names rawNames // engine spellings of names SafeText changed
+	// callTimeout bounds each call of a deletion (0: DefaultCallTimeout).
+	callTimeout time.Duration
 }
 
 // Endpoint returns where the engine was found.

@@ -2,9 +2,13 @@ package dockerapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -15,36 +19,76 @@ import (
 // DefaultParallel is how many deletions run at once by default.
 const DefaultParallel = 4
 
+// DefaultCallTimeout bounds each engine call a deletion makes: a daemon
+// that stopped answering (frozen, or a stuck storage driver) fails the item
+// with "timed out after …" instead of holding the run forever.
+const DefaultCallTimeout = time.Minute
+
 // deleter is the part of the engine the worker needs.
 type deleter interface {
+	ContainerStop(ctx context.Context, id string, opts client.ContainerStopOptions) (client.ContainerStopResult, error)
 	ContainerRemove(ctx context.Context, id string, opts client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
+	ContainerList(ctx context.Context, opts client.ContainerListOptions) (client.ContainerListResult, error)
+	ImageInspect(ctx context.Context, id string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
 	ImageRemove(ctx context.Context, id string, opts client.ImageRemoveOptions) (client.ImageRemoveResult, error)
 	VolumeRemove(ctx context.Context, name string, opts client.VolumeRemoveOptions) (client.VolumeRemoveResult, error)
 	NetworkRemove(ctx context.Context, id string, opts client.NetworkRemoveOptions) (client.NetworkRemoveResult, error)
 	BuildCachePrune(ctx context.Context, opts client.BuildCachePruneOptions) (client.BuildCachePruneResult, error)
 }
 
-// Delete runs a plan in the background and streams one outcome per item;
+// Delete runs a plan in the background and streams, for each item, a
+// Started report when its first engine call is sent and then one outcome;
 // the channel closes when every item has an outcome. Kinds run in
 // dependency order (containers, images, volumes, networks, build cache),
 // each kind with at most parallel deletions at once. An item whose
 // dependency failed is skipped; cancelling ctx skips what has not started
-// and lets in-flight calls return.
+// and lets in-flight calls return (each within its deadline).
 func (e *Engine) Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome {
 	d, _ := e.api.(deleter)
 	d = e.rawDeleterOf(d)
-	return runPlan(ctx, d, plan, parallel)
+	return runPlan(ctx, d, plan, parallel, workerOpts{timeout: e.callTimeout})
 }
 
-func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int) <-chan model.Outcome {
+// SetCallTimeout sets the deadline of each engine call a deletion makes
+// (0: DefaultCallTimeout).
+func (e *Engine) SetCallTimeout(d time.Duration) { e.callTimeout = d }
+
+// workerOpts tune a run; the zero value is the default.
+type workerOpts struct {
+	timeout time.Duration
+	// beforeFinal, in tests, runs just before an image's last removal (by
+	// ID, after any untagging): a container created there must still stop
+	// the image from going.
+	beforeFinal func(imageID string)
+}
+
+// stoppedAnswering is the reason of items not started because an earlier
+// call timed out: a daemon that lets one call hang will let the next hang.
+const stoppedAnswering = "cancelled: the engine stopped answering (an earlier call timed out)"
+
+func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o workerOpts) <-chan model.Outcome {
 	if parallel <= 0 {
 		parallel = DefaultParallel
 	}
+	if o.timeout <= 0 {
+		o.timeout = DefaultCallTimeout
+	}
+	w := &worker{d: d, opts: o}
 	out := make(chan model.Outcome, 64)
 	go func() {
 		defer close(out)
 		failed := map[string]bool{} // IDs that did not go
 		var mu sync.Mutex
+		// notStarted is why an item cannot start now ("" when it can).
+		notStarted := func() string {
+			switch {
+			case ctx.Err() != nil:
+				return "cancelled"
+			case w.stuck.Load():
+				return stoppedAnswering
+			}
+			return ""
+		}
 		for _, kind := range []model.Kind{model.KindContainer, model.KindImage, model.KindVolume, model.KindNetwork, model.KindBuildCache} {
 			var wave []model.PlanItem
 			for _, it := range plan.Items {
@@ -56,7 +100,7 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int) <-ch
 			if kind == model.KindBuildCache {
 				// The engine refuses concurrent prunes, and one prune
 				// removes many records: batches, one at a time.
-				pruneRecords(ctx, d, wave, out)
+				w.pruneRecords(wave, notStarted, out)
 				continue
 			}
 			// Images may wait on each other (children first): run them in
@@ -107,21 +151,22 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int) <-ch
 					case sem <- struct{}{}:
 						acquired = true
 					}
-					if ctx.Err() != nil {
+					if why := notStarted(); why != "" {
 						if acquired {
 							<-sem
 						}
 						mu.Lock()
 						failed[it.ID] = true
 						mu.Unlock()
-						out <- model.Outcome{Item: it, Status: model.Skipped, Err: "cancelled"}
+						out <- model.Outcome{Item: it, Status: model.Skipped, Err: why}
 						continue
 					}
+					out <- model.Outcome{Item: it, Status: model.Started}
 					wg.Add(1)
 					go func(it model.PlanItem) {
 						defer wg.Done()
 						defer func() { <-sem }()
-						o := deleteOne(context.WithoutCancel(ctx), d, it)
+						o := w.deleteOne(ctx, it)
 						if o.Status != model.Deleted {
 							mu.Lock()
 							failed[it.ID] = true
@@ -138,6 +183,40 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int) <-ch
 	return out
 }
 
+// worker performs the engine calls of one run.
+type worker struct {
+	d    deleter
+	opts workerOpts
+	// stuck is set once a call timed out: what has not started is then
+	// cancelled rather than sent to an engine that does not answer.
+	stuck atomic.Bool
+}
+
+// timeoutError is a call that got no answer within its deadline.
+type timeoutError struct{ after time.Duration }
+
+func (e timeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s: the engine did not answer (the deletion may still complete)", seconds(e.after))
+}
+
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+}
+
+// call runs one engine call with its own deadline. A call already sent is
+// not cut when the run is cancelled (an engine call cut half-way leaves the
+// user guessing), only when it outlives the deadline.
+func (w *worker) call(ctx context.Context, f func(ctx context.Context) error) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.timeout)
+	defer cancel()
+	err := f(cctx)
+	if err != nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		w.stuck.Store(true)
+		return timeoutError{w.opts.timeout}
+	}
+	return err
+}
+
 // recordBatch is how many build-cache records one prune call names: the
 // filter is one regular expression of alternatives, kept to a few kB.
 const recordBatch = 100
@@ -149,8 +228,8 @@ const recordBatch = 100
 // pass as long as a pass deletes something (a child in a later batch than
 // its parent). The engine's report of what it deleted decides each
 // record's outcome.
-func pruneRecords(ctx context.Context, d deleter, items []model.PlanItem, out chan<- model.Outcome) {
-	if d == nil {
+func (w *worker) pruneRecords(items []model.PlanItem, notStarted func() string, out chan<- model.Outcome) {
+	if w.d == nil {
 		for _, it := range items {
 			out <- model.Outcome{Item: it, Status: model.Failed, Err: "this engine cannot delete"}
 		}
@@ -163,19 +242,24 @@ func pruneRecords(ctx context.Context, d deleter, items []model.PlanItem, out ch
 		for rest := pending; len(rest) > 0; {
 			batch := rest[:min(recordBatch, len(rest))]
 			rest = rest[len(batch):]
-			if ctx.Err() != nil {
+			if why := notStarted(); why != "" {
 				for _, it := range batch {
-					out <- model.Outcome{Item: it, Status: model.Skipped, Err: "cancelled"}
+					out <- model.Outcome{Item: it, Status: model.Skipped, Err: why}
 				}
 				continue
 			}
 			alts := make([]string, len(batch))
 			for i, it := range batch {
 				alts[i] = regexpQuote(it.ID)
+				out <- model.Outcome{Item: it, Status: model.Started}
 			}
-			res, err := d.BuildCachePrune(context.WithoutCancel(ctx), client.BuildCachePruneOptions{
-				All:     true,
-				Filters: make(client.Filters).Add("id", "^("+strings.Join(alts, "|")+")$"),
+			var res client.BuildCachePruneResult
+			err := w.call(context.Background(), func(ctx context.Context) (err error) {
+				res, err = w.d.BuildCachePrune(ctx, client.BuildCachePruneOptions{
+					All:     true,
+					Filters: make(client.Filters).Add("id", "^("+strings.Join(alts, "|")+")$"),
+				})
+				return err
 			})
 			if err != nil {
 				for _, it := range batch {
@@ -206,22 +290,40 @@ func pruneRecords(ctx context.Context, d deleter, items []model.PlanItem, out ch
 	}
 }
 
-// deleteOne performs one deletion. In-flight calls are not cancelled with
-// the run: an engine call cut half-way leaves the user guessing.
-func deleteOne(ctx context.Context, d deleter, it model.PlanItem) model.Outcome {
-	if d == nil {
+// deleteOne performs one deletion, never forcing anything past the
+// engine's own checks: a container is removed without force (a running one
+// the user confirmed is stopped first), an image by ID without force.
+func (w *worker) deleteOne(ctx context.Context, it model.PlanItem) model.Outcome {
+	if w.d == nil {
 		return model.Outcome{Item: it, Status: model.Failed, Err: "this engine cannot delete"}
 	}
 	var err error
 	switch it.Kind {
 	case model.KindContainer:
-		_, err = d.ContainerRemove(ctx, it.ID, client.ContainerRemoveOptions{Force: it.Force})
+		if it.Stop {
+			err = w.call(ctx, func(ctx context.Context) error {
+				_, err := w.d.ContainerStop(ctx, it.ID, client.ContainerStopOptions{})
+				return err
+			})
+		}
+		if err == nil {
+			err = w.call(ctx, func(ctx context.Context) error {
+				_, err := w.d.ContainerRemove(ctx, it.ID, client.ContainerRemoveOptions{})
+				return err
+			})
+		}
 	case model.KindImage:
-		_, err = d.ImageRemove(ctx, it.ID, client.ImageRemoveOptions{Force: it.Force, PruneChildren: true})
+		return w.removeImage(ctx, it)
 	case model.KindVolume:
-		_, err = d.VolumeRemove(ctx, it.ID, client.VolumeRemoveOptions{})
+		err = w.call(ctx, func(ctx context.Context) error {
+			_, err := w.d.VolumeRemove(ctx, it.ID, client.VolumeRemoveOptions{})
+			return err
+		})
 	case model.KindNetwork:
-		_, err = d.NetworkRemove(ctx, it.ID, client.NetworkRemoveOptions{})
+		err = w.call(ctx, func(ctx context.Context) error {
+			_, err := w.d.NetworkRemove(ctx, it.ID, client.NetworkRemoveOptions{})
+			return err
+		})
 	default:
 		err = fmt.Errorf("unknown kind %v", it.Kind)
 	}
@@ -230,6 +332,151 @@ func deleteOne(ctx context.Context, d deleter, it model.PlanItem) model.Outcome 
 		return model.Outcome{Item: it, Status: model.Deleted}
 	}
 	return model.Outcome{Item: it, Status: model.Failed, Err: engineReason(err)}
+}
+
+// removeImage deletes an image by ID without force. The engine refuses an
+// ID with several references ("referenced in multiple repositories");
+// force would get past that but also past a stopped container created
+// since the plan was made. So: if nothing uses the image, each extra tag
+// is removed by name — only after checking it still names this image —
+// and then the image by ID, still without force, so that the engine's own
+// check stops it if a container appeared in between. If a container uses
+// it before anything is untagged, nothing is touched.
+func (w *worker) removeImage(ctx context.Context, it model.PlanItem) model.Outcome {
+	failed := func(err error) model.Outcome {
+		return model.Outcome{Item: it, Status: model.Failed, Err: engineReason(err)}
+	}
+	remove := func(ref string) error {
+		return w.call(ctx, func(ctx context.Context) error {
+			_, err := w.d.ImageRemove(ctx, ref, client.ImageRemoveOptions{PruneChildren: true})
+			return err
+		})
+	}
+	inspect := func(ref string) (res client.ImageInspectResult, err error) {
+		err = w.call(ctx, func(ctx context.Context) (err error) {
+			res, err = w.d.ImageInspect(ctx, ref)
+			return err
+		})
+		return res, err
+	}
+	err := remove(it.ID)
+	if err == nil || cerrdefs.IsNotFound(err) {
+		return model.Outcome{Item: it, Status: model.Deleted}
+	}
+	if !cerrdefs.IsConflict(err) || !strings.Contains(err.Error(), "referenced in multiple repositories") {
+		// Any other refusal (a child image, a container) is the answer:
+		// untagging would not lift it.
+		return failed(err)
+	}
+	img, ierr := inspect(it.ID)
+	if cerrdefs.IsNotFound(ierr) {
+		return model.Outcome{Item: it, Status: model.Deleted}
+	}
+	if ierr != nil {
+		return failed(err)
+	}
+	extra := extraRefs(img.RepoTags, img.RepoDigests)
+	if len(extra) == 0 {
+		return failed(err) // a refusal untagging cannot lift
+	}
+	var users client.ContainerListResult
+	if lerr := w.call(ctx, func(ctx context.Context) (err error) {
+		users, err = w.d.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("ancestor", it.ID)})
+		return err
+	}); lerr != nil {
+		return failed(fmt.Errorf("nothing untagged: listing the containers that use it: %s", engineReason(lerr)))
+	}
+	if len(users.Items) > 0 {
+		c := users.Items[0]
+		name := model.ShortID(c.ID)
+		if len(c.Names) > 0 {
+			name = model.SafeText(strings.TrimPrefix(c.Names[0], "/")) + " (" + name + ")"
+		}
+		what := "container"
+		if c.State != "" {
+			what = model.SafeText(string(c.State)) + " container"
+		}
+		more := ""
+		if len(users.Items) > 1 {
+			more = fmt.Sprintf(" and %d more", len(users.Items)-1)
+		}
+		return model.Outcome{Item: it, Status: model.Failed, Err: fmt.Sprintf("image kept, nothing untagged: used by %s %s%s", what, name, more)}
+	}
+	var untagged []string
+	kept := func(err error) model.Outcome {
+		msg := engineReason(err)
+		if len(untagged) > 0 {
+			msg = "untagged " + strings.Join(untagged, ", ") + "; image kept: " + msg
+		}
+		return model.Outcome{Item: it, Status: model.Failed, Err: msg}
+	}
+	for _, ref := range extra {
+		cur, err := inspect(ref)
+		if cerrdefs.IsNotFound(err) {
+			continue // gone already (a tag's digests go with it)
+		}
+		if err != nil {
+			return kept(err)
+		}
+		if cur.ID != it.ID {
+			continue // the name moved to another image: not ours to touch
+		}
+		if err := remove(ref); err != nil && !cerrdefs.IsNotFound(err) {
+			return kept(err)
+		}
+		untagged = append(untagged, model.SafeText(ref))
+	}
+	if w.opts.beforeFinal != nil {
+		w.opts.beforeFinal(it.ID)
+	}
+	if err := remove(it.ID); err != nil && !cerrdefs.IsNotFound(err) {
+		return kept(err)
+	}
+	return model.Outcome{Item: it, Status: model.Deleted}
+}
+
+// extraRefs are the references to remove so that one repository is left:
+// every tag but the first, and the digests of other repositories. The
+// engine then deletes the image by ID without force (the "single
+// reference" case), removing what is left with it.
+func extraRefs(tags, digests []string) []string {
+	var keepRepo string
+	var out []string
+	for _, t := range tags {
+		if t == "" || strings.HasPrefix(t, "<none>") {
+			continue
+		}
+		if keepRepo == "" {
+			keepRepo = repoOf(t)
+			continue
+		}
+		out = append(out, t)
+	}
+	for _, d := range digests {
+		if d == "" || strings.HasPrefix(d, "<none>") {
+			continue
+		}
+		if keepRepo == "" {
+			keepRepo = repoOf(d)
+			continue
+		}
+		if repoOf(d) != keepRepo {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// repoOf is the repository of a reference as the engine lists it
+// ("registry:5000/app:1" → "registry:5000/app", "app@sha256:…" → "app").
+func repoOf(ref string) string {
+	if i := strings.IndexByte(ref, '@'); i >= 0 {
+		return ref[:i]
+	}
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		return ref[:i]
+	}
+	return ref
 }
 
 // engineReason is the engine's own words, without the client's prefix.

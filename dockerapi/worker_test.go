@@ -26,6 +26,7 @@ type recorder struct {
 	delay  time.Duration
 	active int
 	peak   int
+	stops  []string
 }
 
 func (r *recorder) do(kind, id string) error {
@@ -44,6 +45,18 @@ func (r *recorder) do(kind, id string) error {
 	return err
 }
 
+func (r *recorder) ContainerStop(ctx context.Context, id string, o client.ContainerStopOptions) (client.ContainerStopResult, error) {
+	r.mu.Lock()
+	r.stops = append(r.stops, id)
+	r.mu.Unlock()
+	return client.ContainerStopResult{}, nil
+}
+func (r *recorder) ContainerList(ctx context.Context, o client.ContainerListOptions) (client.ContainerListResult, error) {
+	return client.ContainerListResult{}, nil
+}
+func (r *recorder) ImageInspect(ctx context.Context, id string, o ...client.ImageInspectOption) (client.ImageInspectResult, error) {
+	return client.ImageInspectResult{}, notFound{}
+}
 func (r *recorder) ContainerRemove(ctx context.Context, id string, o client.ContainerRemoveOptions) (client.ContainerRemoveResult, error) {
 	return client.ContainerRemoveResult{}, r.do("container", id)
 }
@@ -73,10 +86,14 @@ func (r *recorder) BuildCachePrune(ctx context.Context, o client.BuildCachePrune
 	return client.BuildCachePruneResult{Report: build.CachePruneReport{CachesDeleted: deleted}}, nil
 }
 
+// collect reads a run to its end: the outcomes, without the Started
+// reports.
 func collect(ch <-chan model.Outcome) []model.Outcome {
 	var out []model.Outcome
 	for o := range ch {
-		out = append(out, o)
+		if o.Status != model.Started {
+			out = append(out, o)
+		}
 	}
 	return out
 }
@@ -202,7 +219,7 @@ func TestWorkerDeletesExactlyThePlan(t *testing.T) {
 			}
 		}
 		plan := model.NewPlan(s, req)
-		outcomes := collect(runPlan(context.Background(), rec, plan, 1+rng.IntN(4)))
+		outcomes := collect(runPlan(context.Background(), rec, plan, 1+rng.IntN(4), workerOpts{}))
 		if len(outcomes) != len(plan.Items) {
 			t.Fatalf("iter %d: %d outcomes for %d items", iter, len(outcomes), len(plan.Items))
 		}
@@ -248,7 +265,7 @@ func TestWorkerSkipsDependentsAndReportsReasons(t *testing.T) {
 	s.Link()
 	rec := &recorder{fail: map[string]error{"c1": errors.New("Error response from daemon: conflict: something")}}
 	plan := model.NewPlan(s, model.PlanRequest{Images: []string{"sha256:a"}, Cascade: true})
-	outs := collect(runPlan(context.Background(), rec, plan, 4))
+	outs := collect(runPlan(context.Background(), rec, plan, 4, workerOpts{}))
 	if len(outs) != 2 || outs[0].Status != model.Failed || outs[0].Err != "conflict: something" {
 		t.Fatalf("container outcome = %+v", outs)
 	}
@@ -267,15 +284,18 @@ func TestWorkerBoundedConcurrencyAndCancel(t *testing.T) {
 		ids = append(ids, id)
 	}
 	rec := &recorder{delay: 5 * time.Millisecond}
-	outs := collect(runPlan(context.Background(), rec, model.NewPlan(s, model.PlanRequest{Containers: ids}), 3))
+	outs := collect(runPlan(context.Background(), rec, model.NewPlan(s, model.PlanRequest{Containers: ids}), 3, workerOpts{}))
 	if len(outs) != 40 || rec.peak > 3 || rec.peak < 2 {
 		t.Fatalf("outcomes %d, peak concurrency %d (want ≤3 and >1)", len(outs), rec.peak)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	rec2 := &recorder{delay: 20 * time.Millisecond}
-	ch := runPlan(ctx, rec2, model.NewPlan(s, model.PlanRequest{Containers: ids}), 2)
+	ch := runPlan(ctx, rec2, model.NewPlan(s, model.PlanRequest{Containers: ids}), 2, workerOpts{})
 	first := <-ch
+	for first.Status == model.Started {
+		first = <-ch
+	}
 	cancel()
 	rest := collect(ch)
 	all := append([]model.Outcome{first}, rest...)
@@ -297,7 +317,7 @@ func TestNotFoundCountsAsDeleted(t *testing.T) {
 	t.Parallel()
 	s := &model.Snapshot{Volumes: []model.Volume{{Name: "gone"}}}
 	rec := &recorder{fail: map[string]error{"gone": notFound{}}}
-	outs := collect(runPlan(context.Background(), rec, model.NewPlan(s, model.PlanRequest{Volumes: []string{"gone"}, NamedVolumes: true}), 1))
+	outs := collect(runPlan(context.Background(), rec, model.NewPlan(s, model.PlanRequest{Volumes: []string{"gone"}, NamedVolumes: true}), 1, workerOpts{}))
 	if len(outs) != 1 || outs[0].Status != model.Deleted {
 		t.Fatalf("404 outcome = %+v", outs)
 	}

@@ -8,9 +8,9 @@ type PlanItem struct {
 	Kind Kind
 	ID   string
 	Name string // what the user calls it, for progress and errors
-	// Force stops a running container before removing it (only when the
-	// user confirmed it), or removes an image with several tags by ID.
-	Force bool
+	// Stop: a running container the user confirmed stopping; it is
+	// stopped, then removed. Nothing is ever removed with force.
+	Stop bool
 	// After lists the IDs of earlier items this one needs gone first; when
 	// any of them fails, this one is skipped.
 	After []string
@@ -35,6 +35,9 @@ const (
 	Deleted OutcomeStatus = iota // gone (or already gone)
 	Failed                       // the engine refused; Err says why
 	Skipped                      // not attempted: a dependency failed or the run was cancelled
+	// Started is a progress report, not an outcome: the item's first
+	// engine call was sent; its outcome follows.
+	Started
 )
 
 func (s OutcomeStatus) String() string {
@@ -45,6 +48,8 @@ func (s OutcomeStatus) String() string {
 		return "failed"
 	case Skipped:
 		return "skipped"
+	case Started:
+		return "started"
 	}
 	return "?"
 }
@@ -86,7 +91,7 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 			return
 		}
 		inPlan[c.ID] = true
-		p.Items = append(p.Items, PlanItem{Kind: KindContainer, ID: c.ID, Name: c.Name, Force: c.Active(), Cascade: cascade})
+		p.Items = append(p.Items, PlanItem{Kind: KindContainer, ID: c.ID, Name: c.Name, Stop: c.Active(), Cascade: cascade})
 	}
 	for _, id := range sortedUnique(r.Containers) {
 		c, ok := ctrs[id]
@@ -122,17 +127,11 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 			continue
 		}
 		it := PlanItem{Kind: KindImage, ID: img.ID, Name: img.Name()}
-		allGo := true
 		for _, cid := range img.Containers {
 			if inPlan[cid] {
 				it.After = append(it.After, cid)
-			} else {
-				allGo = false
 			}
 		}
-		// Several tags need force to delete by ID; but never force past a
-		// container that stays: the engine's refusal is the right answer.
-		it.Force = len(img.Tags) > 1 && allGo
 		imageItems = append(imageItems, it)
 	}
 	inImages := map[string]bool{}

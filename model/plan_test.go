@@ -30,7 +30,7 @@ func ids(p Plan) string {
 	var out []string
 	for _, it := range p.Items {
 		s := it.Kind.String()[:1] + ":" + it.ID
-		if it.Force {
+		if it.Stop {
 			s += "!"
 		}
 		if it.Cascade {
@@ -50,9 +50,9 @@ func TestNewPlan(t *testing.T) {
 		want string
 	}{
 		{"empty", PlanRequest{}, ""},
-		{"children before parents", PlanRequest{Images: []string{"sha256:base", "sha256:child"}}, "I:sha256:child! I:sha256:base"},
+		{"children before parents", PlanRequest{Images: []string{"sha256:base", "sha256:child"}}, "I:sha256:child I:sha256:base"},
 		{"image with stopped container, no cascade", PlanRequest{Images: []string{"sha256:multi"}}, "I:sha256:multi"},
-		{"cascade adds stopped only", PlanRequest{Images: []string{"sha256:used", "sha256:multi"}, Cascade: true}, "C:stop2+ C:stop+ I:sha256:multi! I:sha256:used"},
+		{"cascade adds stopped only", PlanRequest{Images: []string{"sha256:used", "sha256:multi"}, Cascade: true}, "C:stop2+ C:stop+ I:sha256:multi I:sha256:used"},
 		{"running container needs its confirmation", PlanRequest{Containers: []string{"run", "stop"}}, "C:stop"},
 		{"running container confirmed", PlanRequest{Containers: []string{"run"}, StopRunning: true}, "C:run!"},
 		{"named volume needs its confirmation", PlanRequest{Volumes: []string{"data", anon}}, "L:" + anon},

@@ -131,8 +131,11 @@ type App struct {
 	run        *cleanup
 	lastRun    *cleanup
 	quitAsk    bool
-	quitting   bool
-	forceQuit  bool
+	// quitting: the user confirmed quitting during a run; bilge quits
+	// when the worker's in-flight calls return.
+	quitting bool
+	// exitRun is the run the user quit during, for ExitReport.
+	exitRun *cleanup
 	// flash is a one-off message in the status line, cleared by the next key.
 	flash  string
 	traced map[string]bool
@@ -609,17 +612,36 @@ func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
 			return tickAfter(2*time.Second, diskUsageRetryMsg{})
 		}
 		a.engineDown(msg.err)
+		if r := a.lastRun; r != nil && r.afterPending {
+			r.afterErr = "the engine did not answer"
+			if isConnErr(msg.err) {
+				r.afterErr = "engine unreachable"
+			}
+		}
 		return nil
 	}
 	a.du = msg.du
 	cmds := []tea.Cmd{a.rebuild(), a.trace("sized")}
-	if r := a.run; r != nil && (r.phase == phaseBefore || r.phase == phaseAfter) {
+	// A scan that began before the moment a run must measure from is not
+	// its before (or the last run's after): measure again.
+	again := false
+	if r := a.run; r != nil && r.phase == phaseBefore {
 		if a.dfStart.Before(r.measureFrom) {
-			// This scan began before the moment the run must measure from.
-			a.dfDirty = false
-			return tea.Batch(append(cmds, a.requestDF(true))...)
+			again = true
+		} else {
+			cmds = append(cmds, a.onRunMeasured(msg.du))
 		}
-		cmds = append(cmds, a.onRunMeasured(msg.du))
+	}
+	if r := a.lastRun; r != nil && r.afterPending {
+		if a.dfStart.Before(r.measureFrom) {
+			again = true
+		} else {
+			a.onAfterMeasured(msg.du)
+		}
+	}
+	if again {
+		a.dfDirty = false
+		return tea.Batch(append(cmds, a.requestDF(true))...)
 	}
 	if a.dfDirty {
 		a.dfDirty = false
@@ -699,25 +721,22 @@ func (a *App) onDebounce() tea.Cmd {
 func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	a.flash = ""
 	k := a.keys
-	if a.run != nil && msg.String() == "ctrl+c" && a.quitAsk {
-		// Second ctrl+c: quit once in-flight calls return.
-		a.quitting, a.forceQuit = true, true
+	if a.run != nil && msg.String() == "ctrl+c" && (a.quitAsk || a.quitting) {
+		// Second ctrl+c: quit now, whatever the worker is doing; what is
+		// in flight is told on stderr (ExitReport).
+		a.quitAsk, a.quitting, a.exitRun = false, true, a.run
 		a.cancelRun()
-		if a.run.phase != phaseDeleting {
-			return tea.Quit
-		}
-		return nil
+		return tea.Quit
 	}
 	if a.quitAsk {
-		switch {
-		case key.Matches(msg, k.Confirm):
-			a.quitting, a.forceQuit = true, true
+		a.quitAsk = false
+		if key.Matches(msg, k.Confirm) {
+			// Quit once in-flight calls return (each has a deadline).
+			a.quitting, a.exitRun = true, a.run
 			a.cancelRun()
 			if a.run == nil || a.run.phase != phaseDeleting {
 				return tea.Quit
 			}
-		default:
-			a.quitAsk = false
 		}
 		return nil
 	}

@@ -237,7 +237,7 @@ func (a *App) refreshDialog() {
 			if it.Cascade {
 				n += st.Muted.Render(" (stopped, uses a marked image)")
 			}
-			if it.Kind == model.KindContainer && it.Force {
+			if it.Kind == model.KindContainer && it.Stop {
 				n += st.Warn.Render(" (running)")
 			}
 			if tags, ok := allTags[it.ID]; ok && it.Kind == model.KindImage {

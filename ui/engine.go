@@ -26,8 +26,9 @@ type Engine interface {
 	// Layers returns the layers of the given images (cached forever: image
 	// IDs are content addresses). Images that vanished are left out.
 	Layers(ctx context.Context, ids []string) (map[string]model.ImageLayers, error)
-	// Delete runs a plan in the background, one outcome per item; the
-	// channel closes when all are done. Cancelling ctx skips what has not
-	// started.
+	// Delete runs a plan in the background: for each item a Started report
+	// when its first call is sent, then one outcome; the channel closes
+	// when all are done. Cancelling ctx skips what has not started; every
+	// call has a deadline, so the channel always closes.
 	Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome
 }

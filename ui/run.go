@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -17,7 +18,6 @@ type runPhase int
 const (
 	phaseBefore   runPhase = iota // measuring disk usage before deleting
 	phaseDeleting                 // the worker runs
-	phaseAfter                    // measuring disk usage after
 )
 
 // cleanup is one confirmed deletion: its progress while it runs, and its
@@ -54,6 +54,14 @@ type cleanup struct {
 	actual model.Reclaim
 
 	before, after map[model.Kind]int64
+	// inFlight are the items whose calls were sent and whose outcome has
+	// not come: what may be half-done if bilge leaves now.
+	inFlight map[string]model.PlanItem
+	// afterPending: the deletions are over and the results shown; the
+	// measure after comes when the engine answers (afterErr says why it
+	// has not yet).
+	afterPending bool
+	afterErr     string
 
 	// The not-deleted list on the Overview scrolls: its first line shown,
 	// and its length and visible lines as last drawn.
@@ -63,9 +71,12 @@ type cleanup struct {
 	marked *model.Marks
 }
 
-// cancelledReason is the worker's reason for an item that had not started
-// when the run was cancelled.
+// cancelledReason starts the worker's reason for an item that had not
+// started when the run was cancelled (by esc, or because the engine
+// stopped answering).
 const cancelledReason = "cancelled"
+
+func itemKey(it model.PlanItem) string { return it.Kind.String() + "/" + it.ID }
 
 type runStartedMsg struct{ ch <-chan model.Outcome }
 
@@ -85,7 +96,7 @@ func waitOutcome(ch <-chan model.Outcome) tea.Cmd {
 // usage, so "before" is what the disk held right before deleting.
 func (a *App) startRun(plan model.Plan, predicted model.Reclaim) tea.Cmd {
 	a.run = &cleanup{plan: plan, predicted: predicted, index: a.index, phase: phaseBefore, started: a.now, measureFrom: a.now,
-		gone: model.NewMarks(), freed: a.index.Tally(), marked: a.marks.Clone()}
+		gone: model.NewMarks(), freed: a.index.Tally(), marked: a.marks.Clone(), inFlight: map[string]model.PlanItem{}}
 	a.lastRun = nil
 	// What the user confirmed is settled: clear those marks now.
 	for _, it := range plan.Items {
@@ -95,51 +106,43 @@ func (a *App) startRun(plan model.Plan, predicted model.Reclaim) tea.Cmd {
 	return tea.Batch(a.requestDF(true), a.startSpinner())
 }
 
-// onRunMeasured takes a disk-usage report that finished during a run.
+// onRunMeasured takes a disk-usage report that finished while a run
+// waited for its before-measure.
 func (a *App) onRunMeasured(du *model.DiskUsage) tea.Cmd {
 	r := a.run
-	switch r.phase {
-	case phaseBefore:
-		r.before = du.Totals()
-		r.phase = phaseDeleting
-		ctx, cancel := context.WithCancel(a.ctx)
-		r.cancel = cancel
-		eng, plan, parallel := a.eng, r.plan, a.opts.Parallel
-		return func() tea.Msg { return runStartedMsg{ch: eng.Delete(ctx, plan, parallel)} }
-	case phaseAfter:
-		r.after = du.Totals()
-		r.took = a.now.Sub(r.started)
-		a.lastRun = r
-		a.run = nil
-		a.setActive(0)
-		if a.quitting {
-			return tea.Quit
-		}
+	if r.phase != phaseBefore {
+		return nil
 	}
-	return nil
+	r.before = du.Totals()
+	r.phase = phaseDeleting
+	ctx, cancel := context.WithCancel(a.ctx)
+	r.cancel = cancel
+	eng, plan, parallel := a.eng, r.plan, a.opts.Parallel
+	return func() tea.Msg { return runStartedMsg{ch: eng.Delete(ctx, plan, parallel)} }
+}
+
+// onAfterMeasured takes a disk-usage report for the last run's after.
+func (a *App) onAfterMeasured(du *model.DiskUsage) {
+	r := a.lastRun
+	r.after = du.Totals()
+	r.afterPending, r.afterErr = false, ""
 }
 
 func (a *App) onOutcome(msg outcomeMsg) tea.Cmd {
 	r := a.run
-	if r == nil {
-		return nil
+	if r == nil || r.phase != phaseDeleting {
+		return nil // a run already left (quit, or dropped): nothing to wait for
 	}
 	if !msg.ok {
-		// Every item has an outcome: measure after.
-		if r.cancel != nil {
-			r.cancel()
-		}
-		r.actual = r.index.Compute(r.gone)
-		if a.quitting && a.forceQuit {
-			return tea.Quit
-		}
-		r.phase = phaseAfter
-		r.measureFrom = a.now
-		a.dfDirty = false
-		return tea.Batch(a.requestDF(true), a.startSpinner())
+		return a.endRun()
 	}
-	r.done++
 	o := msg.o
+	if o.Status == model.Started {
+		r.inFlight[itemKey(o.Item)] = o.Item
+		return waitOutcome(r.ch)
+	}
+	delete(r.inFlight, itemKey(o.Item))
+	r.done++
 	switch {
 	case o.Status == model.Deleted:
 		r.deleted++
@@ -150,13 +153,43 @@ func (a *App) onOutcome(msg outcomeMsg) tea.Cmd {
 	case o.Status == model.Failed:
 		r.failed++
 		r.failures = append(r.failures, o)
-	case o.Err == cancelledReason:
+	case strings.HasPrefix(o.Err, cancelledReason):
 		r.cancelledN++
 	default:
 		r.skipped++
 		r.skips = append(r.skips, o)
 	}
+	if o.Status != model.Deleted && r.marked.Has(o.Item.Kind, o.Item.ID) {
+		// Marks drop only when the object goes: what failed, was skipped
+		// or cancelled stays marked for another try.
+		a.setMark(o.Item.Kind, o.Item.ID, true)
+		a.reclaim = a.tally.Result()
+	}
 	return waitOutcome(r.ch)
+}
+
+// endRun is the worker's last outcome: the results show at once on the
+// Overview; the measure after follows when the engine answers, without
+// holding anything up.
+func (a *App) endRun() tea.Cmd {
+	r := a.run
+	if r.cancel != nil {
+		r.cancel()
+	}
+	r.actual = r.index.Compute(r.gone)
+	r.took = a.now.Sub(r.started)
+	r.afterPending = true
+	r.measureFrom = a.now
+	a.lastRun = r
+	a.run = nil
+	// What asked about the run is moot now.
+	a.quitAsk = false
+	if a.quitting {
+		return tea.Quit
+	}
+	a.setActive(0)
+	a.dfDirty = false
+	return tea.Batch(a.requestDF(true), a.startSpinner())
 }
 
 func (a *App) cancelRun() {
@@ -173,10 +206,82 @@ func (a *App) cancelRun() {
 		return
 	}
 	if a.run != nil && a.run.cancel != nil && !a.run.cancelled {
+		// The progress line says it is cancelling, for as long as it is.
 		a.run.cancel()
 		a.run.cancelled = true
-		a.flash = "cancelling: what has not started is skipped"
 	}
+}
+
+// ExitReport is what to tell on stderr when the UI ends while a clean-up
+// has not finished (the user quit, or a signal ended bilge): what went,
+// what did not, and the calls in flight whose outcome is unknown. It is ""
+// when no clean-up was running. Call it after the program has stopped.
+func (a *App) ExitReport() string {
+	r := a.run // still running: a signal, or a second ctrl+c
+	if r == nil {
+		r = a.exitRun // quit with y: the run ended first, cancelled
+	}
+	if r == nil {
+		return ""
+	}
+	if r.phase == phaseBefore {
+		return "the clean-up had not started: nothing was deleted, nothing is half-done"
+	}
+	// Outcomes already sent but not yet shown are part of the story.
+	if r.ch != nil && r.phase == phaseDeleting {
+	drain:
+		for {
+			select {
+			case o, ok := <-r.ch:
+				if !ok {
+					break drain
+				}
+				a.onOutcome(outcomeMsg{o: o, ok: true})
+			default:
+				break drain
+			}
+		}
+	}
+	var b strings.Builder
+	notStarted := r.plan.Len() - r.done - len(r.inFlight)
+	fmt.Fprintf(&b, "clean-up of %d objects ", r.plan.Len())
+	if a.run != nil {
+		b.WriteString("interrupted")
+	} else {
+		b.WriteString("cancelled")
+	}
+	fmt.Fprintf(&b, ": %d deleted (freed %s), %d failed", r.deleted, model.HumanSize(r.freed.Result().Total), r.failed)
+	if r.skipped > 0 {
+		fmt.Fprintf(&b, ", %d skipped", r.skipped)
+	}
+	if n := r.cancelledN + notStarted; n > 0 {
+		fmt.Fprintf(&b, ", %d cancelled or never started", n)
+	}
+	if r.ch == nil {
+		// The worker was being started: calls may have gone out unseen.
+		b.WriteString("; the worker was starting: its first calls may have been sent")
+	} else if len(r.inFlight) == 0 {
+		b.WriteString("; nothing was in flight")
+	} else {
+		fmt.Fprintf(&b, "; %d in flight, outcome unknown (may be half-done):", len(r.inFlight))
+		keys := make([]string, 0, len(r.inFlight))
+		for k := range r.inFlight {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			it := r.inFlight[k]
+			fmt.Fprintf(&b, "\n  %s %s (%s)", strings.ToLower(kindNoun(it.Kind, 1)), shortName(it.Name), model.ShortID(it.ID))
+		}
+	}
+	for i, o := range r.failures {
+		if i == 10 {
+			fmt.Fprintf(&b, "\n  … and %d more failures", len(r.failures)-10)
+			break
+		}
+		b.WriteString("\n  ✗ " + outcomeText(o))
+	}
+	return b.String()
 }
 
 // progressLine is the status line while a clean-up runs.
@@ -185,9 +290,12 @@ func (a *App) progressLine() string {
 	st := &a.st
 	switch r.phase {
 	case phaseBefore:
-		return a.spin.View() + " " + st.Muted.Render("measuring disk usage before deleting…")
-	case phaseAfter:
-		return a.spin.View() + " " + st.Muted.Render("measuring disk usage after deleting…")
+		if a.conn == connReconnecting {
+			// The measure before waits for the engine: say so, and how to
+			// get out.
+			return st.Error.Render("engine unreachable:") + st.Muted.Render(" the clean-up waits to measure before deleting (nothing sent yet) · esc cancels it")
+		}
+		return a.spin.View() + " " + st.Muted.Render("measuring disk usage before deleting… · esc cancels (nothing sent yet)")
 	}
 	total := r.plan.Len()
 	w := 24
@@ -207,8 +315,14 @@ func (a *App) progressLine() string {
 	if r.cancelledN > 0 {
 		s += fmt.Sprintf(" · %d cancelled", r.cancelledN)
 	}
+	if n := len(r.inFlight); n > 0 {
+		s += fmt.Sprintf(" · %d in flight", n)
+	}
 	hint := " · esc cancels the rest"
-	if r.cancelled {
+	switch {
+	case a.quitting:
+		hint = " · quitting once in-flight deletions return · ctrl+c quits now"
+	case r.cancelled:
 		hint = " · cancelling… (in-flight deletions finish)"
 	}
 	return "Deleting " + bar + s + st.Muted.Render(hint)
@@ -230,7 +344,15 @@ func (a *App) resultLines(room int) []string {
 	if r.cancelledN > 0 {
 		summary += fmt.Sprintf(", %d cancelled", r.cancelledN)
 	}
-	summary += fmt.Sprintf(" in %s · measured before and after", r.took.Round(100*time.Millisecond))
+	summary += fmt.Sprintf(" in %s", r.took.Round(100*time.Millisecond))
+	switch {
+	case !r.afterPending:
+		summary += " · measured before and after"
+	case r.afterErr != "":
+		summary += " · after: not measured: " + r.afterErr + " (measured when it answers)"
+	default:
+		summary += " · " + a.spin.View() + " measuring after…"
+	}
 	table := append([]string{""}, wrapHanging(summary, "  "+st.DetailHead.Render("Last clean-up")+"  ", "  ", w, st.Muted)...)
 	table = append(table, st.ColHeader.Render(fmt.Sprintf("  %-14s %10s    %10s %12s %12s", "TYPE", "BEFORE", "AFTER", "FREED", "PREDICTED")))
 	// The prediction is for what went: bytes BuildKit's cache keeps move
@@ -245,10 +367,10 @@ func (a *App) resultLines(room int) []string {
 	for _, k := range []model.Kind{model.KindImage, model.KindContainer, model.KindVolume, model.KindBuildCache} {
 		b, af := r.before[k], r.after[k]
 		tb, ta, tp = tb+b, ta+af, tp+pred[k]
-		table = append(table, fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", k.String(), model.HumanSize(b), model.HumanSize(af),
-			signedSize(b-af), signedSize(pred[k])))
+		table = append(table, fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", k.String(), model.HumanSize(b), afterCell(r, model.HumanSize(af)),
+			afterCell(r, signedSize(b-af)), signedSize(pred[k])))
 	}
-	total := fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", "Total", model.HumanSize(tb), model.HumanSize(ta), signedSize(tb-ta), signedSize(tp))
+	total := fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", "Total", model.HumanSize(tb), afterCell(r, model.HumanSize(ta)), afterCell(r, signedSize(tb-ta)), signedSize(tp))
 	table = append(table, st.DetailHead.Render(total))
 	if r.deleted < r.plan.Len() {
 		table = append(table, wrapHanging(fmt.Sprintf("PREDICTED is for the %d deleted of %d (all %d: %s)",
@@ -294,7 +416,7 @@ func (a *App) resultLines(room int) []string {
 	// few lines, the table shrinks to one line of totals.
 	lines := append(table, "")
 	if want := min(len(list), 5); room-len(lines)-len(head) < want {
-		line := fmt.Sprintf("%d deleted · freed %s, predicted %s", r.deleted, signedSize(tb-ta), signedSize(tp))
+		line := fmt.Sprintf("%d deleted · freed %s, predicted %s", r.deleted, afterCell(r, signedSize(tb-ta)), signedSize(tp))
 		lines = append([]string{""}, wrapHanging(line, "  "+st.DetailHead.Render("Last clean-up")+"  ", "  ", w, st.Muted)...)
 	}
 	lines = append(lines, head...)
@@ -325,6 +447,14 @@ func (a *App) scrollResults(delta int) bool {
 	delta = min(max(delta, -page), page)
 	r.listTop = min(max(r.listTop+delta, 0), r.listLen-r.listRoom)
 	return true
+}
+
+// afterCell is a figure that needs the measure after: "…" until it is in.
+func afterCell(r *cleanup, s string) string {
+	if r.afterPending {
+		return "…"
+	}
+	return s
 }
 
 func outcomeText(o model.Outcome) string {

@@ -604,7 +604,7 @@ func (a *App) notForText(t *tab) string {
 
 func (a *App) statusLine() string {
 	if a.quitAsk {
-		return a.st.Offline.Render("Deletions are running. Quit anyway? ") + a.st.Muted.Render("y quits once in-flight calls return · any other key stays")
+		return a.st.Offline.Render("Deletions are running. Quit anyway? ") + a.st.Muted.Render("y quits once in-flight calls return · ctrl+c quits now · any other key stays")
 	}
 	if a.run != nil {
 		return spread(a.progressLine(), "", a.width)

@@ -133,6 +133,9 @@ func (b *bench) deleteWorker(ctx context.Context, set *enginetest.DeleteSet, par
 	r.objects = plan.Len()
 	start := time.Now()
 	for o := range e.Delete(ctx, plan, parallel) {
+		if o.Status == model.Started {
+			continue // progress, not an outcome
+		}
 		if o.Item.Kind == model.KindContainer {
 			r.containers = time.Since(start)
 		}

@@ -113,7 +113,8 @@ func run(out string, cols, rows int, seed int64) error {
 	if err := snap("deleting"); err != nil {
 		return err
 	}
-	if err := d.Until("before/after", time.Minute, func(s string) bool { return strings.Contains(s, "Last clean-up") }); err != nil {
+	// The outcomes show first; the measure after follows.
+	if err := d.Until("before/after", time.Minute, func(s string) bool { return strings.Contains(s, "measured before and after") }); err != nil {
 		return err
 	}
 	d.Settle(300 * time.Millisecond)

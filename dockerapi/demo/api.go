@@ -67,6 +67,9 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Unlock()
 
+	if !e.hold(r, p) {
+		return
+	}
 	if delay > 0 && !sleep(r.Context(), delay) {
 		return
 	}

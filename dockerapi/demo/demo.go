@@ -48,6 +48,7 @@ type config struct {
 	scale     Scale
 	live      bool
 	liveEvery time.Duration
+	hangs     []hangRule
 }
 
 // WithNow sets the instant the generated host's ages are counted from
@@ -101,6 +102,10 @@ type Engine struct {
 	liveRNG     *rand.Rand
 	liveStarted map[string]bool
 
+	hangs   []hangRule
+	unhang  chan struct{} // closed by Unhang
+	hanging int
+
 	dfRunning atomic.Bool
 
 	srvMu sync.Mutex
@@ -136,6 +141,9 @@ func New(seed int64, opts ...Option) *Engine {
 		counts:      map[string]int{},
 		liveRNG:     rand.New(rand.NewPCG(uint64(seed), 0x5deece66d)),
 		liveStarted: map[string]bool{},
+	}
+	if len(cfg.hangs) > 0 {
+		e.hangs, e.unhang = cfg.hangs, make(chan struct{})
 	}
 	return e
 }

@@ -26,7 +26,7 @@ func startTerm(t *testing.T, w, h int, env []string, args ...string) *term {
 	name := fmt.Sprintf("bilge-e2e-%d-%d", time.Now().UnixNano()%1e6, sessionSeq.Add(1))
 	cmdline := strings.Join(append(env, args...), " ")
 	out, err := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
-		"sh", "-c", cmdline+"; echo; echo '[bilge exited '$?']'; sleep 600").CombinedOutput()
+		"sh", "-c", cmdline+"; code=$?; echo; echo '[bilge exited '$code']'; sleep 600").CombinedOutput()
 	if err != nil {
 		t.Fatalf("tmux: %v: %s", err, out)
 	}
