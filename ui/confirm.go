@@ -158,41 +158,41 @@ func (a *App) refreshDialog() {
 	for i := range s.Images {
 		imgs[s.Images[i].ID] = &s.Images[i]
 	}
-	// Per image: what blocks it first, then what goes with it.
+	// Per image (model.ReviewImages decides): what blocks it first, then
+	// what goes with it.
 	var usedWarn, tagWarn []string
 	var multiTag []*model.Image
 	d.stoppedUsers = 0
-	for _, id := range d.marks.IDs(model.KindImage) {
-		img, ok := imgs[id]
-		if !ok {
-			continue
+	blocked := map[string]bool{}
+	for _, rv := range model.ReviewImages(s, d.request()) {
+		img := imgs[rv.ID]
+		d.stoppedUsers += len(rv.Stopped) + len(rv.Cascaded) + len(rv.LeftOut)
+		name := img.Name()
+		if len(img.Tags) == 0 {
+			name += " " + model.ShortID(img.ID)
 		}
-		var stopped, running []string
-		for _, cid := range img.Containers {
-			c := ctrs[cid]
-			if c == nil || d.marks.Has(model.KindContainer, cid) {
-				continue
+		if rv.Blocked() {
+			w := fmt.Sprintf("%s stays: %s", name, rv.Reason())
+			if n := len(rv.Running); n > 0 {
+				w += fmt.Sprintf(" (mark the %s to remove %s too)", plural(n, "container", "containers"), plural(n, "it", "them"))
 			}
-			if c.Active() {
-				running = append(running, c.Name)
-			} else {
-				stopped = append(stopped, c.Name)
+			left := rv.LeftOut // cascade leaves them: the image stays anyway
+			if !d.cascade {
+				left = rv.Stopped
 			}
+			if n := len(left); n > 0 {
+				w += fmt.Sprintf("; its %d stopped %s (%s) %s left too", n, plural(n, "container", "containers"), someNames(left, 8), plural(n, "is", "are"))
+			}
+			usedWarn = append(usedWarn, w)
+			blocked[rv.ID] = true
 		}
-		d.stoppedUsers += len(stopped)
-		if n := len(running); n > 0 {
-			usedWarn = append(usedWarn, fmt.Sprintf("%s is used by running %s %s: it cannot be deleted (mark the %s to remove %s too)",
-				img.Name(), plural(n, "container", "containers"), strings.Join(running, ", "),
-				plural(n, "container", "containers"), plural(n, "it", "them")))
+		if n := len(rv.Cascaded); n > 0 {
+			usedWarn = append(usedWarn, fmt.Sprintf("%s: its stopped %s %s will be removed first (c to undo)",
+				name, plural(n, "container", "containers"), someNames(rv.Cascaded, 8)))
 		}
-		if n := len(stopped); n > 0 {
-			if d.cascade {
-				usedWarn = append(usedWarn, fmt.Sprintf("%s: its stopped %s %s will be removed first (c to undo)",
-					img.Name(), plural(n, "container", "containers"), strings.Join(stopped, ", ")))
-			} else {
-				usedWarn = append(usedWarn, fmt.Sprintf("%s is used by stopped %s %s: press c to remove %s first, or the engine will refuse",
-					img.Name(), plural(n, "container", "containers"), strings.Join(stopped, ", "), plural(n, "it", "them")))
-			}
+		if n := len(rv.Stopped); n > 0 && !rv.Blocked() {
+			usedWarn = append(usedWarn, fmt.Sprintf("%s is used by stopped %s %s: press c to remove %s first, or the engine will refuse",
+				name, plural(n, "container", "containers"), someNames(rv.Stopped, 8), plural(n, "it", "them")))
 		}
 		if len(img.Tags) > 1 {
 			multiTag = append(multiTag, img)
@@ -239,6 +239,9 @@ func (a *App) refreshDialog() {
 			}
 			if it.Kind == model.KindContainer && it.Force {
 				n += st.Warn.Render(" (running)")
+			}
+			if it.Kind == model.KindImage && blocked[it.ID] {
+				n += st.Warn.Render(" (stays: the engine will refuse it)")
 			}
 			if tags, ok := allTags[it.ID]; ok && it.Kind == model.KindImage {
 				n += st.Muted.Render(" (with all its tags: " + tags + ")")

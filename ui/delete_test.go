@@ -641,3 +641,52 @@ func TestCancelBeforeDeleting(t *testing.T) {
 		t.Errorf("no word of the cancel:\n%s", screen(a))
 	}
 }
+
+// withStoppedPostgres adds two stopped containers of postgres:16, which
+// the running db also uses.
+func withStoppedPostgres(s *model.Snapshot, du *model.DiskUsage) {
+	for i, name := range []string{"pg-old1", "pg-old2"} {
+		id := hexID("", 110+i)
+		s.Containers = append(s.Containers, model.Container{ID: id, Name: name, Image: "postgres:16", ImageID: hexID("sha256:", 1), State: "exited", Created: testNow.Add(-48 * time.Hour)})
+		du.Containers = append(du.Containers, model.ContainerUsage{ID: id, SizeRw: 1_000_000, SizeRootFs: 433_000_000})
+	}
+}
+
+// Cascade leaves the stopped containers of an image that a running
+// container keeps anyway, and the dialog says so (issue 10, item 3).
+func TestCascadeLeavesContainersOfBlockedImage(t *testing.T) {
+	t.Parallel()
+	a, f := newLoadedWith(t, 160, 45, withStoppedPostgres)
+	pg := hexID("sha256:", 1)
+	f.refuse[pg] = "conflict: unable to delete 3d9f (cannot be forced) - image is being used by running container 3d9f"
+	a.setMark(model.KindImage, pg, true)
+	press(a, "d", "c")
+	if a.dialog == nil || !a.dialog.cascade {
+		t.Fatalf("c did not turn cascade on:\n%s", screen(a))
+	}
+	out := screen(a)
+	for _, want := range []string{"Delete 1 object?", "postgres:16 stays: used by running container db", "its 2 stopped containers (pg-old1, pg-old2) are left too"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dialog lacks %q:\n%s", want, out)
+		}
+	}
+	_, cmd := a.Update(keyMsg("y"))
+	runAll(cmd, a)
+	if got := strings.Join(f.deleted, ","); got != pg {
+		t.Fatalf("engine asked to delete %v, want only the image (its stopped containers stay)", f.deleted)
+	}
+	// Once db is marked too (and its stop confirmed) cascade takes them.
+	b, f2 := newLoadedWith(t, 160, 45, withStoppedPostgres)
+	b.setMark(model.KindImage, pg, true)
+	b.setMark(model.KindContainer, hexID("", 101), true)
+	press(b, "d", "c")
+	if !strings.Contains(screen(b), "Delete 4 objects?") {
+		t.Fatalf("with db marked, cascade does not add the stopped containers:\n%s", screen(b))
+	}
+	press(b, "y")
+	_, cmd = b.Update(keyMsg("y"))
+	runAll(cmd, b)
+	if len(f2.deleted) != 4 {
+		t.Fatalf("deleted %v, want db, both stopped containers and the image", f2.deleted)
+	}
+}
