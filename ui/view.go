@@ -48,13 +48,16 @@ func (a *App) render() string {
 	}
 	bodyH := a.height - chromeRows
 	var body []string
-	switch {
-	case a.showHelp:
+	switch a.screen() {
+	case modeHelp:
 		body = a.helpBody(bodyH)
-	case a.dialog != nil:
+	case modeConfirm:
 		body = a.dialogBody(bodyH)
-	case a.presets != nil:
+	case modePresets:
 		body = a.presetsBody()
+	}
+	switch {
+	case body != nil:
 	case a.active == 0:
 		body = a.overviewBody()
 	default:
@@ -663,10 +666,10 @@ func dirArrow(desc bool) string {
 }
 
 func (a *App) helpLine() string {
-	if a.dialog != nil {
+	switch a.screen() {
+	case modeConfirm:
 		return a.help.ShortHelpView(dialogHelp{a.dialogKeys()}.ShortHelp())
-	}
-	if a.filtering {
+	case modeFilter:
 		return a.help.ShortHelpView(filterHelp{a.keys}.ShortHelp())
 	}
 	return a.help.ShortHelpView(a.keys.ShortHelp())
