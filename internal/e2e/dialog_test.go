@@ -1,7 +1,12 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -9,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"bilge/internal/enginetest"
 	"bilge/internal/testbin"
 )
 
@@ -61,4 +67,60 @@ func TestDemoTooSmallKeysDoNothing(t *testing.T) {
 	}
 	tm.keys("q")
 	tm.waitText("[bilge exited 0]", 10*time.Second)
+}
+
+// createStopped creates a stopped (created) container of image, labelled
+// as the run's so its clean-up removes it; it returns the container's ID.
+func createStopped(t *testing.T, e *enginetest.Engine, s *enginetest.State, role, image string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{
+		"Image":  image,
+		"Cmd":    []string{"exit", "0"},
+		"Labels": map[string]string{enginetest.Label: s.RunID, enginetest.RoleLabel: role},
+	})
+	var out struct {
+		ID string `json:"Id"`
+	}
+	err := e.Do(context.Background(), http.MethodPost, "/containers/create", url.Values{"name": {s.Prefix + "-" + role}}, bytes.NewReader(body), &out)
+	if err != nil {
+		t.Fatalf("creating %s: %v", role, err)
+	}
+	return out.ID
+}
+
+// TestUICascadeBlockedImage: an image a running container uses cannot go,
+// so cascade must not remove its stopped containers either; the dialog
+// says so, and after y the stopped containers are still there (issue 10,
+// item 3).
+func TestUICascadeBlockedImage(t *testing.T) {
+	e := enginetest.Require(t)
+	lock(t)
+	s := enginetest.Seed(t, e)
+	beta := s.Images["beta"]
+	stopped := []string{createStopped(t, e, s, "beta-stopped1", beta.ID), createStopped(t, e, s, "beta-stopped2", beta.ID)}
+	tm := startBilge(t, e)
+
+	filterAndMark(tm, "2", s.Repo+"/beta", false)
+	tm.keys("d")
+	tm.waitText("press c", 10*time.Second)
+	tm.keys("c")
+	scr := tm.waitText("stays: used by running container", 10*time.Second)
+	for _, want := range []string{s.Containers["running"].Name, "its 2 stopped containers", "left too", "Delete 1 object?"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the dialog lacks %q:\n%s", want, scr)
+		}
+	}
+	tm.keys("y")
+	scr = tm.waitText("Last clean-up", 60*time.Second)
+	if !strings.Contains(scr, "0 deleted, 1 failed") {
+		t.Errorf("want the image alone tried and refused:\n%s", scr)
+	}
+	for _, id := range stopped {
+		if !exists(t, e, "/containers/"+id+"/json") {
+			t.Errorf("stopped container %.12s of the blocked image was removed", id)
+		}
+	}
+	if !exists(t, e, "/images/"+beta.ID+"/json") {
+		t.Error("the image used by a running container is gone")
+	}
 }
