@@ -163,3 +163,94 @@ func ReviewImages(s *Snapshot, r PlanRequest) []ImageReview {
 	}
 	return reviews
 }
+
+// Blockers is everything that keeps the image in one line: what blocks it
+// and, without cascade, its stopped containers ("" when nothing does).
+func (r ImageReview) Blockers() string {
+	why := r.Reason()
+	if len(r.Stopped) > 0 {
+		if why != "" {
+			why += "; "
+		}
+		why += fmt.Sprintf("used by stopped %s %s", pluralWord(len(r.Stopped), "container", "containers"), strings.Join(r.Stopped, ", "))
+	}
+	return why
+}
+
+// ChangeKind is how one object of a plan changed between two reviews.
+type ChangeKind int
+
+const (
+	ChangeAdded   ChangeKind = iota // now in the plan
+	ChangeRemoved                   // no longer in the plan
+	ChangeRenamed                   // same ID, another name (a tag moved)
+	ChangeRunning                   // a container now runs (it will be stopped first)
+	ChangeStopped                   // a container no longer runs
+	ChangeBlocked                   // what keeps an image changed (Was, Now)
+)
+
+// PlanChange is one difference between the plan a user saw and the plan
+// for the same answers now.
+type PlanChange struct {
+	Change ChangeKind
+	Kind   Kind
+	ID     string
+	Name   string
+	// Was and Now: the old name (ChangeRenamed), or what blocked the image
+	// before and now (ChangeBlocked, "" for nothing).
+	Was, Now string
+	// Cascade: the item comes (or came) in by cascade.
+	Cascade bool
+}
+
+// DiffPlans lists what differs between the plan (and image reviews) a
+// user saw and those computed now: objects added or removed, renamed
+// (same ID, its tag moved), containers that started or stopped, images
+// blocked, unblocked or blocked otherwise. Added first, in the new plan's
+// order; then the rest in the old plan's order.
+func DiffPlans(old, cur Plan, oldRev, curRev []ImageReview) []PlanChange {
+	type key struct {
+		k  Kind
+		id string
+	}
+	was := make(map[key]PlanItem, len(old.Items))
+	for _, it := range old.Items {
+		was[key{it.Kind, it.ID}] = it
+	}
+	now := make(map[key]PlanItem, len(cur.Items))
+	var out []PlanChange
+	for _, it := range cur.Items {
+		now[key{it.Kind, it.ID}] = it
+		if _, ok := was[key{it.Kind, it.ID}]; !ok {
+			out = append(out, PlanChange{Change: ChangeAdded, Kind: it.Kind, ID: it.ID, Name: it.Name, Cascade: it.Cascade})
+		}
+	}
+	for _, o := range old.Items {
+		n, ok := now[key{o.Kind, o.ID}]
+		switch {
+		case !ok:
+			out = append(out, PlanChange{Change: ChangeRemoved, Kind: o.Kind, ID: o.ID, Name: o.Name, Cascade: o.Cascade})
+			continue
+		case n.Name != o.Name:
+			out = append(out, PlanChange{Change: ChangeRenamed, Kind: o.Kind, ID: o.ID, Name: n.Name, Was: o.Name})
+		}
+		if o.Kind == KindContainer && n.Force != o.Force {
+			c := ChangeRunning
+			if !n.Force {
+				c = ChangeStopped
+			}
+			out = append(out, PlanChange{Change: c, Kind: o.Kind, ID: o.ID, Name: n.Name})
+		}
+	}
+	before := make(map[string]string, len(oldRev))
+	for _, r := range oldRev {
+		before[r.ID] = r.Blockers()
+	}
+	for _, r := range curRev {
+		b, ok := before[r.ID]
+		if ok && b != r.Blockers() {
+			out = append(out, PlanChange{Change: ChangeBlocked, Kind: KindImage, ID: r.ID, Name: r.Name, Was: b, Now: r.Blockers()})
+		}
+	}
+	return out
+}

@@ -113,3 +113,54 @@ func TestReviewReason(t *testing.T) {
 		t.Fatal("an image nothing blocks has a reason")
 	}
 }
+
+func TestDiffPlans(t *testing.T) {
+	t.Parallel()
+	base := reviewState()
+	req := PlanRequest{Images: []string{"sha256:app", "sha256:solo"}, Containers: []string{"c-old1"}, Cascade: true, StopRunning: true}
+	describe := func(cs []PlanChange) string {
+		var out []string
+		for _, c := range cs {
+			s := fmt.Sprintf("%d %s %s", c.Change, c.Kind, c.Name)
+			if c.Was != "" || c.Now != "" {
+				s += fmt.Sprintf(" (%s → %s)", c.Was, c.Now)
+			}
+			if c.Cascade {
+				s += " +"
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, "; ")
+	}
+	cases := []struct {
+		name   string
+		change func(s *Snapshot)
+		want   string
+	}{
+		{"nothing", func(s *Snapshot) {}, ""},
+		{"a stopped container of a free image joins by cascade", func(s *Snapshot) {
+			s.Containers = append(s.Containers, Container{ID: "c-new", Name: "new", ImageID: "sha256:solo", State: StateCreated})
+		}, "0 Containers new +"},
+		{"a marked container goes away", func(s *Snapshot) {
+			s.Containers = s.Containers[:1]
+			s.Containers = append(s.Containers, Container{ID: "c-solo", Name: "solo-old", ImageID: "sha256:solo", State: StateExited})
+		}, "1 Containers old1"},
+		{"a tag moves away", func(s *Snapshot) { s.Images[3].Tags = nil }, "2 Images <none>:<none> (solo:1 → )"},
+		{"a marked container starts", func(s *Snapshot) { s.Containers[1].State = StateRunning }, "3 Containers old1"},
+		{"a running user blocks a free image: its cascade goes", func(s *Snapshot) {
+			s.Containers = append(s.Containers, Container{ID: "c-run", Name: "run", ImageID: "sha256:solo", State: StateRunning})
+		}, "1 Containers solo-old +; 5 Images solo:1 ( → used by running container run)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cur := reviewState()
+			c.change(cur)
+			cur.Link()
+			got := DiffPlans(NewPlan(base, req), NewPlan(cur, req), ReviewImages(base, req), ReviewImages(cur, req))
+			if d := describe(got); d != c.want {
+				t.Errorf("changes %q, want %q", d, c.want)
+			}
+		})
+	}
+}

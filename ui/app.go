@@ -332,7 +332,7 @@ func (a *App) rebuild() tea.Cmd {
 	}
 	a.applyActive()
 	if a.dialog != nil {
-		a.refreshDialog()
+		a.dialogDataChanged()
 	}
 	return a.fetchLayers(missing)
 }
