@@ -755,7 +755,9 @@ func TestSetChangesSaid(t *testing.T) {
 		want   string // "" for no change
 	}{
 		{"nothing", func(s *model.Snapshot) {}, ""},
-		{"a marked container goes", func(s *model.Snapshot) { s.Containers = slices.DeleteFunc(s.Containers, func(c model.Container) bool { return c.Name == "cache" }) }, "−1 container (cache)"},
+		{"a marked container goes", func(s *model.Snapshot) {
+			s.Containers = slices.DeleteFunc(s.Containers, func(c model.Container) bool { return c.Name == "cache" })
+		}, "−1 container (cache)"},
 		{"a marked container starts", func(s *model.Snapshot) { s.Containers[3].State = "running" }, "container cache is now running"},
 		{"a tag moves", func(s *model.Snapshot) { s.Images[4].Tags = nil }, "image " + model.ShortID(hexID("sha256:", 5)) + " is now <none>:<none> (was redis:7)"},
 		{"a running container starts using a marked image", func(s *model.Snapshot) {
