@@ -205,7 +205,7 @@ func (a *App) refreshDialog() {
 			usedWarn = append(usedWarn, fmt.Sprintf("%s is used by stopped %s %s: press c to remove %s first, or the engine will refuse",
 				name, plural(n, "container", "containers"), someNames(rv.Stopped, 8), plural(n, "it", "them")))
 		}
-		if len(img.Tags) > 1 {
+		if len(img.Tags) > 1 && !rv.Blocked() {
 			multiTag = append(multiTag, img)
 			tagWarn = append(tagWarn, fmt.Sprintf("%s goes with all %d tags: %s", model.ShortID(img.ID), len(img.Tags), strings.Join(img.Tags, ", ")))
 		}

@@ -28,6 +28,12 @@ func (tm *term) resize(w, h int) {
 
 var ofCount = regexp.MustCompile(`(\d+) of (\d+)`)
 
+// flat is the screen as one line of words, without the dialog's frame:
+// a phrase is found wherever the dialog wrapped it.
+func flat(scr string) string {
+	return strings.Join(strings.Fields(strings.NewReplacer("│", " ", "╭", " ", "╮", " ", "╰", " ", "╯", " ").Replace(scr)), " ")
+}
+
 // TestDemoTooSmallKeysDoNothing: at 50×12 the screen says it is too small
 // and `2 d y` must not delete the image the user never saw (issue 10,
 // item 2); made bigger again, the Overview is still there and every image
@@ -102,11 +108,11 @@ func TestUICascadeBlockedImage(t *testing.T) {
 
 	filterAndMark(tm, "2", s.Repo+"/beta", false)
 	tm.keys("d")
-	tm.waitText("press c", 10*time.Second)
+	tm.waitText("stays: used by running container", 10*time.Second)
 	tm.keys("c")
-	scr := tm.waitText("stays: used by running container", 10*time.Second)
-	for _, want := range []string{s.Containers["running"].Name, "its 2 stopped containers", "left too", "Delete 1 object?"} {
-		if !strings.Contains(scr, want) {
+	scr := tm.waitText("stopped containers of marked images — on", 10*time.Second)
+	for _, want := range []string{"stays: used by running container " + s.Containers["running"].Name, "its 2 stopped containers", "are left too", "Delete 1 object?"} {
+		if !strings.Contains(flat(scr), want) {
 			t.Errorf("the dialog lacks %q:\n%s", want, scr)
 		}
 	}
@@ -122,5 +128,48 @@ func TestUICascadeBlockedImage(t *testing.T) {
 	}
 	if !exists(t, e, "/images/"+beta.ID+"/json") {
 		t.Error("the image used by a running container is gone")
+	}
+}
+
+// TestUISetChangeUnderDialog: a stopped container of the marked image,
+// created while the confirmation is open with cascade on, joins the set;
+// the dialog says so, the first y deletes nothing, the second deletes the
+// set shown (issue 10, item 4).
+func TestUISetChangeUnderDialog(t *testing.T) {
+	e := enginetest.Require(t)
+	lock(t)
+	s := enginetest.Seed(t, e)
+	gamma := s.Images["gamma"]
+	tm := startBilge(t, e)
+
+	filterAndMark(tm, "2", s.Repo+"/gamma", false)
+	tm.keys("d")
+	tm.waitText("press c", 10*time.Second)
+	tm.keys("c")
+	tm.waitText("Delete 2 objects?", 10*time.Second)
+	late := createStopped(t, e, s, "gamma-late", gamma.ID)
+	scr := tm.waitText("The set changed while this was open", 30*time.Second)
+	if !strings.Contains(flat(scr), "+1 container ("+s.Prefix+"-gamma-late") || !strings.Contains(scr, "Delete 3 objects?") {
+		t.Fatalf("the dialog does not say what changed:\n%s", scr)
+	}
+	tm.keys("y")
+	scr = tm.waitText("Press y again to confirm the new set", 10*time.Second)
+	if strings.Contains(scr, "Deleting") || strings.Contains(scr, "Last clean-up") {
+		t.Fatalf("the first y after the change started deleting:\n%s", scr)
+	}
+	for _, path := range []string{"/containers/" + late + "/json", "/containers/" + s.Containers["failed"].ID + "/json", "/images/" + gamma.ID + "/json"} {
+		if !exists(t, e, path) {
+			t.Fatalf("%s deleted before the second y", path)
+		}
+	}
+	tm.keys("y")
+	scr = tm.waitText("Last clean-up", 60*time.Second)
+	if !strings.Contains(scr, "3 deleted, 0 failed") {
+		t.Fatalf("the second y did not delete the set shown:\n%s", scr)
+	}
+	for _, path := range []string{"/containers/" + late + "/json", "/containers/" + s.Containers["failed"].ID + "/json", "/images/" + gamma.ID + "/json"} {
+		if exists(t, e, path) {
+			t.Errorf("%s is still there", path)
+		}
 	}
 }
