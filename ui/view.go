@@ -43,7 +43,8 @@ func (a *App) render() string {
 		return ""
 	}
 	if a.tooSmall() {
-		msg := fmt.Sprintf("Terminal too small: bilge needs %d×%d, this is %d×%d.", minWidth, minHeight, a.width, a.height)
+		// Nothing else is drawn, so nothing else acts (mode.go): say so.
+		msg := fmt.Sprintf("Terminal too small: bilge needs %d×%d, this is %d×%d. Until it is bigger only q and ctrl+c act.", minWidth, minHeight, a.width, a.height)
 		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
 	}
 	bodyH := a.height - chromeRows
