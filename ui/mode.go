@@ -87,7 +87,11 @@ func (a *App) modeKeys(m mode) []key.Binding {
 	case modeDetails:
 		// The table is hidden: what acts on its rows (sort, filter, mark
 		// all shown) waits; the object shown can be marked and deleted.
-		return append(append(move, tabs...), k.Details, k.ClearFilter, k.Help, k.Quit, k.Refresh, k.Mark, k.Delete)
+		out := append(append(move, tabs...), k.Details, k.ClearFilter, k.Help, k.Quit, k.Refresh, k.Mark, k.Delete)
+		if a.opts.ReadOnly || !a.loaded {
+			out = append(out, allKeys.Mark, allKeys.Delete) // they say why they are off
+		}
+		return out
 	}
 	// Browse and running: the whole keymap (while a clean-up runs, d and p
 	// only say why they wait).

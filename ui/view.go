@@ -42,7 +42,7 @@ func (a *App) render() string {
 	if a.width == 0 {
 		return ""
 	}
-	if a.tooSmall() {
+	if a.mode() == modeTooSmall {
 		// Nothing else is drawn, so nothing else acts (mode.go): say so.
 		msg := fmt.Sprintf("Terminal too small: bilge needs %d×%d, this is %d×%d. Until it is bigger only q and ctrl+c act.", minWidth, minHeight, a.width, a.height)
 		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
