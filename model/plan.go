@@ -78,7 +78,8 @@ type PlanRequest struct {
 
 // NewPlan orders what the user confirmed into deletions. It only ever
 // contains marked objects, plus — with Cascade — stopped containers of
-// marked images. Objects no longer in the snapshot are dropped.
+// marked images that are not blocked otherwise (see ReviewImages).
+// Objects no longer in the snapshot are dropped.
 func NewPlan(s *Snapshot, r PlanRequest) Plan {
 	var p Plan
 	ctrs := make(map[string]*Container, len(s.Containers))
@@ -106,9 +107,14 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 	}
 	markedImages := sortedUnique(r.Images)
 	if r.Cascade {
+		// Never the stopped containers of an image that stays anyway.
+		blocked := map[string]bool{}
+		for _, rv := range ReviewImages(s, r) {
+			blocked[rv.ID] = rv.Blocked()
+		}
 		for _, id := range markedImages {
 			img, ok := imgs[id]
-			if !ok {
+			if !ok || blocked[id] {
 				continue
 			}
 			for _, cid := range img.Containers {

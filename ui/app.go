@@ -335,7 +335,7 @@ func (a *App) rebuild() tea.Cmd {
 	}
 	a.applyActive()
 	if a.dialog != nil {
-		a.refreshDialog()
+		a.dialogDataChanged()
 	}
 	return a.fetchLayers(missing)
 }
@@ -718,8 +718,47 @@ func (a *App) onDebounce() tea.Cmd {
 
 // ---- keys
 
+// onKey lets a key act only in the mode on screen (mode.go decides which
+// keys each accepts), then hands it to that mode's handler.
 func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	m := a.mode()
+	if !a.accepts(m, msg) {
+		return nil
+	}
 	a.flash = ""
+	switch m {
+	case modeTooSmall:
+		return a.onQuitKey(msg)
+	case modeQuitPrompt:
+		return a.onQuitPromptKey(msg)
+	case modeFilter:
+		return a.onFilterKey(msg)
+	case modeConfirm:
+		return a.onDialogKey(msg)
+	case modePresets:
+		return a.onPresetKey(msg)
+	case modeHelp:
+		return a.onHelpKey(msg)
+	}
+	return a.onBrowseKey(msg)
+}
+
+// onQuitKey is q or ctrl+c outside the quit prompt: quit, or ask first
+// while a clean-up runs.
+func (a *App) onQuitKey(msg tea.KeyPressMsg) tea.Cmd {
+	if a.quitAsk || (a.quitting && a.run != nil) {
+		return a.onQuitPromptKey(msg)
+	}
+	if a.run != nil {
+		a.quitAsk = true
+		return nil
+	}
+	a.stopEvents()
+	return tea.Quit
+}
+
+// onQuitPromptKey answers "Quit anyway?".
+func (a *App) onQuitPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := a.keys
 	if a.run != nil && msg.String() == "ctrl+c" && (a.quitAsk || a.quitting) {
 		// Second ctrl+c: quit now, whatever the worker is doing; what is
@@ -740,48 +779,46 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if a.filtering {
-		return a.onFilterKey(msg)
-	}
-	if a.dialog != nil {
-		return a.onDialogKey(msg)
-	}
-	if a.presets != nil {
-		return a.onPresetKey(msg)
-	}
+	return nil
+}
+
+// onHelpKey scrolls or closes the ? screen.
+func (a *App) onHelpKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.keys
 	switch {
 	case key.Matches(msg, k.Quit):
-		if a.run != nil {
-			a.quitAsk = true
-			return nil
-		}
-		a.stopEvents()
-		return tea.Quit
-	case a.run != nil && msg.String() == "esc" && !a.showDetails && !a.showHelp:
+		return a.onQuitKey(msg)
+	case key.Matches(msg, k.Help), key.Matches(msg, k.ClearFilter):
+		a.showHelp = false
+	case key.Matches(msg, k.Down):
+		a.helpTop = min(a.helpTop+1, a.helpMaxTop())
+	case key.Matches(msg, k.Up):
+		a.helpTop = max(a.helpTop-1, 0)
+	case key.Matches(msg, k.PageDown):
+		a.helpTop = min(a.helpTop+a.pageSize(), a.helpMaxTop())
+	case key.Matches(msg, k.PageUp):
+		a.helpTop = max(a.helpTop-a.pageSize(), 0)
+	case key.Matches(msg, k.Top):
+		a.helpTop = 0
+	case key.Matches(msg, k.Bottom):
+		a.helpTop = a.helpMaxTop()
+	}
+	return nil
+}
+
+// onBrowseKey is a key on the Overview or a table, with details beside or
+// over it, while a clean-up runs or not.
+func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return a.onQuitKey(msg)
+	case a.run != nil && msg.String() == "esc" && !a.showDetails:
 		a.cancelRun()
 		return nil
 	case key.Matches(msg, k.Help):
-		a.showHelp = !a.showHelp
+		a.showHelp = true
 		a.helpTop = 0
-		return nil
-	}
-	if a.showHelp {
-		switch {
-		case key.Matches(msg, k.ClearFilter):
-			a.showHelp = false
-		case key.Matches(msg, k.Down):
-			a.helpTop = min(a.helpTop+1, a.helpMaxTop())
-		case key.Matches(msg, k.Up):
-			a.helpTop = max(a.helpTop-1, 0)
-		case key.Matches(msg, k.PageDown):
-			a.helpTop = min(a.helpTop+a.pageSize(), a.helpMaxTop())
-		case key.Matches(msg, k.PageUp):
-			a.helpTop = max(a.helpTop-a.pageSize(), 0)
-		case key.Matches(msg, k.Top):
-			a.helpTop = 0
-		case key.Matches(msg, k.Bottom):
-			a.helpTop = a.helpMaxTop()
-		}
 		return nil
 	}
 	for i, b := range k.Tab {
@@ -964,18 +1001,32 @@ func (a *App) pageSize() int { return max(a.tableRows()-1, 1) }
 
 // ---- mouse
 
+// onWheel scrolls what is on screen: the table, the details, the help or
+// the dialog.
 func (a *App) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
+	delta := 0
 	switch msg.Button {
 	case tea.MouseWheelUp:
-		a.moveCursor(-3)
+		delta = -3
 	case tea.MouseWheelDown:
-		a.moveCursor(3)
+		delta = 3
+	}
+	switch a.mode() {
+	case modeBrowse, modeRunning, modeDetails:
+		a.moveCursor(delta)
+	case modeHelp:
+		a.helpTop = min(max(a.helpTop+delta, 0), a.helpMaxTop())
+	case modeConfirm:
+		a.dialog.top = min(max(a.dialog.top+delta, 0), a.dialog.maxTop)
 	}
 	return nil
 }
 
+// onClick selects a tab or a row, only where the tab bar or the table is
+// what the screen shows.
 func (a *App) onClick(msg tea.MouseClickMsg) tea.Cmd {
-	if msg.Button != tea.MouseLeft || a.tooSmall() || a.filtering {
+	m := a.mode()
+	if msg.Button != tea.MouseLeft || m != modeBrowse && m != modeRunning && m != modeDetails {
 		return nil
 	}
 	if msg.Y == 1 {
@@ -988,8 +1039,8 @@ func (a *App) onClick(msg tea.MouseClickMsg) tea.Cmd {
 		return nil
 	}
 	row := msg.Y - bodyTop - 1 // first line of the body is the column header
-	if row < 0 || a.showHelp {
-		return nil
+	if row < 0 || m == modeDetails {
+		return nil // the details cover the table
 	}
 	if a.active == 0 {
 		if row < len(model.Kinds) {
@@ -998,9 +1049,6 @@ func (a *App) onClick(msg tea.MouseClickMsg) tea.Cmd {
 		return nil
 	}
 	t := a.tab()
-	if a.showDetails && a.width < splitWidth {
-		return nil
-	}
 	if pos := t.offset + row; row < a.tableRows() && pos < len(t.rows) {
 		t.moveTo(a.snap, pos)
 		a.detailTop = 0

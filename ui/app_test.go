@@ -18,7 +18,16 @@ import (
 // lists and disk usage, as if the engine had answered.
 func newLoaded(t testing.TB, w, h int) (*App, *fakeEngine) {
 	t.Helper()
+	return newLoadedWith(t, w, h, nil)
+}
+
+// newLoadedWith is newLoaded on the sample state as change leaves it.
+func newLoadedWith(t testing.TB, w, h int, change func(*model.Snapshot, *model.DiskUsage)) (*App, *fakeEngine) {
+	t.Helper()
 	s, du := sampleState()
+	if change != nil {
+		change(s, du)
+	}
 	f := newFakeEngine(s, du)
 	a := New(context.Background(), f, Options{Now: func() time.Time { return testNow }, Title: "unix:///var/run/docker.sock"})
 	a.Update(tea.WindowSizeMsg{Width: w, Height: h})

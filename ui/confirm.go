@@ -49,6 +49,16 @@ type confirmDialog struct {
 	// on every frame.
 	wrapped []string
 	wrapW   int
+
+	// reviews are the marked images' reviews behind the plan shown.
+	reviews []model.ImageReview
+	// changed says what changed in the set while the dialog was open
+	// (new data, not the user's answers), since the user last
+	// acknowledged a change. While unseen, y (or n at a later step) only
+	// acknowledges it: a key pressed against the old set never confirms
+	// the new one, however close the change and the key came.
+	changed []string
+	unseen  bool
 }
 
 func (a *App) openConfirm() {
@@ -158,43 +168,44 @@ func (a *App) refreshDialog() {
 	for i := range s.Images {
 		imgs[s.Images[i].ID] = &s.Images[i]
 	}
-	// Per image: what blocks it first, then what goes with it.
+	// Per image (model.ReviewImages decides): what blocks it first, then
+	// what goes with it.
 	var usedWarn, tagWarn []string
 	var multiTag []*model.Image
 	d.stoppedUsers = 0
-	for _, id := range d.marks.IDs(model.KindImage) {
-		img, ok := imgs[id]
-		if !ok {
-			continue
+	blocked := map[string]bool{}
+	d.reviews = model.ReviewImages(s, d.request())
+	for _, rv := range d.reviews {
+		img := imgs[rv.ID]
+		d.stoppedUsers += len(rv.Stopped) + len(rv.Cascaded) + len(rv.LeftOut)
+		name := img.Name()
+		if len(img.Tags) == 0 {
+			name += " " + model.ShortID(img.ID)
 		}
-		var stopped, running []string
-		for _, cid := range img.Containers {
-			c := ctrs[cid]
-			if c == nil || d.marks.Has(model.KindContainer, cid) {
-				continue
+		if rv.Blocked() {
+			w := fmt.Sprintf("%s stays: %s", name, rv.Reason())
+			if n := len(rv.Running); n > 0 {
+				w += fmt.Sprintf(" (mark the %s to remove %s too)", plural(n, "container", "containers"), plural(n, "it", "them"))
 			}
-			if c.Active() {
-				running = append(running, c.Name)
-			} else {
-				stopped = append(stopped, c.Name)
+			left := rv.LeftOut // cascade leaves them: the image stays anyway
+			if !d.cascade {
+				left = rv.Stopped
 			}
-		}
-		d.stoppedUsers += len(stopped)
-		if n := len(running); n > 0 {
-			usedWarn = append(usedWarn, fmt.Sprintf("%s is used by running %s %s: it cannot be deleted (mark the %s to remove %s too)",
-				img.Name(), plural(n, "container", "containers"), strings.Join(running, ", "),
-				plural(n, "container", "containers"), plural(n, "it", "them")))
-		}
-		if n := len(stopped); n > 0 {
-			if d.cascade {
-				usedWarn = append(usedWarn, fmt.Sprintf("%s: its stopped %s %s will be removed first (c to undo)",
-					img.Name(), plural(n, "container", "containers"), strings.Join(stopped, ", ")))
-			} else {
-				usedWarn = append(usedWarn, fmt.Sprintf("%s is used by stopped %s %s: press c to remove %s first, or the engine will refuse",
-					img.Name(), plural(n, "container", "containers"), strings.Join(stopped, ", "), plural(n, "it", "them")))
+			if n := len(left); n > 0 {
+				w += fmt.Sprintf("; its %d stopped %s (%s) %s left too", n, plural(n, "container", "containers"), someNames(left, 8), plural(n, "is", "are"))
 			}
+			usedWarn = append(usedWarn, w)
+			blocked[rv.ID] = true
 		}
-		if len(img.Tags) > 1 {
+		if n := len(rv.Cascaded); n > 0 {
+			usedWarn = append(usedWarn, fmt.Sprintf("%s: its stopped %s %s will be removed first (c to undo)",
+				name, plural(n, "container", "containers"), someNames(rv.Cascaded, 8)))
+		}
+		if n := len(rv.Stopped); n > 0 && !rv.Blocked() {
+			usedWarn = append(usedWarn, fmt.Sprintf("%s is used by stopped %s %s: press c to remove %s first, or the engine will refuse",
+				name, plural(n, "container", "containers"), someNames(rv.Stopped, 8), plural(n, "it", "them")))
+		}
+		if len(img.Tags) > 1 && !rv.Blocked() {
 			multiTag = append(multiTag, img)
 			tagWarn = append(tagWarn, fmt.Sprintf("%s goes with all %d tags: %s", model.ShortID(img.ID), len(img.Tags), strings.Join(img.Tags, ", ")))
 		}
@@ -240,6 +251,9 @@ func (a *App) refreshDialog() {
 			if it.Kind == model.KindContainer && it.Stop {
 				n += st.Warn.Render(" (running)")
 			}
+			if it.Kind == model.KindImage && blocked[it.ID] {
+				n += st.Warn.Render(" (stays: the engine will refuse it)")
+			}
 			if tags, ok := allTags[it.ID]; ok && it.Kind == model.KindImage {
 				n += st.Muted.Render(" (with all its tags: " + tags + ")")
 			}
@@ -259,6 +273,89 @@ func (a *App) refreshDialog() {
 	d.warn, d.list = warn, lines
 	d.wrapW = 0 // wrap again when next drawn
 	a.dialogPlan = plan
+}
+
+// dialogDataChanged recomputes the open dialog on new data and says what
+// changed in the set being confirmed; the next y then only acknowledges
+// the change.
+func (a *App) dialogDataChanged() {
+	d := a.dialog
+	oldPlan, oldRev, oldFrees := a.dialogPlan, d.reviews, d.reclaim
+	a.refreshDialog()
+	what := describeChanges(model.DiffPlans(oldPlan, a.dialogPlan, oldRev, d.reviews))
+	if was, now := oldFrees.Total, d.reclaim.Total; materialChange(was, now) {
+		what = append(what, fmt.Sprintf("frees %s now (was %s)", freesText(d.reclaim), freesText(oldFrees)))
+	}
+	if len(what) == 0 {
+		return
+	}
+	if !d.unseen {
+		d.changed = nil // changes since the set the user acknowledged
+	}
+	d.changed = append(d.changed, what...)
+	d.unseen = true
+}
+
+// materialChange reports a predicted figure that moved by at least 1 MB
+// and 1%: less is the noise of a re-measure.
+func materialChange(was, now int64) bool {
+	diff := now - was
+	if diff < 0 {
+		diff = -diff
+	}
+	return diff >= 1_000_000 && diff*100 >= max(was, now)
+}
+
+// describeChanges says the changes of a set in a few phrases: added and
+// removed objects counted per kind with their names, then each renamed,
+// started, stopped or blocked object.
+func describeChanges(cs []model.PlanChange) []string {
+	var out []string
+	for _, c := range []struct {
+		change model.ChangeKind
+		sign   string
+	}{{model.ChangeAdded, "+"}, {model.ChangeRemoved, "−"}} {
+		for _, k := range model.Kinds {
+			var names []string
+			for _, ch := range cs {
+				if ch.Change == c.change && ch.Kind == k {
+					names = append(names, changeName(ch))
+				}
+			}
+			if n := len(names); n > 0 {
+				out = append(out, fmt.Sprintf("%s%d %s (%s)", c.sign, n, kindNoun(k, n), someNames(names, 5)))
+			}
+		}
+	}
+	for _, ch := range cs {
+		noun := kindNoun(ch.Kind, 1)
+		switch ch.Change {
+		case model.ChangeRenamed:
+			out = append(out, fmt.Sprintf("%s %s is now %s (was %s)", noun, model.ShortID(ch.ID), ch.Name, ch.Was))
+		case model.ChangeRunning:
+			out = append(out, fmt.Sprintf("container %s is now running: it would be stopped", ch.Name))
+		case model.ChangeStopped:
+			out = append(out, fmt.Sprintf("container %s no longer runs", ch.Name))
+		case model.ChangeBlocked:
+			if ch.Now == "" {
+				out = append(out, fmt.Sprintf("%s can go now (was %s)", ch.Name, ch.Was))
+			} else {
+				out = append(out, fmt.Sprintf("%s now stays: %s", ch.Name, ch.Now))
+			}
+		}
+	}
+	return out
+}
+
+func changeName(ch model.PlanChange) string {
+	n := shortName(ch.Name)
+	if ch.Name == "" || ch.Kind == model.KindImage && strings.HasPrefix(ch.Name, "<none>") {
+		n = ch.Name + " " + model.ShortID(ch.ID)
+	}
+	if ch.Cascade {
+		n += ", stopped, uses a marked image"
+	}
+	return n
 }
 
 // askedLater is what the warnings of the later steps add on the first.
@@ -379,6 +476,11 @@ func (a *App) onDialogKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Cascade):
 		d.cascade = !d.cascade
 		a.refreshDialog()
+	case d.unseen && (key.Matches(msg, k.Confirm) || msg.String() == "n" && d.step != stepAll):
+		// The set changed under the dialog: this key may have been
+		// meant for the old one. It only says the change was seen.
+		d.unseen = false
+		d.top = 0
 	case key.Matches(msg, k.Confirm):
 		return a.dialogYes()
 	case msg.String() == "enter" && d.step != stepAll:
@@ -480,6 +582,14 @@ func (a *App) dialogBody(h int) []string {
 		head = append(head, wrapHanging(strings.Join(d.named, ", "), "  ", "  ", inner)...)
 		head = append(head, wrapHanging("y: delete them and their data · n: leave them out, go on · esc: cancel everything · enter does not confirm this step", "", "", inner, st.Muted)...)
 	}
+	if len(d.changed) > 0 {
+		head = append(head, wrapHanging("The set changed while this was open: "+strings.Join(d.changed, " · "), "", "  ", inner, st.Warn)...)
+		if d.unseen {
+			head = append(head, wrapHanging("The next y only acknowledges the change (it deletes nothing); the y after it confirms the new set.", "", "", inner, st.Warn)...)
+		} else {
+			head = append(head, wrapHanging("Press y again to confirm the new set.", "", "", inner, st.Warn)...)
+		}
+	}
 	head = append(head, "")
 
 	if d.wrapW != inner {
@@ -497,7 +607,10 @@ func (a *App) dialogBody(h int) []string {
 
 	// The later steps say their keys under the question.
 	var foot []string
-	if d.step == stepAll {
+	switch {
+	case d.step == stepAll && d.unseen:
+		foot = wrapHanging("y/enter: acknowledge the change (deletes nothing) · n/esc: cancel", "", "", inner, st.Muted)
+	case d.step == stepAll:
 		foot = wrapHanging("y/enter: delete · n/esc: cancel (nothing is deleted until you confirm)", "", "", inner, st.Muted)
 	}
 	scrollText := func(from, to int) string {

@@ -641,3 +641,160 @@ func TestCancelBeforeDeleting(t *testing.T) {
 		t.Errorf("no word of the cancel:\n%s", screen(a))
 	}
 }
+
+// withStoppedPostgres adds two stopped containers of postgres:16, which
+// the running db also uses.
+func withStoppedPostgres(s *model.Snapshot, du *model.DiskUsage) {
+	for i, name := range []string{"pg-old1", "pg-old2"} {
+		id := hexID("", 110+i)
+		s.Containers = append(s.Containers, model.Container{ID: id, Name: name, Image: "postgres:16", ImageID: hexID("sha256:", 1), State: "exited", Created: testNow.Add(-48 * time.Hour)})
+		du.Containers = append(du.Containers, model.ContainerUsage{ID: id, SizeRw: 1_000_000, SizeRootFs: 433_000_000})
+	}
+}
+
+// Cascade leaves the stopped containers of an image that a running
+// container keeps anyway, and the dialog says so (issue 10, item 3).
+func TestCascadeLeavesContainersOfBlockedImage(t *testing.T) {
+	t.Parallel()
+	a, f := newLoadedWith(t, 160, 45, withStoppedPostgres)
+	pg := hexID("sha256:", 1)
+	f.refuse[pg] = "conflict: unable to delete 3d9f (cannot be forced) - image is being used by running container 3d9f"
+	a.setMark(model.KindImage, pg, true)
+	press(a, "d", "c")
+	if a.dialog == nil || !a.dialog.cascade {
+		t.Fatalf("c did not turn cascade on:\n%s", screen(a))
+	}
+	out := screen(a)
+	for _, want := range []string{"Delete 1 object?", "postgres:16 stays: used by running container db", "its 2 stopped containers (pg-old1, pg-old2) are left too"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dialog lacks %q:\n%s", want, out)
+		}
+	}
+	_, cmd := a.Update(keyMsg("y"))
+	runAll(cmd, a)
+	if got := strings.Join(f.deleted, ","); got != pg {
+		t.Fatalf("engine asked to delete %v, want only the image (its stopped containers stay)", f.deleted)
+	}
+	// Once db is marked too (and its stop confirmed) cascade takes them.
+	b, f2 := newLoadedWith(t, 160, 45, withStoppedPostgres)
+	b.setMark(model.KindImage, pg, true)
+	b.setMark(model.KindContainer, hexID("", 101), true)
+	press(b, "d", "c")
+	if !strings.Contains(screen(b), "Delete 4 objects?") {
+		t.Fatalf("with db marked, cascade does not add the stopped containers:\n%s", screen(b))
+	}
+	press(b, "y")
+	_, cmd = b.Update(keyMsg("y"))
+	runAll(cmd, b)
+	if len(f2.deleted) != 4 {
+		t.Fatalf("deleted %v, want db, both stopped containers and the image", f2.deleted)
+	}
+}
+
+// relist delivers a full re-list of the fake engine's state now, as the
+// refresh loop would after an event.
+func relist(a *App, f *fakeEngine, seq int) {
+	a.listing = true
+	f.mu.Lock()
+	s := cloneSnapshot(f.snap)
+	f.mu.Unlock()
+	a.Update(listsMsg{seq: seq, snap: s})
+}
+
+// A stopped container created while the dialog is open joins the set by
+// cascade: the dialog says so, and the y that comes next (even in the same
+// tick as the change) only acknowledges it; the next y confirms exactly
+// the set shown (issue 10, item 4).
+func TestSetChangeUnderDialogNeedsConfirmingAgain(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 160, 45)
+	api := hexID("sha256:", 3)
+	a.setMark(model.KindImage, api, true)
+	press(a, "d", "c")
+	if !strings.Contains(screen(a), "Delete 2 objects?") {
+		t.Fatalf("cascade did not add api:\n%s", screen(a))
+	}
+	late := hexID("", 120)
+	f.mu.Lock()
+	f.snap.Containers = append(f.snap.Containers, model.Container{ID: late, Name: "late", Image: "myapp/api:1.4.2", ImageID: api, State: "created", Created: testNow})
+	f.mu.Unlock()
+	relist(a, f, 2)
+	// y right after the change, before any frame is drawn.
+	_, cmd := a.Update(keyMsg("y"))
+	runAll(cmd, a)
+	if a.run != nil || a.lastRun != nil || len(f.deleted) != 0 || a.dialog == nil {
+		t.Fatalf("the y pressed against the old set confirmed the new one: deleted %v", f.deleted)
+	}
+	out := screen(a)
+	for _, want := range []string{"The set changed while this was open: +1 container (late, stopped, uses a marked image)", "Press y again to confirm the new set", "Delete 3 objects?"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dialog lacks %q:\n%s", want, out)
+		}
+	}
+	_, cmd = a.Update(keyMsg("y"))
+	if a.run == nil || a.run.plan.Len() != 3 {
+		t.Fatalf("the second y did not confirm the set shown:\n%s", screen(a))
+	}
+	runAll(cmd, a)
+	got := append([]string(nil), f.deleted...)
+	slices.Sort(got)
+	want := []string{hexID("", 102), late, api}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("deleted %v, want %v", got, want)
+	}
+}
+
+// Each kind of change is said, and a re-list that changes nothing asks
+// nothing more.
+func TestSetChangesSaid(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		change func(s *model.Snapshot)
+		want   string // "" for no change
+	}{
+		{"nothing", func(s *model.Snapshot) {}, ""},
+		{"a marked container goes", func(s *model.Snapshot) {
+			s.Containers = slices.DeleteFunc(s.Containers, func(c model.Container) bool { return c.Name == "cache" })
+		}, "−1 container (cache)"},
+		{"a marked container starts", func(s *model.Snapshot) { s.Containers[3].State = "running" }, "container cache is now running"},
+		{"a tag moves", func(s *model.Snapshot) { s.Images[4].Tags = nil }, "image " + model.ShortID(hexID("sha256:", 5)) + " is now <none>:<none> (was redis:7)"},
+		{"a running container starts using a marked image", func(s *model.Snapshot) {
+			s.Containers = append(s.Containers, model.Container{ID: hexID("", 121), Name: "new-run", ImageID: hexID("sha256:", 2), State: "running"})
+		}, "node:20 now stays: used by running container new-run"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			a, f := newLoaded(t, 160, 45)
+			a.setMark(model.KindContainer, hexID("", 104), true) // cache, stopped
+			a.setMark(model.KindImage, hexID("sha256:", 5), true)
+			a.setMark(model.KindImage, hexID("sha256:", 2), true)
+			press(a, "d")
+			f.mu.Lock()
+			c.change(f.snap)
+			f.mu.Unlock()
+			relist(a, f, 2)
+			out := screen(a)
+			if c.want == "" {
+				if a.dialog.unseen || strings.Contains(out, "The set changed") {
+					t.Fatalf("a re-list with nothing new said the set changed:\n%s", out)
+				}
+				_, cmd := a.Update(keyMsg("y"))
+				runAll(cmd, a)
+				if len(f.deleted) == 0 {
+					t.Fatal("y did not confirm an unchanged set")
+				}
+				return
+			}
+			if !strings.Contains(strings.Join(strings.Fields(out), " "), c.want) {
+				t.Fatalf("dialog does not say %q:\n%s", c.want, out)
+			}
+			press(a, "y")
+			if a.run != nil {
+				t.Fatal("y after a change confirmed at once")
+			}
+		})
+	}
+}

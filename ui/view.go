@@ -42,19 +42,23 @@ func (a *App) render() string {
 	if a.width == 0 {
 		return ""
 	}
-	if a.tooSmall() {
-		msg := fmt.Sprintf("Terminal too small: bilge needs %d×%d, this is %d×%d.", minWidth, minHeight, a.width, a.height)
+	if a.mode() == modeTooSmall {
+		// Nothing else is drawn, so nothing else acts (mode.go): say so.
+		msg := fmt.Sprintf("Terminal too small: bilge needs %d×%d, this is %d×%d. Until it is bigger only q and ctrl+c act.", minWidth, minHeight, a.width, a.height)
 		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
 	}
 	bodyH := a.height - chromeRows
 	var body []string
-	switch {
-	case a.showHelp:
+	switch a.screen() {
+	case modeHelp:
 		body = a.helpBody(bodyH)
-	case a.dialog != nil:
+	case modeConfirm:
 		body = a.dialogBody(bodyH)
-	case a.presets != nil:
+	case modePresets:
 		body = a.presetsBody()
+	}
+	switch {
+	case body != nil:
 	case a.active == 0:
 		body = a.overviewBody()
 	default:
@@ -663,10 +667,10 @@ func dirArrow(desc bool) string {
 }
 
 func (a *App) helpLine() string {
-	if a.dialog != nil {
+	switch a.screen() {
+	case modeConfirm:
 		return a.help.ShortHelpView(dialogHelp{a.dialogKeys()}.ShortHelp())
-	}
-	if a.filtering {
+	case modeFilter:
 		return a.help.ShortHelpView(filterHelp{a.keys}.ShortHelp())
 	}
 	return a.help.ShortHelpView(a.keys.ShortHelp())

@@ -1,0 +1,256 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ImageReview is what stands between one marked image and its deletion:
+// the containers and images that use it and stay, and what cascade removes
+// first or leaves because of them.
+type ImageReview struct {
+	ID   string
+	Name string
+	// Running names the running (paused, restarting) containers that use
+	// the image and stay: the engine refuses the image while they exist.
+	Running []string
+	// Children names the images built on this one that stay (legacy
+	// builds): the engine refuses a parent while a child exists.
+	Children []string
+	// BlockedChildren names the marked children that cannot go themselves,
+	// which keeps this one too.
+	BlockedChildren []string
+	// Stopped names the stopped containers that use the image and stay
+	// (cascade off): the engine refuses the image while they exist.
+	Stopped []string
+	// Cascaded names the stopped containers cascade removes first.
+	Cascaded []string
+	// LeftOut names the stopped containers cascade leaves because the
+	// image cannot go anyway: removing them would gain nothing.
+	LeftOut []string
+}
+
+// Blocked reports an image that cannot go whatever the stopped containers
+// do: something else that stays uses it.
+func (r ImageReview) Blocked() bool {
+	return len(r.Running) > 0 || len(r.Children) > 0 || len(r.BlockedChildren) > 0
+}
+
+// Reason says in a few words why a blocked image stays ("" if it is not
+// blocked).
+func (r ImageReview) Reason() string {
+	var why []string
+	if n := len(r.Running); n > 0 {
+		why = append(why, fmt.Sprintf("used by running %s %s", pluralWord(n, "container", "containers"), strings.Join(r.Running, ", ")))
+	}
+	if n := len(r.Children); n > 0 {
+		why = append(why, fmt.Sprintf("%s %s built on it", strings.Join(r.Children, ", "), pluralWord(n, "is", "are")))
+	}
+	if n := len(r.BlockedChildren); n > 0 {
+		why = append(why, fmt.Sprintf("its child %s %s cannot go", pluralWord(n, "image", "images"), strings.Join(r.BlockedChildren, ", ")))
+	}
+	return strings.Join(why, "; ")
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ReviewImages reviews each marked image of the request that is still in
+// the snapshot, in ID order: what blocks it, and which of its stopped
+// containers cascade removes or leaves. An image is blocked when a
+// container that stays is running (a marked running container stays
+// unless StopRunning), or when a child image stays or is blocked itself.
+// Cascade never removes the stopped containers of a blocked image: the
+// image would stay anyway, and those containers with it.
+func ReviewImages(s *Snapshot, r PlanRequest) []ImageReview {
+	ctrs := make(map[string]*Container, len(s.Containers))
+	for i := range s.Containers {
+		ctrs[s.Containers[i].ID] = &s.Containers[i]
+	}
+	imgs := make(map[string]*Image, len(s.Images))
+	children := map[string][]*Image{}
+	for i := range s.Images {
+		img := &s.Images[i]
+		imgs[img.ID] = img
+		if img.ParentID != "" {
+			children[img.ParentID] = append(children[img.ParentID], img)
+		}
+	}
+	markedCtr := map[string]bool{}
+	for _, id := range r.Containers {
+		markedCtr[id] = true
+	}
+	// goes reports a container the request removes itself (not by cascade).
+	goes := func(c *Container) bool {
+		return markedCtr[c.ID] && (!c.Active() || r.StopRunning)
+	}
+	marked := map[string]bool{}
+	var order []*Image
+	for _, id := range sortedUnique(r.Images) {
+		if img, ok := imgs[id]; ok {
+			marked[id] = true
+			order = append(order, img)
+		}
+	}
+	reviews := make([]ImageReview, len(order))
+	at := map[string]int{}
+	for i, img := range order {
+		at[img.ID] = i
+		rv := ImageReview{ID: img.ID, Name: img.Name()}
+		for _, cid := range img.Containers {
+			c, ok := ctrs[cid]
+			if !ok || goes(c) {
+				continue
+			}
+			if c.Active() {
+				rv.Running = append(rv.Running, c.Name)
+			}
+		}
+		for _, ch := range children[img.ID] {
+			if !marked[ch.ID] {
+				rv.Children = append(rv.Children, ch.Name())
+			}
+		}
+		sort.Strings(rv.Running)
+		sort.Strings(rv.Children)
+		reviews[i] = rv
+	}
+	// A marked child that cannot go keeps its parent: repeat until no
+	// more parents turn blocked (chains are short).
+	for changed := true; changed; {
+		changed = false
+		for i, img := range order {
+			if len(reviews[i].BlockedChildren) > 0 {
+				continue
+			}
+			var blocked []string
+			for _, ch := range children[img.ID] {
+				if j, ok := at[ch.ID]; ok && reviews[j].Blocked() {
+					blocked = append(blocked, ch.Name())
+				}
+			}
+			if len(blocked) > 0 {
+				sort.Strings(blocked)
+				reviews[i].BlockedChildren = blocked
+				changed = true
+			}
+		}
+	}
+	for i, img := range order {
+		rv := &reviews[i]
+		for _, cid := range img.Containers {
+			c, ok := ctrs[cid]
+			if !ok || c.Active() || goes(c) {
+				continue
+			}
+			switch {
+			case !r.Cascade:
+				rv.Stopped = append(rv.Stopped, c.Name)
+			case rv.Blocked():
+				rv.LeftOut = append(rv.LeftOut, c.Name)
+			default:
+				rv.Cascaded = append(rv.Cascaded, c.Name)
+			}
+		}
+		sort.Strings(rv.Stopped)
+		sort.Strings(rv.LeftOut)
+		sort.Strings(rv.Cascaded)
+	}
+	return reviews
+}
+
+// Blockers is everything that keeps the image in one line: what blocks it
+// and, without cascade, its stopped containers ("" when nothing does).
+func (r ImageReview) Blockers() string {
+	why := r.Reason()
+	if len(r.Stopped) > 0 {
+		if why != "" {
+			why += "; "
+		}
+		why += fmt.Sprintf("used by stopped %s %s", pluralWord(len(r.Stopped), "container", "containers"), strings.Join(r.Stopped, ", "))
+	}
+	return why
+}
+
+// ChangeKind is how one object of a plan changed between two reviews.
+type ChangeKind int
+
+const (
+	ChangeAdded   ChangeKind = iota // now in the plan
+	ChangeRemoved                   // no longer in the plan
+	ChangeRenamed                   // same ID, another name (a tag moved)
+	ChangeRunning                   // a container now runs (it will be stopped first)
+	ChangeStopped                   // a container no longer runs
+	ChangeBlocked                   // what keeps an image changed (Was, Now)
+)
+
+// PlanChange is one difference between the plan a user saw and the plan
+// for the same answers now.
+type PlanChange struct {
+	Change ChangeKind
+	Kind   Kind
+	ID     string
+	Name   string
+	// Was and Now: the old name (ChangeRenamed), or what blocked the image
+	// before and now (ChangeBlocked, "" for nothing).
+	Was, Now string
+	// Cascade: the item comes (or came) in by cascade.
+	Cascade bool
+}
+
+// DiffPlans lists what differs between the plan (and image reviews) a
+// user saw and those computed now: objects added or removed, renamed
+// (same ID, its tag moved), containers that started or stopped, images
+// blocked, unblocked or blocked otherwise. Added first, in the new plan's
+// order; then the rest in the old plan's order.
+func DiffPlans(old, cur Plan, oldRev, curRev []ImageReview) []PlanChange {
+	type key struct {
+		k  Kind
+		id string
+	}
+	was := make(map[key]PlanItem, len(old.Items))
+	for _, it := range old.Items {
+		was[key{it.Kind, it.ID}] = it
+	}
+	now := make(map[key]PlanItem, len(cur.Items))
+	var out []PlanChange
+	for _, it := range cur.Items {
+		now[key{it.Kind, it.ID}] = it
+		if _, ok := was[key{it.Kind, it.ID}]; !ok {
+			out = append(out, PlanChange{Change: ChangeAdded, Kind: it.Kind, ID: it.ID, Name: it.Name, Cascade: it.Cascade})
+		}
+	}
+	for _, o := range old.Items {
+		n, ok := now[key{o.Kind, o.ID}]
+		switch {
+		case !ok:
+			out = append(out, PlanChange{Change: ChangeRemoved, Kind: o.Kind, ID: o.ID, Name: o.Name, Cascade: o.Cascade})
+			continue
+		case n.Name != o.Name:
+			out = append(out, PlanChange{Change: ChangeRenamed, Kind: o.Kind, ID: o.ID, Name: n.Name, Was: o.Name})
+		}
+		if o.Kind == KindContainer && n.Stop != o.Stop {
+			c := ChangeRunning
+			if !n.Stop {
+				c = ChangeStopped
+			}
+			out = append(out, PlanChange{Change: c, Kind: o.Kind, ID: o.ID, Name: n.Name})
+		}
+	}
+	before := make(map[string]string, len(oldRev))
+	for _, r := range oldRev {
+		before[r.ID] = r.Blockers()
+	}
+	for _, r := range curRev {
+		b, ok := before[r.ID]
+		if ok && b != r.Blockers() {
+			out = append(out, PlanChange{Change: ChangeBlocked, Kind: KindImage, ID: r.ID, Name: r.Name, Was: b, Now: r.Blockers()})
+		}
+	}
+	return out
+}
