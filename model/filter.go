@@ -171,7 +171,7 @@ const (
 // (or all-blank) query gives a Filter that matches everything.
 func ParseFilter(q string) (Filter, error) {
 	if len(q) > MaxFilterLen && (len(q) > MaxFilterLen*utf8.UTFMax || utf8.RuneCountInString(q) > MaxFilterLen) {
-		return Filter{}, &FilterError{Term: q, Msg: fmt.Sprintf("the filter is longer than %d characters: shorten it", MaxFilterLen)}
+		return Filter{}, tooLong(q)
 	}
 	fields, err := splitTerms(q)
 	if err != nil {
@@ -191,7 +191,16 @@ func ParseFilter(q string) (Filter, error) {
 		norm = append(norm, n)
 	}
 	f.query = strings.Join(norm, " ")
+	if utf8.RuneCountInString(f.query) > MaxFilterLen {
+		// The normal form spells is: aliases out ("is:used" → "is:in-use"):
+		// it must fit too, as the UI puts it back in the input to edit.
+		return Filter{}, tooLong(q)
+	}
 	return f, nil
+}
+
+func tooLong(q string) error {
+	return &FilterError{Term: q, Msg: fmt.Sprintf("the filter is longer than %d characters: shorten it", MaxFilterLen)}
 }
 
 // splitTerms splits a query at blanks, except inside double quotes, which
@@ -213,16 +222,18 @@ func splitTerms(q string) ([]string, error) {
 		cur.Reset()
 		return nil
 	}
-	for _, r := range q {
-		switch {
-		case r == '"':
+	// Byte by byte: quotes and blanks are ASCII, and bytes that are not
+	// UTF-8 stay as they are (the messages escape them).
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; {
+		case c == '"':
 			in = !in
-		case !in && (r == ' ' || r == '\t' || r == '\n'):
+		case !in && (c == ' ' || c == '\t' || c == '\n'):
 			if err := end(); err != nil {
 				return nil, err
 			}
 		default:
-			cur.WriteRune(r)
+			cur.WriteByte(c)
 		}
 	}
 	if in {
