@@ -113,7 +113,9 @@ func builtByBuildKit(history []image.HistoryResponseItem) bool {
 //     unaccounted top layers' size); when it is over, the excess is taken
 //     off the top layers downwards, never below 0.
 //
-// Only malformed diff IDs are an error.
+// Only malformed diff IDs are an error. checkCached relies on rule 5 (the
+// sizes add up to imageSize whenever there are layers and imageSize is not
+// negative) to tell a damaged cache entry: change them together.
 func alignLayers(diffIDs []string, history []image.HistoryResponseItem, imageSize int64) (layers []model.Layer, exact bool, err error) {
 	chains, err := chainIDs(diffIDs)
 	if err != nil {
