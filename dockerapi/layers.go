@@ -312,12 +312,12 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 			continue
 		}
 		seen[id] = true
-		e, ok := cache.lookup(id)
+		c, ok := cache.lookup(id)
 		switch {
-		case ok && e.checked:
-			report(id, slices.Clone(e.layers), e.buildkit)
+		case ok && c.checked:
+			report(id, slices.Clone(c.layers), c.buildkit)
 		case ok:
-			unchecked[id] = e
+			unchecked[id] = c
 			missing = append(missing, id)
 		default:
 			missing = append(missing, id)
