@@ -15,7 +15,9 @@ import (
 // carries why (nil when ctx was cancelled).
 func (e *Engine) Events(ctx context.Context) (<-chan model.Event, <-chan error) {
 	res := e.api.Events(ctx, client.EventsListOptions{
-		Filters: make(client.Filters).Add("type", "image", "container", "volume", "network"),
+		// Engines before 23.0 send no builder events; asking for them is
+		// harmless (the type filter's values are not checked).
+		Filters: make(client.Filters).Add("type", "image", "container", "volume", "network", "builder"),
 	})
 	out := make(chan model.Event, 64)
 	errc := make(chan error, 1)
@@ -50,26 +52,58 @@ func (e *Engine) Events(ctx context.Context) (<-chan model.Event, <-chan error) 
 	return out, errc
 }
 
+// mapEvent says which list an engine event changes, or keep=false when it
+// changes none. What the engine sends (moby's daemon, 20.10 to 29):
+//
+//   - container: create, destroy, rename, update, start, die, stop, kill,
+//     pause, unpause, restart, oom, prune (one event for the whole prune,
+//     after a destroy per container) change the containers list, and
+//     through it what uses images, volumes and networks. "commit" creates
+//     an image: an untagged `docker commit` sends nothing else before
+//     Engine 27 (which adds image "create"), so it refreshes the images.
+//     exec_*, health_status, top, attach, detach, resize, export, copy,
+//     archive-path, extract-to-dir and checkpoint change nothing listed.
+//   - image: pull, tag, untag, delete, import, load, create (27+: commit
+//     and builds, tagged or not), prune change the images list; save and
+//     push do not.
+//   - volume: create, destroy, prune, and mount/unmount (cheap; the in-use
+//     state comes from the containers); network: create, destroy, connect,
+//     disconnect, remove, prune.
+//   - builder: prune (23.0+) changes the build cache, which comes with disk
+//     usage. Builds send no builder event: a BuildKit build that tags its
+//     image sends image "tag"; an untagged one is seen at the next resync
+//     before Engine 27.
 func mapEvent(m events.Message) (model.Event, bool) {
 	ev := model.Event{Action: model.SafeText(string(m.Action)), ID: model.SafeText(m.Actor.ID)}
+	a := string(m.Action)
 	switch m.Type {
 	case events.ImageEventType:
 		ev.Kind = model.KindImage
+		switch a {
+		case "save", "push":
+			return ev, false
+		}
 	case events.ContainerEventType:
 		ev.Kind = model.KindContainer
 		// Frequent actions that change nothing bilge shows.
-		a := string(m.Action)
 		if strings.HasPrefix(a, "exec_") || strings.HasPrefix(a, "health_status") {
 			return ev, false
 		}
 		switch a {
-		case "top", "attach", "detach", "resize", "export", "copy", "archive-path", "extract-to-dir", "commit":
+		case "commit":
+			ev.Kind = model.KindImage
+			if id := m.Actor.Attributes["imageID"]; id != "" {
+				ev.ID = id
+			}
+		case "top", "attach", "detach", "resize", "export", "copy", "archive-path", "extract-to-dir", "checkpoint":
 			return ev, false
 		}
 	case events.VolumeEventType:
 		ev.Kind = model.KindVolume
 	case events.NetworkEventType:
 		ev.Kind = model.KindNetwork
+	case events.BuilderEventType:
+		ev.Kind = model.KindBuildCache
 	default:
 		return ev, false
 	}

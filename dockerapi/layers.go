@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,8 +24,10 @@ import (
 // Per-image layer data: which layers (chain IDs) an image is made of and
 // how big each is. The engine has no call for it: it is pieced together
 // from ImageInspect (the diff IDs) and ImageHistory (the sizes), about a
-// millisecond each, once per image and then cached forever, since an image
-// ID is the digest of the image's config, which names the diff IDs.
+// millisecond each, once per image, and cached on disk, since an image ID
+// is the digest of the image's config, which names the diff IDs. The disk
+// is not trusted: an entry read from it is checked against the image's
+// inspect once per process before its figures are used (see checkCached).
 
 // ImageLayers reads one image's layers, oldest first, and whether BuildKit
 // built it.
@@ -33,10 +36,23 @@ import (
 // entries are matched to layers and what happens when they do not fit.
 // The sizes always add up to the image's Size.
 func (e *Engine) ImageLayers(ctx context.Context, imageID string) ([]model.Layer, bool, error) {
+	ins, err := e.inspectImage(ctx, imageID)
+	if err != nil {
+		return nil, false, err
+	}
+	return e.layersOf(ctx, imageID, ins)
+}
+
+func (e *Engine) inspectImage(ctx context.Context, imageID string) (image.InspectResponse, error) {
 	ins, err := e.api.ImageInspect(ctx, imageID)
 	if err != nil {
-		return nil, false, fmt.Errorf("inspect image %s: %w", shortImageID(imageID), e.explain(err))
+		return image.InspectResponse{}, fmt.Errorf("inspect image %s: %w", shortImageID(imageID), e.explain(err))
 	}
+	return ins.InspectResponse, nil
+}
+
+// layersOf is ImageLayers once the image is inspected.
+func (e *Engine) layersOf(ctx context.Context, imageID string, ins image.InspectResponse) ([]model.Layer, bool, error) {
 	hist, err := e.api.ImageHistory(ctx, imageID)
 	if err != nil {
 		return nil, false, fmt.Errorf("history of image %s: %w", shortImageID(imageID), e.explain(err))
@@ -97,7 +113,9 @@ func builtByBuildKit(history []image.HistoryResponseItem) bool {
 //     unaccounted top layers' size); when it is over, the excess is taken
 //     off the top layers downwards, never below 0.
 //
-// Only malformed diff IDs are an error.
+// Only malformed diff IDs are an error. checkCached relies on rule 5 (the
+// sizes add up to imageSize whenever there are layers and imageSize is not
+// negative) to tell a damaged cache entry: change them together.
 func alignLayers(diffIDs []string, history []image.HistoryResponseItem, imageSize int64) (layers []model.Layer, exact bool, err error) {
 	chains, err := chainIDs(diffIDs)
 	if err != nil {
@@ -259,12 +277,16 @@ func shortImageID(id string) string {
 const defaultLayerParallel = 4
 
 // FillLayers finds the layers of every image in ids: found is called for
-// each, first at once for those already in the cache, then as the others
-// are read from the engine, at most parallel at a time (default 4), and
-// put in the cache. found is never called twice at the same time. An image
-// deleted meanwhile is skipped silently; other failures do not stop the
-// rest and come back as one error (a lost engine stops everything).
-// Cancelling ctx stops the work and returns ctx's error. cache may be nil.
+// each, first at once for those the cache holds from the engine in this
+// process, then as the others are read from the engine, at most parallel
+// at a time (default 4), and put in the cache. An entry the cache read
+// from disk costs one ImageInspect: it is used when it agrees with the
+// engine (checkCached), else dropped and read afresh like a missing one.
+// found is never called twice at the same time. An image deleted
+// meanwhile is skipped silently; other failures do not stop the rest and
+// come back as one error (a lost engine stops everything), and such an
+// image is not reported: its layers stay unknown. Cancelling ctx stops
+// the work and returns ctx's error. cache may be nil.
 func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string, parallel int, found func(id string, layers []model.Layer, buildkit bool)) error {
 	if parallel <= 0 {
 		parallel = defaultLayerParallel
@@ -284,14 +306,20 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 
 	seen := make(map[string]bool, len(ids))
 	var missing []string
+	unchecked := map[string]cachedLayers{}
 	for _, id := range ids {
 		if id == "" || seen[id] {
 			continue
 		}
 		seen[id] = true
-		if layers, bk, ok := cache.Get(id); ok {
-			report(id, layers, bk)
-		} else {
+		c, ok := cache.lookup(id)
+		switch {
+		case ok && c.checked:
+			report(id, slices.Clone(c.layers), c.buildkit)
+		case ok:
+			unchecked[id] = c
+			missing = append(missing, id)
+		default:
 			missing = append(missing, id)
 		}
 	}
@@ -317,7 +345,23 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 			if wctx.Err() != nil {
 				return nil
 			}
-			layers, bk, err := e.ImageLayers(wctx, id)
+			var (
+				layers []model.Layer
+				bk     bool
+			)
+			ins, err := e.inspectImage(wctx, id)
+			if err == nil {
+				if c, ok := unchecked[id]; ok {
+					if checkCached(id, c.layers, ins) == nil {
+						cache.trust(id, c)
+						report(id, slices.Clone(c.layers), c.buildkit)
+						return nil
+					}
+					// Figures bilge cannot stand behind: read them afresh.
+					cache.drop(id)
+				}
+				layers, bk, err = e.layersOf(wctx, id, ins)
+			}
 			switch {
 			case err == nil:
 				// A cache that cannot write still keeps the entry in memory.
@@ -353,6 +397,46 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 	return nil
 }
 
+// checkCached reports why a cache entry (layers, oldest first) does not
+// describe the image the engine inspected, nil when it does: the engine
+// names the same ID; the entry has the image's diff IDs, in order, and
+// the chain IDs they make; and, when the engine gives the image's size,
+// the layers' sizes add up to it, as alignLayers makes them (on the
+// classic image store that is each layer's unpacked size; on the
+// containerd store, where inspect's Size is the packed content, it is the
+// figure alignLayers fitted the history to). An entry written from this
+// inspect always passes; any change to a size, a layer or its order fails
+// unless it is offset exactly by another size change (which no corruption
+// of one number does). When the engine gives no size (negative) only the
+// identity is checked.
+func checkCached(id string, layers []model.Layer, ins image.InspectResponse) error {
+	if ins.ID != id {
+		return fmt.Errorf("the engine names image %s %q", shortImageID(id), ins.ID)
+	}
+	diffs := ins.RootFS.Layers
+	if len(layers) != len(diffs) {
+		return fmt.Errorf("%d layers cached, the image has %d", len(layers), len(diffs))
+	}
+	chains, err := chainIDs(diffs)
+	if err != nil {
+		return err
+	}
+	var sum int64
+	for i, l := range layers {
+		if l.DiffID != diffs[i] || l.ChainID != chains[i] {
+			return fmt.Errorf("layer %d is not the image's", i)
+		}
+		if l.Size < 0 || l.Size > math.MaxInt64-sum {
+			return fmt.Errorf("layer %d has size %d", i, l.Size)
+		}
+		sum += l.Size
+	}
+	if ins.Size >= 0 && len(layers) > 0 && sum != ins.Size {
+		return fmt.Errorf("layers add up to %d bytes, the image is %d", sum, ins.Size)
+	}
+	return nil
+}
+
 // layerCacheVersion is the format of cache entries; entries of another
 // version are ignored and rewritten.
 const layerCacheVersion = 1
@@ -360,9 +444,12 @@ const layerCacheVersion = 1
 // LayerCache keeps image layers on disk, one small JSON file per image ID
 // (<dir>/<hex>.json, written to a temporary file and renamed), read on
 // first use and kept in memory after. Image IDs are content addresses, so
-// entries never go stale. Unreadable or corrupt entries count as missing;
-// a cache directory that cannot be written leaves the cache in memory only.
-// Safe for concurrent use, also by several processes.
+// entries do not go stale, but the files can be damaged or edited: what
+// is read from disk counts as unchecked until FillLayers has compared it
+// with the engine (entries Put in this process are from the engine).
+// Unreadable or corrupt entries count as missing; a cache directory that
+// cannot be written leaves the cache in memory only. Safe for concurrent
+// use, also by several processes.
 type LayerCache struct {
 	dir      string // "" when memory only
 	readOnly bool   // dir can be read but not written
@@ -373,6 +460,7 @@ type LayerCache struct {
 type cachedLayers struct {
 	layers   []model.Layer
 	buildkit bool
+	checked  bool // from the engine, or compared with it, in this process
 }
 
 // layerFile is one cache entry on disk.
@@ -440,32 +528,66 @@ func OpenLayerCache(dir string) (*LayerCache, error) {
 func (c *LayerCache) Dir() string { return c.dir }
 
 // Get returns the cached layers of an image and its BuildKit flag; ok is
-// false when the image is not cached (or its entry is unreadable).
+// false when the image is not cached (or its entry is unreadable). An
+// entry read from disk is returned unchecked: FillLayers checks it.
 func (c *LayerCache) Get(id string) (layers []model.Layer, buildkit bool, ok bool) {
+	e, ok := c.lookup(id)
+	if !ok {
+		return nil, false, false
+	}
+	return slices.Clone(e.layers), e.buildkit, true
+}
+
+// lookup is the entry of an image, from memory or else from disk; the
+// caller must not change its layers.
+func (c *LayerCache) lookup(id string) (cachedLayers, bool) {
 	c.mu.Lock()
 	e, ok := c.mem[id]
 	c.mu.Unlock()
 	if ok {
-		return slices.Clone(e.layers), e.buildkit, true
+		return e, true
 	}
 	path := c.path(id)
 	if path == "" {
-		return nil, false, false
+		return cachedLayers{}, false
 	}
 	e, ok = readLayerFile(path, id)
 	if !ok {
-		return nil, false, false
+		return cachedLayers{}, false
 	}
+	c.mu.Lock()
+	if cur, ok := c.mem[id]; ok {
+		e = cur // put meanwhile
+	} else {
+		c.mem[id] = e
+	}
+	c.mu.Unlock()
+	return e, true
+}
+
+// trust marks an entry read from disk as agreeing with the engine.
+func (c *LayerCache) trust(id string, e cachedLayers) {
+	e.checked = true
 	c.mu.Lock()
 	c.mem[id] = e
 	c.mu.Unlock()
-	return slices.Clone(e.layers), e.buildkit, true
 }
 
-// Put stores an image's layers. The entry is kept in memory even when
-// writing it to disk fails (the error says so).
+// drop forgets an entry that disagrees with the engine, on disk too (a
+// failure to remove it is harmless: it is checked again when read).
+func (c *LayerCache) drop(id string) {
+	c.mu.Lock()
+	delete(c.mem, id)
+	c.mu.Unlock()
+	if path := c.path(id); path != "" && !c.readOnly {
+		os.Remove(path)
+	}
+}
+
+// Put stores an image's layers, read from the engine. The entry is kept
+// in memory even when writing it to disk fails (the error says so).
 func (c *LayerCache) Put(id string, layers []model.Layer, buildkit bool) error {
-	e := cachedLayers{layers: slices.Clone(layers), buildkit: buildkit}
+	e := cachedLayers{layers: slices.Clone(layers), buildkit: buildkit, checked: true}
 	if e.layers == nil {
 		e.layers = []model.Layer{} // known to have no layers, not unknown
 	}

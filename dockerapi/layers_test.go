@@ -551,7 +551,9 @@ type layerFake struct {
 	api
 	mu          sync.Mutex
 	images      map[string]fakeImage
-	calls       map[string]int
+	calls       map[string]int // ImageInspect calls per image
+	histCalls   map[string]int
+	histFail    map[string]error // ImageHistory fails for these images
 	inflight    int
 	maxInflight int
 	hold        chan struct{} // when set, calls wait for it (or ctx)
@@ -609,6 +611,13 @@ func (f *layerFake) ImageInspect(ctx context.Context, id string, _ ...client.Ima
 }
 
 func (f *layerFake) ImageHistory(ctx context.Context, id string, _ ...client.ImageHistoryOption) (client.ImageHistoryResult, error) {
+	f.mu.Lock()
+	f.histCalls[id]++
+	err := f.histFail[id]
+	f.mu.Unlock()
+	if err != nil {
+		return client.ImageHistoryResult{}, err
+	}
 	img, ok := f.images[id]
 	if !ok {
 		return client.ImageHistoryResult{}, fmt.Errorf("no such image: %s: %w", id, cerrdefs.ErrNotFound)
@@ -617,7 +626,7 @@ func (f *layerFake) ImageHistory(ctx context.Context, id string, _ ...client.Ima
 }
 
 func newLayerFake(n int) (*layerFake, []string) {
-	f := &layerFake{images: map[string]fakeImage{}, calls: map[string]int{}}
+	f := &layerFake{images: map[string]fakeImage{}, calls: map[string]int{}, histCalls: map[string]int{}, histFail: map[string]error{}}
 	var ids []string
 	for i := range n {
 		id := testImageID(1000 + i)
@@ -689,15 +698,40 @@ func TestFillLayers(t *testing.T) {
 		}
 	}
 
-	// A second pass is served entirely from the (on-disk) cache.
-	fresh, _ := OpenLayerCache(cache.Dir())
-	f.calls = map[string]int{}
+	// A second pass in this process is served from memory; in another
+	// (a fresh cache on the same directory) each entry costs one inspect,
+	// to check it, and no history — but for the two put by hand above,
+	// which do not match their images (one layer, not two): those are read
+	// afresh.
+	f.calls, f.histCalls = map[string]int{}, map[string]int{}
 	n := 0
-	if err := e.FillLayers(context.Background(), fresh, ids, 0, func(string, []model.Layer, bool) { n++ }); err != nil {
+	if err := e.FillLayers(context.Background(), cache, ids, 0, func(string, []model.Layer, bool) { n++ }); err != nil {
 		t.Fatal(err)
 	}
-	if n != 20 || len(f.calls) != 0 {
-		t.Errorf("second pass: %d found, %d fetched", n, len(f.calls))
+	if n != 20 || len(f.calls) != 0 || len(f.histCalls) != 0 {
+		t.Errorf("second pass: %d found, %d inspected, %d histories read", n, len(f.calls), len(f.histCalls))
+	}
+	fresh, _ := OpenLayerCache(cache.Dir())
+	n = 0
+	if err := e.FillLayers(context.Background(), fresh, ids, 0, func(id string, l []model.Layer, _ bool) {
+		n++
+		if id == ids[15] || id == ids[16] {
+			if len(l) != 2 || l[0].Size != 100 || l[1].Size+100 != f.images[id].size {
+				t.Errorf("%s: a wrong entry was used: %v", id, l)
+			}
+		} else if !slices.Equal(l, got[id]) {
+			t.Errorf("%s: from disk %v, want %v", id, l, got[id])
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != 20 || len(f.histCalls) != 2 || f.histCalls[ids[15]] != 1 || f.histCalls[ids[16]] != 1 {
+		t.Errorf("from disk: %d found, histories read %v, want only of the two wrong entries", n, f.histCalls)
+	}
+	for _, id := range ids {
+		if f.calls[id] != 1 {
+			t.Errorf("from disk: %s inspected %d times, want once", id, f.calls[id])
+		}
 	}
 }
 

@@ -209,7 +209,9 @@ func TestHostileNamesDeleteByEngineName(t *testing.T) {
 	}}
 	var outs []model.Outcome
 	for o := range e.Delete(context.Background(), plan, 1) {
-		outs = append(outs, o)
+		if o.Status != model.Started {
+			outs = append(outs, o)
+		}
 	}
 	if len(*deleted) != 1 || (*deleted)[0] != hostileVolume {
 		t.Errorf("the engine was asked to delete volumes %q, want %q", *deleted, hostileVolume)

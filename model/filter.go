@@ -32,6 +32,11 @@ import (
 // Free text matches, case-insensitively as a substring, names, tags and IDs
 // (with or without "sha256:"), a container's image reference, a build
 // record's description.
+//
+// A query is at most MaxFilterLen characters and MaxFilterTerms terms: a
+// longer one (text pasted by mistake) is an error, read in time linear in
+// its length, and matching an object costs at most the sum of its fields'
+// lengths per term (no term is quadratic in its own length).
 type Filter struct {
 	query string
 	conds []cond
@@ -106,6 +111,7 @@ type cond struct {
 	num   int64         // bytes, for larger/smaller
 	age   time.Duration // for older/newer
 	text  string        // lower-cased free text; label key
+	pat   pattern       // free text, ready to search for
 	value string        // label value
 	hasEq bool          // label:key=value rather than label:key
 }
@@ -152,9 +158,21 @@ var dockerFilters = map[string]string{
 	"id":        "the ID as plain text",
 }
 
+// The bounds of a query. Real filters are a few terms and a few dozen
+// characters; the longest plausible one (three label:KEY=VALUE terms with
+// URLs) is about 250. Beyond these, every key typed re-reads and re-matches
+// a query no one meant to write.
+const (
+	MaxFilterLen   = 500 // characters
+	MaxFilterTerms = 20
+)
+
 // ParseFilter reads a filter query; see Filter for the language. The empty
 // (or all-blank) query gives a Filter that matches everything.
 func ParseFilter(q string) (Filter, error) {
+	if len(q) > MaxFilterLen && (len(q) > MaxFilterLen*utf8.UTFMax || utf8.RuneCountInString(q) > MaxFilterLen) {
+		return Filter{}, tooLong(q)
+	}
 	fields, err := splitTerms(q)
 	if err != nil {
 		return Filter{}, err
@@ -173,35 +191,56 @@ func ParseFilter(q string) (Filter, error) {
 		norm = append(norm, n)
 	}
 	f.query = strings.Join(norm, " ")
+	if utf8.RuneCountInString(f.query) > MaxFilterLen {
+		// The normal form spells is: aliases out ("is:used" → "is:in-use"):
+		// it must fit too, as the UI puts it back in the input to edit.
+		return Filter{}, tooLong(q)
+	}
 	return f, nil
+}
+
+func tooLong(q string) error {
+	return &FilterError{Term: q, Msg: fmt.Sprintf("the filter is longer than %d characters: shorten it", MaxFilterLen)}
 }
 
 // splitTerms splits a query at blanks, except inside double quotes, which
 // it removes: label:maintainer="Jane Doe" and "my app" are one term each.
+// An empty pair of quotes is no term. More than MaxFilterTerms terms is an
+// error.
 func splitTerms(q string) ([]string, error) {
 	var terms []string
 	var cur strings.Builder
-	in, started := false, false
-	for _, r := range q {
-		switch {
-		case r == '"':
-			in, started = !in, true
-		case !in && (r == ' ' || r == '\t' || r == '\n'):
-			if started {
-				terms = append(terms, cur.String())
-				cur.Reset()
-				started = false
+	in := false
+	end := func() error {
+		if cur.Len() == 0 {
+			return nil
+		}
+		if len(terms) == MaxFilterTerms {
+			return &FilterError{Term: cur.String(), Msg: fmt.Sprintf("the filter has more than %d terms: shorten it", MaxFilterTerms)}
+		}
+		terms = append(terms, cur.String())
+		cur.Reset()
+		return nil
+	}
+	// Byte by byte: quotes and blanks are ASCII, and bytes that are not
+	// UTF-8 stay as they are (the messages escape them).
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; {
+		case c == '"':
+			in = !in
+		case !in && (c == ' ' || c == '\t' || c == '\n'):
+			if err := end(); err != nil {
+				return nil, err
 			}
 		default:
-			cur.WriteRune(r)
-			started = true
+			cur.WriteByte(c)
 		}
 	}
 	if in {
 		return nil, &FilterError{Term: q, Msg: "a quote is not closed: write label:key=\"a value\" or \"some text\""}
 	}
-	if started && cur.Len() > 0 {
-		terms = append(terms, cur.String())
+	if err := end(); err != nil {
+		return nil, err
 	}
 	return terms, nil
 }
@@ -247,7 +286,7 @@ func parseTerm(term string) (cond, string, error) {
 		if p == "newer" {
 			k = condNewer
 		}
-		return cond{kind: k, age: d}, p + ":" + strings.ToLower(value), nil
+		return cond{kind: k, age: d}, p + ":" + quoted(strings.ToLower(value)), nil
 	case "larger", "smaller":
 		n, ok := parseSize(value)
 		if !ok {
@@ -257,7 +296,7 @@ func parseTerm(term string) (cond, string, error) {
 		if p == "smaller" {
 			k = condSmaller
 		}
-		return cond{kind: k, num: n}, p + ":" + value, nil
+		return cond{kind: k, num: n}, p + ":" + quoted(value), nil
 	case "label":
 		key, val, eq := strings.Cut(value, "=")
 		if key == "" {
@@ -286,7 +325,8 @@ func parseTerm(term string) (cond, string, error) {
 }
 
 func textCond(term string) (cond, string, error) {
-	return cond{kind: condText, text: strings.ToLower(term)}, quoted(term), nil
+	lower := strings.ToLower(term)
+	return cond{kind: condText, text: lower, pat: newPattern(lower)}, quoted(term), nil
 }
 
 // isWord reports a prefix made only of ASCII letters, as filter names are;
@@ -403,12 +443,12 @@ func (f Filter) MatchImage(img *Image, now time.Time) bool {
 		var ok bool
 		switch c.kind {
 		case condText:
-			ok = containsFold(img.ID, c.text)
+			ok = c.pat.in(img.ID)
 			if !ok && len(img.Tags) == 0 {
-				ok = containsFold(img.Name(), c.text)
+				ok = c.pat.in(img.Name())
 			}
 			for j := 0; !ok && j < len(img.Tags); j++ {
-				ok = containsFold(img.Tags[j], c.text)
+				ok = c.pat.in(img.Tags[j])
 			}
 		case condIs:
 			switch c.is {
@@ -441,7 +481,7 @@ func (f Filter) MatchContainer(ctr *Container, now time.Time) bool {
 		var ok bool
 		switch c.kind {
 		case condText:
-			ok = containsFold(ctr.Name, c.text) || containsFold(ctr.ID, c.text) || containsFold(ctr.Image, c.text)
+			ok = c.pat.in(ctr.Name) || c.pat.in(ctr.ID) || c.pat.in(ctr.Image)
 		case condIs:
 			switch c.is {
 			case isRunning, isInUse:
@@ -469,7 +509,7 @@ func (f Filter) MatchVolume(v *Volume, now time.Time) bool {
 		var ok bool
 		switch c.kind {
 		case condText:
-			ok = containsFold(v.Name, c.text)
+			ok = c.pat.in(v.Name)
 		case condIs:
 			switch c.is {
 			case isAnonymous:
@@ -501,7 +541,7 @@ func (f Filter) MatchNetwork(n *Network, now time.Time) bool {
 		var ok bool
 		switch c.kind {
 		case condText:
-			ok = containsFold(n.Name, c.text) || containsFold(n.ID, c.text)
+			ok = c.pat.in(n.Name) || c.pat.in(n.ID)
 		case condIs:
 			switch c.is {
 			case isUnused:
@@ -531,7 +571,7 @@ func (f Filter) MatchBuildRecord(r *BuildRecord, now time.Time) bool {
 		var ok bool
 		switch c.kind {
 		case condText:
-			ok = containsFold(r.ID, c.text) || containsFold(r.Description, c.text)
+			ok = c.pat.in(r.ID) || c.pat.in(r.Description)
 		case condIs:
 			switch c.is {
 			case isInUse:
@@ -613,12 +653,41 @@ func filterIdx[T any](s []T, now time.Time, all bool, match func(*T, time.Time) 
 	return out
 }
 
+// pattern is lower-case free text to look for in names and IDs, ignoring
+// case, with its KMP failure table: the search reads each byte of the
+// haystack once, whatever the text ("aaa…ab" in "AAA…A" included).
+type pattern struct {
+	lower string
+	next  []int32 // next[i]: length of the longest proper border of lower[:i+1]
+}
+
+func newPattern(lower string) pattern {
+	next := make([]int32, len(lower))
+	k := int32(0)
+	for i := 1; i < len(lower); i++ {
+		for k > 0 && lower[i] != lower[k] {
+			k = next[k-1]
+		}
+		if lower[i] == lower[k] {
+			k++
+		}
+		next[i] = k
+	}
+	return pattern{lower: lower, next: next}
+}
+
 // containsFold reports whether s contains lower, which is already lower
-// case, ignoring case. Docker names and IDs are mostly lower-case ASCII:
-// those cost one strings.Contains and one scan, and nothing allocates
-// unless s has non-ASCII letters.
+// case, ignoring case.
 func containsFold(s, lower string) bool {
-	if strings.Contains(s, lower) {
+	p := newPattern(lower)
+	return p.in(s)
+}
+
+// in reports whether s contains the pattern, ignoring case. Docker names
+// and IDs are mostly lower-case ASCII: those cost one strings.Contains and
+// one scan, and nothing allocates unless s has non-ASCII letters.
+func (p *pattern) in(s string) bool {
+	if strings.Contains(s, p.lower) {
 		return true
 	}
 	var seen byte
@@ -626,9 +695,9 @@ func containsFold(s, lower string) bool {
 		seen |= byteClass[s[i]]
 	}
 	if seen&classNonASCII != 0 {
-		return strings.Contains(strings.ToLower(s), lower)
+		return strings.Contains(strings.ToLower(s), p.lower)
 	}
-	return seen&classUpper != 0 && containsFoldASCII(s, lower)
+	return seen&classUpper != 0 && p.inASCII(s)
 }
 
 const (
@@ -648,18 +717,23 @@ var byteClass = func() (t [256]byte) {
 	return t
 }()
 
-func containsFoldASCII(s, lower string) bool {
-	first := lower[0]
-	for i := 0; i+len(lower) <= len(s); i++ {
-		if toLowerASCII(s[i]) != first {
-			continue
+// inASCII is the search in an ASCII s, lowering it on the fly (KMP).
+func (p *pattern) inASCII(s string) bool {
+	lower := p.lower
+	if lower == "" {
+		return true
+	}
+	k := int32(0)
+	for i := 0; i < len(s); i++ {
+		c := toLowerASCII(s[i])
+		for k > 0 && lower[k] != c {
+			k = p.next[k-1]
 		}
-		j := 1
-		for j < len(lower) && toLowerASCII(s[i+j]) == lower[j] {
-			j++
-		}
-		if j == len(lower) {
-			return true
+		if lower[k] == c {
+			k++
+			if int(k) == len(lower) {
+				return true
+			}
 		}
 	}
 	return false

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -575,5 +576,98 @@ func TestFilterQuotes(t *testing.T) {
 	}
 	if _, err := ParseFilter(`label:a="open`); err == nil || !strings.Contains(err.Error(), "quote") {
 		t.Errorf("unclosed quote: err = %v", err)
+	}
+}
+
+// TestParseFilterLimits: a pasted wall of text is one clear error, not
+// seconds of work per key; the limits themselves are accepted.
+func TestParseFilterLimits(t *testing.T) {
+	t.Parallel()
+	atLen := strings.Repeat("a", MaxFilterLen)
+	atTerms := strings.TrimSpace(strings.Repeat("x ", MaxFilterTerms))
+	for _, q := range []string{atLen, atTerms, strings.Repeat("é", MaxFilterLen), "  " + atTerms + "  "} {
+		if _, err := ParseFilter(q); err != nil {
+			t.Errorf("a query at the limits (%d bytes) refused: %v", len(q), err)
+		}
+	}
+	cases := []struct{ name, q, want string }{
+		{"pasted", pastedQuery(10_000), "longer than 500 characters"},
+		{"one char over", atLen + "b", "longer than 500 characters"},
+		{"multibyte over", strings.Repeat("é", MaxFilterLen+1), "longer than 500 characters"},
+		{"one term over", atTerms + " y", "more than 20 terms"},
+		{"blanks", strings.Repeat("a ", 200), "more than 20 terms"},
+		{"open quote", `"` + strings.Repeat("a ", 200), "quote is not closed"},
+	}
+	for _, c := range cases {
+		_, err := ParseFilter(c.q)
+		var fe *FilterError
+		if !errors.As(err, &fe) || !strings.Contains(fe.Msg, c.want) {
+			t.Errorf("%s: err = %v, want a FilterError saying %q", c.name, err, c.want)
+			continue
+		}
+		if strings.ContainsAny(fe.Msg, "\n\r") || len(fe.Msg) > 200 {
+			t.Errorf("%s: message is not one short line: %q", c.name, fe.Msg)
+		}
+	}
+}
+
+// TestFilterNormalFormQuotesValues: a token value typed in quotes keeps
+// them in the normal form, which must parse back to the same filter; empty
+// quotes are no term.
+func TestFilterNormalFormQuotesValues(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]string{
+		`larger:"1 GB"`: `larger:"1 GB"`,
+		`"" nginx ""`:   `nginx`,
+		`""`:            ``,
+		`a""b`:          `ab`,
+	} {
+		f, err := ParseFilter(q)
+		if err != nil {
+			t.Errorf("%s: %v", q, err)
+			continue
+		}
+		if f.String() != want {
+			t.Errorf("%s: normal form %q, want %q", q, f.String(), want)
+		}
+		again, err := ParseFilter(f.String())
+		if err != nil || again.String() != f.String() || len(again.conds) != len(f.conds) {
+			t.Errorf("%s: normal form %q parses back as %q (%d terms, %v), want %d terms", q, f.String(), again.String(), len(again.conds), err, len(f.conds))
+		}
+	}
+}
+
+// TestContainsFoldAgreesWithLowerContains checks the KMP search against
+// the obvious definition on strings made of few letters (many partial
+// matches) in both cases.
+func TestContainsFoldAgreesWithLowerContains(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	word := func(alpha string, n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alpha[rng.IntN(len(alpha))]
+		}
+		return string(b)
+	}
+	for range 20_000 {
+		s := word("aAbB", rng.IntN(24))
+		sub := strings.ToLower(word("aAbB", 1+rng.IntN(6)))
+		if got, want := containsFold(s, sub), strings.Contains(strings.ToLower(s), sub); got != want {
+			t.Fatalf("containsFold(%q, %q) = %v, want %v", s, sub, got, want)
+		}
+	}
+}
+
+// BenchmarkContainsFoldWorst is the naive search's worst case: a long
+// upper-case name of one letter and a term that almost matches everywhere.
+func BenchmarkContainsFoldWorst(b *testing.B) {
+	s := strings.Repeat("A", 4096)
+	p := newPattern(strings.Repeat("a", MaxFilterLen-1) + "b")
+	b.ReportAllocs()
+	for b.Loop() {
+		if p.in(s) {
+			b.Fatal("match")
+		}
 	}
 }

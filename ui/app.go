@@ -173,6 +173,10 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 	}
 	a.input.Prompt = "/"
 	a.input.Placeholder = "text, is:dangling, larger:500MB, older:30d, label:k=v"
+	// Past the filter's own limit the query is refused with a message;
+	// beyond that the input stops growing, so a pasted wall of text costs
+	// no more per key than a query at the limit.
+	a.input.CharLimit = model.MaxFilterLen + 1
 	a.setStyles(true)
 	for i, v := range []kindView{imagesView{}, containersView{}, volumesView{}, networksView{}, buildCacheView{}} {
 		a.tabs[i] = newTab(v)
