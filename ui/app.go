@@ -421,6 +421,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.KeyPressMsg:
 		return a, a.onKey(msg)
+	case tea.PasteMsg:
+		// A bracketed paste goes to the filter being typed, and nowhere
+		// else: pasted text never acts as keys.
+		if a.mode() == modeFilter {
+			return a, a.editFilter(msg)
+		}
+		return a, nil
 	case tea.MouseWheelMsg:
 		return a, a.onWheel(msg)
 	case tea.MouseClickMsg:
@@ -924,6 +931,12 @@ func (a *App) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.setFilter(a.filterBefore)
 		return nil
 	}
+	return a.editFilter(msg)
+}
+
+// editFilter types into the filter (a key or a paste) and applies what it
+// now says, or says what is wrong with it.
+func (a *App) editFilter(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	before := a.input.Value()
 	a.input, cmd = a.input.Update(msg)

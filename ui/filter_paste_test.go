@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"bilge/model"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // pastedQuery is n characters of `docker images` output, the kind of text
@@ -66,5 +68,32 @@ func TestFilterPasteBounded(t *testing.T) {
 	press(a, "enter")
 	if !a.filtering {
 		t.Error("enter accepted a filter that is too long")
+	}
+}
+
+// TestBracketedPaste: a paste while typing a filter goes into it (and is
+// applied as typed text is); a paste anywhere else does nothing — pasted
+// text never acts as keys (a "d" or "y" in it deletes nothing).
+func TestBracketedPaste(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 160, 30)
+	press(a, "2")
+	before := names(a)
+	marked := a.marks.Len()
+	a.Update(tea.PasteMsg{Content: " dyy*d y"})
+	if a.dialog != nil || a.marks.Len() != marked || !slices.Equal(names(a), before) {
+		t.Fatal("a paste outside the filter acted as keys")
+	}
+	press(a, "/")
+	a.Update(tea.PasteMsg{Content: "is:dangling"})
+	if got := a.input.Value(); got != "is:dangling" {
+		t.Fatalf("filter input %q after the paste, want is:dangling", got)
+	}
+	if a.filterErr != "" || slices.Equal(names(a), before) {
+		t.Errorf("the pasted filter was not applied (error %q, rows %v)", a.filterErr, names(a))
+	}
+	a.Update(tea.PasteMsg{Content: strings.Repeat("x", 10_000)})
+	if !strings.Contains(a.filterErr, "longer than 500 characters") {
+		t.Errorf("a 10,000-character paste: filter error %q", a.filterErr)
 	}
 }
