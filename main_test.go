@@ -136,7 +136,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code, out, _ := runArgs(t, "--version"); code != 0 || !strings.HasPrefix(out, "bilge ") {
 		t.Errorf("--version: code %d, out %q", code, out)
 	}
-	if code, out, _ := runArgs(t, "--help"); code != 0 || !strings.Contains(out, "bilge df") {
+	if code, out, _ := runArgs(t, "--help"); code != 0 || !strings.Contains(out, "bilge df") || !strings.Contains(out, "--timeout DURATION") {
 		t.Errorf("--help: code %d, out %q", code, out)
 	}
 }
