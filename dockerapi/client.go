@@ -269,8 +269,10 @@ func ShortDuration(d time.Duration) string {
 		return fmt.Sprintf("%ds", (d+time.Second/2)/time.Second)
 	case d >= time.Second:
 		return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + "s"
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%dms", (d+time.Millisecond/2)/time.Millisecond)
 	}
-	return fmt.Sprintf("%dms", (d+time.Millisecond/2)/time.Millisecond)
+	return d.String()
 }
 
 // start bounds one engine call: by ctx's deadline when it has one, else by

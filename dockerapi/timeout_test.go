@@ -191,6 +191,7 @@ func TestShortDuration(t *testing.T) {
 		250 * time.Millisecond:   "250ms",
 		2 * time.Minute:          "120s",
 		30 * time.Minute:         "30m",
+		time.Microsecond:         "1µs",
 	} {
 		if got := ShortDuration(d); got != want {
 			t.Errorf("ShortDuration(%v) = %q, want %q", d, got, want)
