@@ -229,11 +229,11 @@ func flagError(err error) error {
 
 // open builds the client for the engine the options name, without talking
 // to it: the built-in demo engine, served in-process on a private socket so
-// the real client code runs, or a real one. close releases both, the demo
+// the real client code runs, or a real one. release closes both, the demo
 // engine's socket included, on every way out: call it (defer) whatever
 // happens next. A docker config that could not be read but did not matter
 // is one warning line on stderr.
-func open(ctx context.Context, o options, stderr io.Writer) (e *dockerapi.Engine, close func(), err error) {
+func open(ctx context.Context, o options, stderr io.Writer) (e *dockerapi.Engine, release func(), err error) {
 	sel := o.sel
 	var d *demo.Engine
 	if o.demo {
