@@ -31,13 +31,14 @@ const usage = `bilge — see where Docker's disk space went, and pump it out.
 
 Usage:
   bilge [flags]              open the full-screen UI
-  bilge df [--json] [-v]     print disk usage (like docker system df) and exit
+  bilge df [--json] [-v] [--timeout DURATION]
+                             print disk usage (like docker system df) and exit
 
 Flags:
   -H, --host URL           engine to use (unix://, tcp://); default: DOCKER_HOST, the docker context, the local socket
       --context NAME       docker context to use (cannot be combined with --host)
       --read-only          browse only: no marking or deleting
-      --interval DURATION  ping period for connection state and data age (default 2s)
+      --interval DURATION  ping period for connection state and data age (default 2s, at least 250ms)
       --parallel N         deletions run at once (default 4)
       --demo               run against the built-in demo engine (nothing real touched)
       --demo-seed N        which demo host to generate (default 0)
@@ -47,6 +48,8 @@ Flags:
 df flags:
       --json               print one JSON object (bytes as integers)
   -v                       list every object of every kind
+      --timeout DURATION   give up when the engine has not answered everything by then,
+                           naming the call it waits for (default 60s)
 
 Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION, NO_COLOR.
 `
@@ -64,7 +67,15 @@ type options struct {
 	// df
 	json    bool
 	verbose bool
+	timeout time.Duration
 }
+
+// minInterval keeps --interval from turning the ping into a busy loop.
+const minInterval = 250 * time.Millisecond
+
+// defaultDFTimeout bounds all of bilge df: a hung engine (or one stopped
+// with SIGSTOP) must not leave a script waiting for ever.
+const defaultDFTimeout = 60 * time.Second
 
 func main() {
 	ctx, stop := notifySignals()
@@ -145,8 +156,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "bilge %s\n", version)
 		return 0
 	}
-	if o.interval <= 0 {
-		return fail(fmt.Errorf("--interval must be positive, got %s", o.interval))
+	if o.interval < minInterval {
+		return fail(fmt.Errorf("--interval: %s is too short: give at least %s (see bilge --help)", o.interval, minInterval))
 	}
 	if o.parallel < 1 || o.parallel > 64 {
 		return fail(fmt.Errorf("--parallel must be between 1 and 64, got %d", o.parallel))
@@ -156,7 +167,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rest := global.Args()
 	if len(rest) == 0 {
-		if err := runUI(ctx, o); err != nil {
+		if err := runUI(ctx, o, stderr); err != nil {
 			return fail(err)
 		}
 		return 0
@@ -174,7 +185,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if sub.NArg() > 0 {
 			return fail(fmt.Errorf("df takes no arguments, got %q", sub.Arg(0)))
 		}
-		if err := runDF(ctx, o, stdout); err != nil {
+		if o.timeout <= 0 {
+			return fail(fmt.Errorf("--timeout: %s is not a positive duration (see bilge --help)", o.timeout))
+		}
+		if err := runDF(ctx, o, stdout, stderr); err != nil {
 			return fail(err)
 		}
 		return 0
@@ -197,6 +211,7 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 		fs.BoolVar(&o.json, "json", false, "")
 		fs.BoolVar(&o.verbose, "v", false, "")
 		fs.BoolVar(&o.verbose, "verbose", false, "")
+		fs.DurationVar(&o.timeout, "timeout", defaultDFTimeout, "")
 		return fs
 	}
 	fs.BoolVar(&o.readOnly, "read-only", false, "")
@@ -243,6 +258,8 @@ func flagError(err error) error {
 		switch name {
 		case "interval":
 			want = "a duration such as 2s, 500ms or 1m"
+		case "timeout":
+			want = "a duration such as 60s, 5m or 1h"
 		case "parallel", "demo-seed":
 			want = "a whole number"
 		case "read-only", "demo", "json", "v", "verbose", "version", "help", "h":
@@ -265,29 +282,43 @@ func flagError(err error) error {
 
 // open builds the client for the engine the options name, without talking
 // to it: the built-in demo engine, served in-process on a private socket so
-// the real client code runs, or a real one.
-func open(ctx context.Context, o options) (*dockerapi.Engine, error) {
+// the real client code runs, or a real one. release closes both, the demo
+// engine's socket included, on every way out: call it (defer) whatever
+// happens next. A docker config that could not be read but did not matter
+// is one warning line on stderr.
+func open(ctx context.Context, o options, stderr io.Writer) (e *dockerapi.Engine, release func(), err error) {
 	sel := o.sel
+	var d *demo.Engine
 	if o.demo {
 		// BILGE_DEMO_FAULTS (undocumented) injects faults, for tests.
 		faults, err := demo.ParseFaults(os.Getenv("BILGE_DEMO_FAULTS"))
 		if err != nil {
-			return nil, fmt.Errorf("BILGE_DEMO_FAULTS: %w", err)
+			return nil, nil, fmt.Errorf("BILGE_DEMO_FAULTS: %w", err)
 		}
-		host, err := demo.New(o.demoSeed, demo.WithLiveEvents(), faults).Serve(ctx)
+		d = demo.New(o.demoSeed, demo.WithLiveEvents(), faults)
+		host, err := d.Serve(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("start the demo engine: %w", err)
+			return nil, nil, fmt.Errorf("start the demo engine: %w", err)
 		}
 		sel = dockerapi.Selection{Host: host}
 	}
-	e, err := dockerapi.Open(sel)
+	closeDemo := func() {
+		if d != nil {
+			_ = d.Close()
+		}
+	}
+	e, err = dockerapi.Open(sel)
 	if err != nil {
-		return nil, err
+		closeDemo()
+		return nil, nil, err
+	}
+	if w := e.Endpoint().Warning; w != "" && !o.demo {
+		fmt.Fprintf(stderr, "bilge: warning: %s\n", w)
 	}
 	if o.demo {
 		e.UseLayerCache(dockerapi.MemoryLayerCache())
 	}
-	return e, nil
+	return e, func() { e.Close(); closeDemo() }, nil
 }
 
 // ping checks the engine answers, within a bound, so a dead host fails
@@ -298,27 +329,14 @@ func ping(ctx context.Context, e *dockerapi.Engine) error {
 	return e.Ping(cctx)
 }
 
-// connect opens the engine and checks it answers.
-func connect(ctx context.Context, o options) (*dockerapi.Engine, error) {
-	e, err := open(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	if err := ping(ctx, e); err != nil {
-		e.Close()
-		return nil, err
-	}
-	return e, nil
-}
-
-func runUI(ctx context.Context, o options) error {
+func runUI(ctx context.Context, o options, stderr io.Writer) error {
 	// Setup mistakes first, then the terminal, then the network: each
 	// error names the first thing that is wrong.
-	e, err := open(ctx, o)
+	e, closeEngine, err := open(ctx, o, stderr)
 	if err != nil {
 		return err
 	}
-	defer e.Close()
+	defer closeEngine()
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return errors.New("the UI needs a terminal (stdin and stdout); for scripts use `bilge df` or `bilge df --json`")
 	}
@@ -361,28 +379,64 @@ func runUI(ctx context.Context, o options) error {
 	return err
 }
 
-func runDF(ctx context.Context, o options, stdout io.Writer) error {
-	e, err := connect(ctx, o)
+// runDF prints the disk usage. All of it is bounded by --timeout: an
+// engine that stops answering ends it with one line naming the call that
+// did not answer.
+func runDF(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	e, closeEngine, err := open(ctx, o, stderr)
 	if err != nil {
 		return err
 	}
-	defer e.Close()
-	snap, err := e.Snapshot(ctx)
-	if err != nil {
+	defer closeEngine()
+	dctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	snap, ix, err := measure(dctx, e)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return errors.New("interrupted")
+	default:
+		var te *dockerapi.TimeoutError
+		if errors.As(err, &te) {
+			if errors.Is(dctx.Err(), context.DeadlineExceeded) {
+				// The whole run had --timeout, not just this call.
+				return fmt.Errorf("engine at %s: %s did not answer within %s (the --timeout of bilge df)", te.Host, te.Call, dockerapi.ShortDuration(o.timeout))
+			}
+			return te
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("engine at %s: did not answer within %s (the --timeout of bilge df)", e.Endpoint().Host, dockerapi.ShortDuration(o.timeout))
+		}
 		return err
-	}
-	// Layer data makes reclaim exact; without it (an engine refusing
-	// inspect) the docker figures still print and exact ones stay null.
-	layers, lerr := e.LayersOf(ctx, snap)
-	snap.ApplyLayers(layers)
-	ix := model.NewReclaimIndex(snap)
-	if lerr != nil && len(layers) == 0 {
-		ix = nil
 	}
 	if o.json {
 		return report.JSON(stdout, snap, ix, o.verbose)
 	}
 	return report.Text(stdout, snap, ix, o.verbose, time.Now())
+}
+
+// measure checks the engine answers and reads everything bilge df prints.
+func measure(ctx context.Context, e *dockerapi.Engine) (*model.Snapshot, *model.ReclaimIndex, error) {
+	if err := ping(ctx, e); err != nil {
+		return nil, nil, err
+	}
+	snap, err := e.Snapshot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Layer data makes reclaim exact; without it (an engine refusing
+	// inspect) the docker figures still print and exact ones stay null.
+	// An engine that stops answering is not refusing: that ends df.
+	layers, lerr := e.LayersOf(ctx, snap)
+	if errors.Is(lerr, context.DeadlineExceeded) {
+		return nil, nil, lerr
+	}
+	snap.ApplyLayers(layers)
+	ix := model.NewReclaimIndex(snap)
+	if lerr != nil && len(layers) == 0 {
+		ix = nil
+	}
+	return snap, ix, nil
 }
 
 // fps caps redraws. Bubble Tea wakes up every frame even when nothing

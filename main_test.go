@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"bilge/dockerapi"
+	"bilge/dockerapi/demo"
 	"bilge/internal/testbin"
 )
 
@@ -73,6 +76,13 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag", nil, []string{"--frobnicate"}, []string{"frobnicate"}},
 		{"unknown command", nil, []string{"rm"}, []string{`unknown command "rm"`}},
 		{"bad interval", nil, []string{"--interval", "-1s", "df"}, []string{"--interval"}},
+		{"interval too short", nil, []string{"--interval", "1ns", "df"}, []string{"--interval: 1ns is too short", "at least 250ms"}},
+		{"interval just too short", nil, []string{"--interval=249ms"}, []string{"--interval: 249ms is too short"}},
+		{"timeout not a duration", nil, []string{"df", "--timeout", "soon"}, []string{`--timeout: "soon" is not a duration`}},
+		{"timeout zero", nil, []string{"df", "--timeout", "0"}, []string{"--timeout: 0s is not a positive duration"}},
+		{"timeout negative", nil, []string{"df", "--timeout=-5s"}, []string{"--timeout: -5s is not a positive duration"}},
+		{"timeout is a df flag", nil, []string{"--timeout", "5s", "df"}, []string{"unknown flag --timeout"}},
+		{"unresolvable DOCKER_HOST", map[string]string{"DOCKER_HOST": "garbage.invalid"}, []string{"df"}, []string{`cannot resolve host "garbage.invalid"`, "tcp://garbage.invalid:2375", "DOCKER_HOST"}},
 		{"interval not a duration", nil, []string{"--interval", "abc"}, []string{`--interval: "abc" is not a duration`}},
 		{"interval without value", nil, []string{"--interval"}, []string{"--interval needs a value"}},
 		{"parallel not a number", nil, []string{"--parallel", "four"}, []string{`--parallel: "four" is not a whole number`}},
@@ -126,7 +136,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code, out, _ := runArgs(t, "--version"); code != 0 || !strings.HasPrefix(out, "bilge ") {
 		t.Errorf("--version: code %d, out %q", code, out)
 	}
-	if code, out, _ := runArgs(t, "--help"); code != 0 || !strings.Contains(out, "bilge df") {
+	if code, out, _ := runArgs(t, "--help"); code != 0 || !strings.Contains(out, "bilge df") || !strings.Contains(out, "--timeout DURATION") {
 		t.Errorf("--help: code %d, out %q", code, out)
 	}
 }
@@ -171,4 +181,193 @@ func TestPermissionDenied(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertOneLine(t, code, stderr.String(), "permission denied", sock, "docker group")
+}
+
+// TestIntervalMinimumAccepted: the shortest allowed --interval gets past
+// validation (to the missing terminal).
+func TestIntervalMinimumAccepted(t *testing.T) {
+	cleanEnv(t)
+	code, _, stderr := runArgs(t, "--interval", "250ms", "-H", "unix:///nonexistent.sock")
+	assertOneLine(t, code, stderr, "needs a terminal")
+}
+
+// stallServer listens on a unix socket in dir. It answers /_ping and
+// /version as an engine does when answerPing is set, and nothing else,
+// ever: the connection stays open without a reply, as from an engine that
+// hangs (or was stopped with SIGSTOP) after accepting it.
+func stallServer(t *testing.T, answerPing bool) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.41")
+		switch {
+		case answerPing && r.URL.Path == "/_ping":
+			w.Write([]byte("OK"))
+			return
+		case answerPing && strings.HasSuffix(r.URL.Path, "/version"):
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"Version":"20.10.24","ApiVersion":"1.41","Os":"linux","Arch":"amd64"}`))
+			return
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() {
+		close(release)
+		srv.Close()
+	})
+	return "unix://" + sock
+}
+
+// runBin runs the built binary with a generous outer deadline, so a hang
+// fails the test instead of hanging it; the deadline is not what is tested.
+func runBin(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	bin := testbin.Build(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("bilge %v did not finish: it hangs", args)
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+// TestDFTimeoutNamesTheCall: bilge df against an engine that stops
+// answering ends within --timeout, with one line naming the engine and
+// the call that did not answer.
+func TestDFTimeoutNamesTheCall(t *testing.T) {
+	cfg := t.TempDir()
+	env := []string{"DOCKER_CONFIG=" + cfg, "XDG_CACHE_HOME=" + cfg, "DOCKER_HOST=", "DOCKER_CONTEXT="}
+	t.Run("stalls after ping", func(t *testing.T) {
+		host := stallServer(t, true)
+		code, stdout, stderr := runBin(t, env, "df", "--timeout", "1s", "-H", host)
+		assertOneLine(t, code, stderr, "engine at "+host+": GET /", "did not answer within 1s", "--timeout")
+		if stdout != "" {
+			t.Errorf("printed a report anyway: %q", stdout)
+		}
+	})
+	t.Run("never answers", func(t *testing.T) {
+		host := stallServer(t, false)
+		code, _, stderr := runBin(t, env, "df", "--timeout", "1s", "-H", host)
+		assertOneLine(t, code, stderr, "engine at "+host+": HEAD /_ping did not answer within 1s")
+	})
+}
+
+// TestDFTimeoutNamesDiskUsage: the demo engine answers everything but
+// system df, which it leaves hanging; the line names that call.
+func TestDFTimeoutNamesDiskUsage(t *testing.T) {
+	dir := cleanEnv(t)
+	t.Setenv("XDG_CACHE_HOME", dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := demo.New(1, demo.WithScale(10, 5, 3))
+	host, err := d.Serve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.Stall("/system/df")
+	code, stdout, stderr := runArgs(t, "df", "--timeout", "1s", "-H", host)
+	assertOneLine(t, code, stderr, "engine at "+host+": GET /system/df did not answer within 1s")
+	if stdout != "" {
+		t.Errorf("printed a report anyway: %q", stdout)
+	}
+	if d.Requests("GET", "/images/json") == 0 {
+		t.Error("the lists were not read before system df")
+	}
+}
+
+// TestMalformedDockerConfig: like the docker CLI, a docker config that is
+// not JSON is one warning when the engine is named otherwise, and an
+// error (one clear line) only when bilge needs it to find the context.
+func TestMalformedDockerConfig(t *testing.T) {
+	dir := cleanEnv(t)
+	t.Setenv("XDG_CACHE_HOME", dir)
+	cfg := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfg, []byte(`{"currentContext": "work",`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := demo.New(2, demo.WithScale(5, 3, 2))
+	host, err := d.Serve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+
+	for _, sel := range []struct {
+		name string
+		env  string
+		args []string
+	}{
+		{"DOCKER_HOST", host, []string{"df", "--json"}},
+		{"--host", "", []string{"df", "--json", "-H", host}},
+	} {
+		t.Run(sel.name, func(t *testing.T) {
+			t.Setenv("DOCKER_HOST", sel.env)
+			code, stdout, stderr := runArgs(t, sel.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !strings.HasPrefix(stdout, "{") {
+				t.Errorf("no report: %q", stdout)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "bilge: warning: ") ||
+				!strings.Contains(stderr, cfg) || !strings.Contains(stderr, "not valid JSON") || !strings.Contains(stderr, sel.name) {
+				t.Errorf("want one warning line naming %s and %s, got %q", cfg, sel.name, stderr)
+			}
+		})
+	}
+	t.Run("needed for the context", func(t *testing.T) {
+		code, _, stderr := runArgs(t, "df")
+		assertOneLine(t, code, stderr, cfg, "not valid JSON", "current docker context", "--host", "--context")
+	})
+	t.Run("unreadable", func(t *testing.T) {
+		if os.Geteuid() == 0 {
+			t.Skip("root reads any file")
+		}
+		if err := os.Chmod(cfg, 0); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runArgs(t, "df")
+		assertOneLine(t, code, stderr, cfg, "cannot read")
+	})
+}
+
+// TestDemoLeavesNoSocket: bilge df --demo removes its socket directory
+// before it exits, every time (it used to be left behind in 2 runs of 10:
+// the removal raced the process exit).
+func TestDemoLeavesNoSocket(t *testing.T) {
+	tmp := t.TempDir()
+	env := []string{"TMPDIR=" + tmp, "DOCKER_CONFIG=" + tmp, "XDG_CACHE_HOME=" + tmp}
+	for i := range 10 {
+		code, stdout, stderr := runBin(t, env, "df", "--demo", "--demo-seed", "1")
+		if code != 0 || !strings.Contains(stdout, "Images") {
+			t.Fatalf("run %d: exit %d, %q %q", i, code, stdout, stderr)
+		}
+		left, _ := filepath.Glob(filepath.Join(tmp, "bilge-demo-*"))
+		if len(left) > 0 {
+			t.Fatalf("run %d left %v behind", i, left)
+		}
+	}
 }

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/go-connections/tlsconfig"
 	"github.com/moby/moby/client"
 
@@ -40,7 +43,8 @@ type Engine struct {
 	api api
 	ep  Endpoint
 	// now is the clock, replaceable in tests.
-	now func() time.Time
+	now      func() time.Time
+	timeouts Timeouts
 
 	cacheOnce  sync.Once
 	layerCache *LayerCache
@@ -94,7 +98,7 @@ func New(ep Endpoint) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): %v", ep.Host, ep.Source, oneLine(err))
 	}
-	return &Engine{api: c, ep: ep, now: time.Now}, nil
+	return &Engine{api: c, ep: ep, now: time.Now, timeouts: defaultTimeouts}, nil
 }
 
 // Open resolves the endpoint and builds the client without talking to the
@@ -124,7 +128,13 @@ func Connect(ctx context.Context, sel Selection) (*Engine, error) {
 
 // Ping checks the engine answers (and negotiates the API version).
 func (e *Engine) Ping(ctx context.Context) error {
-	if _, err := e.api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+	ctx, done := e.start(ctx, "HEAD /_ping", e.timeouts.Call)
+	_, err := e.api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
+	if err = done(err); err != nil {
+		if cerrdefs.IsNotFound(err) {
+			// Every engine answers /_ping: a 404 is some other server.
+			return &ConnectError{Err: err, Msg: fmt.Sprintf("%s (%s) is not a Docker engine: it answers /_ping with 404 Not Found", e.ep.Host, e.ep.Source)}
+		}
 		return e.explain(err)
 	}
 	return nil
@@ -132,8 +142,9 @@ func (e *Engine) Ping(ctx context.Context) error {
 
 // Identity asks the engine who it is.
 func (e *Engine) Identity(ctx context.Context) (model.Engine, error) {
+	ctx, done := e.start(ctx, "GET /version", e.timeouts.Call)
 	v, err := e.api.ServerVersion(ctx, client.ServerVersionOptions{})
-	if err != nil {
+	if err = done(err); err != nil {
 		return model.Engine{}, e.explain(err)
 	}
 	return safeIdentity(model.Engine{
@@ -149,7 +160,8 @@ func (e *Engine) Identity(ctx context.Context) (model.Engine, error) {
 // explain turns a connection failure into one line that names the host
 // tried and the likely cause. Other errors pass through unchanged.
 func (e *Engine) explain(err error) error {
-	if err == nil || errors.Is(err, context.Canceled) {
+	var te *TimeoutError
+	if err == nil || errors.Is(err, context.Canceled) || errors.As(err, &te) {
 		return err
 	}
 	err = safeErr(err) // the engine's (or ssh's) words: shown, never sent raw
@@ -159,7 +171,14 @@ func (e *Engine) explain(err error) error {
 		reason := strings.TrimSpace(msg[i+len("ssh "+sshHostOf(e.ep.Host)+": "):])
 		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot reach the Docker engine over ssh at %s: %s", where, strings.Join(strings.Fields(reason), " "))}
 	}
+	var dnsErr *net.DNSError
 	switch {
+	case errors.As(err, &dnsErr):
+		reason := "no such host"
+		if !dnsErr.IsNotFound {
+			reason = dnsErr.Err
+		}
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot connect to the Docker engine at %s: cannot resolve host %q (%s)", where, dnsErr.Name, reason)}
 	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
 		return &ConnectError{Err: err, Msg: fmt.Sprintf("TLS failure talking to the Docker engine at %s: it speaks plain HTTP, not TLS: unset DOCKER_TLS_VERIFY/DOCKER_TLS or use its TLS port", where)}
 	case strings.Contains(msg, "Client sent an HTTP request to an HTTPS server"):
@@ -194,10 +213,97 @@ type ConnectError struct {
 func (c *ConnectError) Error() string { return c.Msg }
 func (c *ConnectError) Unwrap() error { return c.Err }
 
-// IsConnectError reports a failure to reach the engine at all.
+// IsConnectError reports a failure to reach the engine at all, or an
+// engine that stopped answering (a *TimeoutError).
 func IsConnectError(err error) bool {
 	var ce *ConnectError
-	return errors.As(err, &ce)
+	var te *TimeoutError
+	return errors.As(err, &ce) || errors.As(err, &te)
+}
+
+// Timeouts bound engine calls whose context has no deadline of its own; a
+// caller's deadline, when it has one, governs instead.
+type Timeouts struct {
+	// Call bounds one request.
+	Call time.Duration
+	// DiskUsage bounds system df, which walks every volume's files and
+	// takes minutes on some hosts.
+	DiskUsage time.Duration
+	// StreamConnect bounds the connection of an event stream. Once
+	// connected, a stream may stay silent for ever: that is a quiet host.
+	StreamConnect time.Duration
+}
+
+var defaultTimeouts = Timeouts{Call: 2 * time.Minute, DiskUsage: 30 * time.Minute, StreamConnect: 15 * time.Second}
+
+// SetTimeouts replaces the default bounds; zero fields keep theirs.
+func (e *Engine) SetTimeouts(t Timeouts) {
+	if t.Call > 0 {
+		e.timeouts.Call = t.Call
+	}
+	if t.DiskUsage > 0 {
+		e.timeouts.DiskUsage = t.DiskUsage
+	}
+	if t.StreamConnect > 0 {
+		e.timeouts.StreamConnect = t.StreamConnect
+	}
+}
+
+// TimeoutError is an engine call that did not answer in time: the engine
+// is hung, stopped (SIGSTOP), or something that accepts connections and
+// never answers. It unwraps to context.DeadlineExceeded.
+type TimeoutError struct {
+	Host  string        // the engine's address
+	Call  string        // the request, e.g. "GET /system/df"
+	After time.Duration // how long it was given
+	Err   error
+}
+
+func (t *TimeoutError) Error() string {
+	return fmt.Sprintf("engine at %s: %s did not answer within %s", t.Host, t.Call, ShortDuration(t.After))
+}
+func (t *TimeoutError) Unwrap() error { return t.Err }
+
+// ShortDuration prints a time limit as a person would write it: 60s, 1.5s,
+// 250ms, 30m.
+func ShortDuration(d time.Duration) string {
+	switch {
+	case d >= 10*time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%ds", (d+time.Second/2)/time.Second)
+	case d >= time.Second:
+		return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + "s"
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%dms", (d+time.Millisecond/2)/time.Millisecond)
+	}
+	return d.String()
+}
+
+// start bounds one engine call: by ctx's deadline when it has one, else by
+// limit. done must be called with the call's error (nil too): it releases
+// the bound and turns a missed deadline into a *TimeoutError naming call.
+func (e *Engine) start(ctx context.Context, call string, limit time.Duration) (context.Context, func(error) error) {
+	if limit <= 0 { // an Engine built without New
+		limit = defaultTimeouts.Call
+	}
+	within := limit
+	var cctx context.Context
+	var cancel context.CancelFunc
+	if dl, ok := ctx.Deadline(); ok {
+		within = time.Until(dl)
+		cctx, cancel = context.WithCancel(ctx)
+	} else {
+		cctx, cancel = context.WithTimeout(ctx, limit)
+	}
+	return cctx, func(err error) error {
+		timedOut := errors.Is(cctx.Err(), context.DeadlineExceeded)
+		cancel()
+		if err != nil && timedOut {
+			return &TimeoutError{Host: e.ep.Host, Call: call, After: within, Err: context.DeadlineExceeded}
+		}
+		return err
+	}
 }
 
 func oneLine(err error) string {

@@ -35,6 +35,10 @@ type Endpoint struct {
 	Context string // the context it came from, "" when none
 	Source  string // how it was chosen, for error messages: "--host", "DOCKER_HOST", "context \"x\"", "default socket"
 	TLS     *TLSFiles
+	// Warning is a problem met on the way that did not matter for this
+	// choice (a docker config that cannot be read when the engine was
+	// named otherwise), worth one line on stderr; "" when none.
+	Warning string
 }
 
 // TLSFiles names the TLS material for a tcp:// endpoint. Empty fields mean
@@ -50,6 +54,12 @@ type Env func(string) string
 // Resolve picks the engine as the docker CLI does: --context and --host
 // together are an error; then --context, --host, DOCKER_HOST,
 // DOCKER_CONTEXT, currentContext in the docker config, the default socket.
+//
+// A docker config that cannot be read is, as in the CLI, only a warning
+// (Endpoint.Warning) when the engine is named otherwise; when bilge needs
+// it to learn the current context it is an error, rather than a silent
+// fall-back to the default socket, which may be another engine than the
+// one the user works with.
 func Resolve(sel Selection, env Env) (Endpoint, error) {
 	if env == nil {
 		env = os.Getenv
@@ -57,24 +67,29 @@ func Resolve(sel Selection, env Env) (Endpoint, error) {
 	if sel.Context != "" && sel.Host != "" {
 		return Endpoint{}, errors.New("--context and --host cannot be used together: pick one")
 	}
+	cur, cfgErr := currentContext(env)
+	var ep Endpoint
+	var err error
 	switch {
 	case sel.Context != "":
-		return resolveContext(sel.Context, "--context", env)
+		ep, err = resolveContext(sel.Context, "--context", env)
 	case sel.Host != "":
-		return hostEndpoint(sel.Host, "--host", env)
+		ep, err = hostEndpoint(sel.Host, "--host", env)
 	case env("DOCKER_HOST") != "":
-		return hostEndpoint(env("DOCKER_HOST"), "DOCKER_HOST", env)
+		ep, err = hostEndpoint(env("DOCKER_HOST"), "DOCKER_HOST", env)
 	case env("DOCKER_CONTEXT") != "":
-		return resolveContext(env("DOCKER_CONTEXT"), "DOCKER_CONTEXT", env)
-	}
-	cur, err := currentContext(env)
-	if err != nil {
-		return Endpoint{}, err
-	}
-	if cur != "" {
+		ep, err = resolveContext(env("DOCKER_CONTEXT"), "DOCKER_CONTEXT", env)
+	case cfgErr != nil:
+		return Endpoint{}, fmt.Errorf("%v: it names the current docker context, so bilge cannot tell which engine to use: fix it, or choose the engine with --host, DOCKER_HOST, --context or DOCKER_CONTEXT", cfgErr)
+	case cur != "":
 		return resolveContext(cur, "currentContext in "+configFile(env), env)
+	default:
+		return hostEndpoint("", "default socket", env)
 	}
-	return hostEndpoint("", "default socket", env)
+	if err == nil && cfgErr != nil {
+		ep.Warning = fmt.Sprintf("%v; ignored, as %s chooses the engine", cfgErr, ep.Source)
+	}
+	return ep, err
 }
 
 // ConfigDir is $DOCKER_CONFIG, or ~/.docker.
@@ -97,13 +112,13 @@ func currentContext(env Env) (string, error) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read docker config %s: %w", configFile(env), err)
+		return "", fmt.Errorf("cannot read the docker config %s: %v", configFile(env), oneLine(err))
 	}
 	var cfg struct {
 		CurrentContext string `json:"currentContext"`
 	}
 	if err := json.Unmarshal(data, &cfg); err != nil {
-		return "", fmt.Errorf("docker config %s is not valid JSON: %v", configFile(env), err)
+		return "", fmt.Errorf("the docker config %s is not valid JSON (%v)", configFile(env), oneLine(err))
 	}
 	return cfg.CurrentContext, nil
 }

@@ -2,7 +2,9 @@ package dockerapi
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"time"
 
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
@@ -12,16 +14,32 @@ import (
 
 // Events subscribes to the engine's event stream for the kinds bilge shows.
 // The events channel closes when the stream ends; the error channel then
-// carries why (nil when ctx was cancelled).
+// carries why (nil when ctx was cancelled). It returns once the stream is
+// connected or has failed: a connection the engine does not answer within
+// the stream-connect bound ends with a *TimeoutError. A connected stream
+// may stay silent for as long as the host is quiet.
 func (e *Engine) Events(ctx context.Context) (<-chan model.Event, <-chan error) {
-	res := e.api.Events(ctx, client.EventsListOptions{
+	sctx, cancel := context.WithCancelCause(ctx)
+	limit := e.timeouts.StreamConnect
+	if limit <= 0 { // an Engine built without New
+		limit = defaultTimeouts.StreamConnect
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < limit {
+		limit = time.Until(dl)
+	}
+	stalled := &TimeoutError{Host: e.ep.Host, Call: "GET /events", After: limit, Err: context.DeadlineExceeded}
+	timer := time.AfterFunc(limit, func() { cancel(stalled) })
+	// The client returns once the response headers are in (or it failed).
+	res := e.api.Events(sctx, client.EventsListOptions{
 		// Engines before 23.0 send no builder events; asking for them is
 		// harmless (the type filter's values are not checked).
 		Filters: make(client.Filters).Add("type", "image", "container", "volume", "network", "builder"),
 	})
+	timer.Stop()
 	out := make(chan model.Event, 64)
 	errc := make(chan error, 1)
 	go func() {
+		defer cancel(nil)
 		defer close(errc)
 		defer close(out)
 		for {
@@ -40,7 +58,11 @@ func (e *Engine) Events(ctx context.Context) (<-chan model.Event, <-chan error) 
 					return
 				}
 			case err := <-res.Err:
-				if ctx.Err() == nil {
+				switch {
+				case ctx.Err() != nil:
+				case errors.Is(context.Cause(sctx), stalled):
+					errc <- stalled
+				default:
 					errc <- e.explain(err)
 				}
 				return

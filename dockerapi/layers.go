@@ -44,8 +44,9 @@ func (e *Engine) ImageLayers(ctx context.Context, imageID string) ([]model.Layer
 }
 
 func (e *Engine) inspectImage(ctx context.Context, imageID string) (image.InspectResponse, error) {
-	ins, err := e.api.ImageInspect(ctx, imageID)
-	if err != nil {
+	ictx, done := e.start(ctx, "GET /images/"+shortImageID(imageID)+"/json", e.timeouts.Call)
+	ins, err := e.api.ImageInspect(ictx, imageID)
+	if err = done(err); err != nil {
 		return image.InspectResponse{}, fmt.Errorf("inspect image %s: %w", shortImageID(imageID), e.explain(err))
 	}
 	return ins.InspectResponse, nil
@@ -53,8 +54,9 @@ func (e *Engine) inspectImage(ctx context.Context, imageID string) (image.Inspec
 
 // layersOf is ImageLayers once the image is inspected.
 func (e *Engine) layersOf(ctx context.Context, imageID string, ins image.InspectResponse) ([]model.Layer, bool, error) {
-	hist, err := e.api.ImageHistory(ctx, imageID)
-	if err != nil {
+	hctx, done := e.start(ctx, "GET /images/"+shortImageID(imageID)+"/history", e.timeouts.Call)
+	hist, err := e.api.ImageHistory(hctx, imageID)
+	if err = done(err); err != nil {
 		return nil, false, fmt.Errorf("history of image %s: %w", shortImageID(imageID), e.explain(err))
 	}
 	layers, _, err := alignLayers(ins.RootFS.Layers, hist.Items, ins.Size)
@@ -334,6 +336,7 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 		failed   int
 		firstErr error
 		lost     error
+		timeout  error // a call that missed the deadline, to name it
 	)
 	g := new(errgroup.Group)
 	g.SetLimit(parallel)
@@ -367,7 +370,16 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 				// A cache that cannot write still keeps the entry in memory.
 				_ = cache.Put(id, layers, bk)
 				report(id, layers, bk)
-			case cerrdefs.IsNotFound(err), wctx.Err() != nil:
+			case cerrdefs.IsNotFound(err):
+			case wctx.Err() != nil:
+				var te *TimeoutError
+				if errors.As(err, &te) {
+					emu.Lock()
+					if timeout == nil {
+						timeout = err
+					}
+					emu.Unlock()
+				}
 			default:
 				emu.Lock()
 				if IsConnectError(err) && lost == nil {
@@ -385,6 +397,8 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 	}
 	_ = g.Wait()
 	switch {
+	case ctx.Err() != nil && timeout != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return timeout
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case lost != nil:

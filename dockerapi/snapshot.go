@@ -69,8 +69,9 @@ func (e *Engine) Snapshot(ctx context.Context) (*model.Snapshot, error) {
 // Images lists top-level images (as docker images and system df count
 // them), without sizes the list call cannot give.
 func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
-	res, err := e.api.ImageList(ctx, client.ImageListOptions{})
-	if err != nil {
+	lctx, done := e.start(ctx, "GET /images/json", e.timeouts.Call)
+	res, err := e.api.ImageList(lctx, client.ImageListOptions{})
+	if err = done(err); err != nil {
 		return nil, fmt.Errorf("list images: %w", e.explain(err))
 	}
 	out := make([]model.Image, len(res.Items))
@@ -105,8 +106,9 @@ func (e *Engine) resolveParents(ctx context.Context, imgs []model.Image) error {
 	if !hidden {
 		return nil
 	}
+	ctx, done := e.start(ctx, "GET /images/json?all=1", e.timeouts.Call)
 	res, err := e.api.ImageList(ctx, client.ImageListOptions{All: true})
-	if err != nil {
+	if err = done(err); err != nil {
 		return fmt.Errorf("list images: %w", e.explain(err))
 	}
 	parent := make(map[string]string, len(res.Items))
@@ -151,8 +153,9 @@ func mapImage(s *image.Summary) model.Image {
 
 // Containers lists every container, in any state, without sizes.
 func (e *Engine) Containers(ctx context.Context) ([]model.Container, error) {
+	ctx, done := e.start(ctx, "GET /containers/json", e.timeouts.Call)
 	res, err := e.api.ContainerList(ctx, client.ContainerListOptions{All: true})
-	if err != nil {
+	if err = done(err); err != nil {
 		return nil, fmt.Errorf("list containers: %w", e.explain(err))
 	}
 	out := make([]model.Container, len(res.Items))
@@ -220,8 +223,9 @@ func exitCode(status string) int {
 
 // Volumes lists volumes; their sizes only come with disk usage.
 func (e *Engine) Volumes(ctx context.Context) ([]model.Volume, error) {
+	ctx, done := e.start(ctx, "GET /volumes", e.timeouts.Call)
 	res, err := e.api.VolumeList(ctx, client.VolumeListOptions{})
-	if err != nil {
+	if err = done(err); err != nil {
 		return nil, fmt.Errorf("list volumes: %w", e.explain(err))
 	}
 	out := make([]model.Volume, len(res.Items))
@@ -252,8 +256,9 @@ func mapVolume(v *volume.Volume) model.Volume {
 
 // Networks lists networks.
 func (e *Engine) Networks(ctx context.Context) ([]model.Network, error) {
+	ctx, done := e.start(ctx, "GET /networks", e.timeouts.Call)
 	res, err := e.api.NetworkList(ctx, client.NetworkListOptions{})
-	if err != nil {
+	if err = done(err); err != nil {
 		return nil, fmt.Errorf("list networks: %w", e.explain(err))
 	}
 	out := make([]model.Network, len(res.Items))
@@ -280,10 +285,11 @@ func mapNetwork(n *network.Summary) model.Network {
 // second one while the first runs.
 func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	start := e.now()
+	ctx, done := e.start(ctx, "GET /system/df", e.timeouts.DiskUsage)
 	res, err := e.api.DiskUsage(ctx, client.DiskUsageOptions{
 		Containers: true, Images: true, Volumes: true, BuildCache: true, Verbose: true,
 	})
-	if err != nil {
+	if err = done(err); err != nil {
 		return nil, fmt.Errorf("disk usage: %w", e.explain(err))
 	}
 	du := &model.DiskUsage{LayersSize: res.Images.TotalSize}

@@ -52,6 +52,14 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			best, delay = len(prefix), d
 		}
 	}
+	var stall chan struct{}
+	for prefix, ch := range e.stalls {
+		if strings.HasPrefix(p, prefix) {
+			stall = ch
+			break
+		}
+	}
+	offline := e.offlineCh
 	var fail *failRule
 	for i := range e.fails {
 		f := &e.fails[i]
@@ -67,6 +75,15 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Unlock()
 
+	if stall != nil {
+		select {
+		case <-stall:
+		case <-offline:
+			panic(http.ErrAbortHandler)
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if !e.hold(r, p) {
 		return
 	}

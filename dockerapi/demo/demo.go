@@ -96,6 +96,7 @@ type Engine struct {
 	latency     map[string]time.Duration
 	fails       []failRule
 	dfDelay     time.Duration
+	stalls      map[string]chan struct{} // prefix → closed by Unstall
 	offline     bool
 	offlineCh   chan struct{} // closed when the engine goes offline
 	counts      map[string]int
@@ -110,6 +111,7 @@ type Engine struct {
 
 	srvMu sync.Mutex
 	srv   *server
+	last  *server // the latest served, kept after it stops, for Close
 }
 
 type failRule struct {
@@ -137,6 +139,7 @@ func New(seed int64, opts ...Option) *Engine {
 		s:           generate(seed, cfg.now, cfg.scale),
 		subs:        map[*subscriber]struct{}{},
 		latency:     map[string]time.Duration{},
+		stalls:      map[string]chan struct{}{},
 		offlineCh:   make(chan struct{}),
 		counts:      map[string]int{},
 		liveRNG:     rand.New(rand.NewPCG(uint64(seed), 0x5deece66d)),
@@ -161,6 +164,30 @@ func (e *Engine) SetLatency(prefix string, d time.Duration) {
 		return
 	}
 	e.latency[prefix] = d
+}
+
+// Stall makes every request whose path (without the /vX.Y prefix) starts
+// with prefix go unanswered: the connection is accepted and then nothing,
+// as from an engine that hangs (or was stopped with SIGSTOP) after
+// accepting it. Stalled requests wait until Unstall(prefix), until the
+// client gives up, or until the engine goes offline or is closed. ""
+// stalls every request, /_ping included.
+func (e *Engine) Stall(prefix string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.stalls[prefix]; !ok {
+		e.stalls[prefix] = make(chan struct{})
+	}
+}
+
+// Unstall answers the requests Stall(prefix) held, and the later ones.
+func (e *Engine) Unstall(prefix string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ch, ok := e.stalls[prefix]; ok {
+		close(ch)
+		delete(e.stalls, prefix)
+	}
 }
 
 // FailNext makes the next n requests with that method ("" for any) whose

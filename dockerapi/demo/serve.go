@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -16,6 +17,9 @@ import (
 type server struct {
 	dir, path string
 	hs        *http.Server
+	cancel    context.CancelFunc // ends the serving context
+	once      sync.Once          // shutdown runs once
+	err       error              // removing the directory
 }
 
 func (sv *server) listen(e *Engine) error {
@@ -43,9 +47,13 @@ func (sv *server) stop() {
 }
 
 // Serve listens on a unix socket in a fresh temporary directory and serves
-// the API there until ctx ends, then closes every connection and removes
-// the directory. It returns the host to dial ("unix:///…/docker.sock").
-// With WithLiveEvents the host starts ticking too.
+// the API there until ctx ends or Close, then closes every connection and
+// removes the directory. It returns the host to dial
+// ("unix:///…/docker.sock"). With WithLiveEvents the host starts ticking
+// too.
+//
+// The removal after ctx ends runs in the background: a process about to
+// exit calls Close, which removes the directory before it returns.
 func (e *Engine) Serve(ctx context.Context) (string, error) {
 	e.srvMu.Lock()
 	defer e.srvMu.Unlock()
@@ -64,28 +72,52 @@ func (e *Engine) Serve(ctx context.Context) (string, error) {
 		}
 		path = filepath.Join(dir, "docker.sock")
 	}
-	sv := &server{dir: dir, path: path}
+	ctx, cancel := context.WithCancel(ctx)
+	sv := &server{dir: dir, path: path, cancel: cancel}
 	if !e.Offline() {
 		if err := sv.listen(e); err != nil {
+			cancel()
 			_ = os.RemoveAll(dir)
 			return "", err
 		}
 	}
-	e.srv = sv
+	e.srv, e.last = sv, sv
 	if e.cfg.live {
 		go e.liveLoop(ctx)
 	}
 	go func() {
 		<-ctx.Done()
+		e.shutdown(sv)
+	}()
+	return "unix://" + path, nil
+}
+
+// Close stops serving (every connection closes) and removes the socket and
+// its directory before it returns. It is safe to call more than once, and
+// when the engine is not being served.
+func (e *Engine) Close() error {
+	e.srvMu.Lock()
+	sv := e.last
+	e.srvMu.Unlock()
+	if sv == nil {
+		return nil
+	}
+	sv.cancel()
+	e.shutdown(sv)
+	return sv.err
+}
+
+// shutdown stops sv and removes its directory, once.
+func (e *Engine) shutdown(sv *server) {
+	sv.once.Do(func() {
 		e.srvMu.Lock()
 		sv.stop()
 		if e.srv == sv {
 			e.srv = nil
 		}
 		e.srvMu.Unlock()
-		_ = os.RemoveAll(dir)
-	}()
-	return "unix://" + path, nil
+		sv.err = os.RemoveAll(sv.dir)
+	})
 }
 
 func (e *Engine) liveLoop(ctx context.Context) {
