@@ -133,11 +133,20 @@ func StatusCode(err error) int {
 
 // Connect connects to the daemon named by DOCKER_HOST (unix:// or tcp://
 // without TLS), or /var/run/docker.sock, and checks that /_ping answers.
+// It is for the tools (bilge-seed, bilge-bench), which say which daemon
+// they use; tests use Require, which never reaches a daemon the tests did
+// not start.
 func Connect() (*Engine, error) {
 	host := os.Getenv("DOCKER_HOST")
 	if host == "" {
 		host = "unix:///var/run/docker.sock"
 	}
+	return ConnectHost(host)
+}
+
+// ConnectHost connects to the daemon at host (unix:// or tcp:// without
+// TLS) and checks that /_ping answers.
+func ConnectHost(host string) (*Engine, error) {
 	u, err := url.Parse(host)
 	if err != nil {
 		return nil, fmt.Errorf("DOCKER_HOST %q: %v", host, err)
@@ -206,16 +215,15 @@ func Connect() (*Engine, error) {
 	return e, nil
 }
 
-// Require connects to the daemon or skips the test when none answers —
-// unless the environment has CI=true, where a missing daemon fails the test.
+// Require connects to the test process's own daemon (started by Main, see
+// TestDaemon) or skips the test when there is none — unless the
+// environment has CI=true, where a missing daemon fails the test.
 func Require(t testing.TB) *Engine {
 	t.Helper()
-	e, err := Connect()
+	d := TestDaemon(t)
+	e, err := ConnectHost(d.Host())
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true requires a Docker daemon, but: %v (start one with scripts/dockerd.sh)", err)
-		}
-		t.Skipf("skipping: %v (start one with scripts/dockerd.sh; CI=true makes this a failure)", err)
+		t.Fatalf("the test daemon (%s) does not answer: %v\n%s", d, err, d.logTail(20))
 	}
 	return e
 }

@@ -22,7 +22,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -686,7 +685,7 @@ func (e *Engine) seedBuild(ctx context.Context, s *State) error {
 // machine take turns (a file lock, across processes too): a build of
 // another run in between would be taken for this one.
 func (e *Engine) build(ctx context.Context, runID, ref string, labels map[string]string, files []layerFile, cache *[]string) (string, error) {
-	unlock := lockBuilds()
+	unlock := lockBuilds(e.host)
 	defer unlock()
 	before, err := e.buildCacheIDs(ctx)
 	if err != nil {
@@ -771,21 +770,17 @@ func (e *Engine) buildCacheIDs(ctx context.Context) (map[string]bool, error) {
 	return ids, nil
 }
 
-// lockBuilds takes a machine-wide lock serialising seed builds; it returns
-// the unlock function. Without a lock file it does not lock.
-func lockBuilds() func() {
+// lockBuilds takes the lock serialising seed builds on the daemon at host
+// (across processes too); it returns the unlock function. Without a lock
+// file it does not lock.
+func lockBuilds(host string) func() {
 	buildMu.Lock()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "bilge-enginetest-build.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	unlock, err := flockFile(lockPath(host, "build"))
 	if err != nil {
 		return buildMu.Unlock
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return buildMu.Unlock
-	}
 	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
+		unlock()
 		buildMu.Unlock()
 	}
 }
