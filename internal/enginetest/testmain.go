@@ -136,3 +136,29 @@ func KnownGap(t testing.TB, issue string, engines ...string) {
 		}
 	}
 }
+
+// StartTestDaemon starts a daemon of its own for one test (for a package
+// without Main whose single test needs one) and stops it when the test
+// ends. It skips the test when no daemon can be started (fails with
+// CI=true).
+func StartTestDaemon(t testing.TB) *Daemon {
+	t.Helper()
+	engine, err := EngineFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := StartDaemon(engine)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true requires a test daemon, but: %v", err)
+		}
+		t.Skipf("skipping: %v (CI=true makes this a failure)", err)
+	}
+	t.Cleanup(func() {
+		if err := d.Close(); err != nil {
+			t.Errorf("stopping the test daemon: %v", err)
+		}
+	})
+	t.Logf("test daemon: %s", d)
+	return d
+}
