@@ -35,19 +35,29 @@ var Engines = []string{EngineDebian, Engine29Overlay2, Engine29Containerd}
 // bundleName is the Engine 29 bundle in the project's shared/engines/.
 const bundleName = "docker-29.7.2-linux-amd64.tar.xz"
 
+// EngineNone (BILGE_E2E_ENGINE=none) starts no daemon: the tests that need
+// one skip, also with CI=true (make unit).
+const EngineNone = "none"
+
+// ErrEngineNone is why there is no daemon with BILGE_E2E_ENGINE=none.
+var ErrEngineNone = errors.New("BILGE_E2E_ENGINE=none: no daemon is started")
+
 // EngineFromEnv returns the engine named by BILGE_E2E_ENGINE (default
-// "debian"), or an error for an unknown name.
+// "debian"), or ErrEngineNone, or an error for an unknown name.
 func EngineFromEnv() (string, error) {
 	name := os.Getenv("BILGE_E2E_ENGINE")
 	if name == "" {
 		return EngineDebian, nil
+	}
+	if name == EngineNone {
+		return "", ErrEngineNone
 	}
 	for _, e := range Engines {
 		if e == name {
 			return name, nil
 		}
 	}
-	return "", fmt.Errorf("BILGE_E2E_ENGINE=%q: want one of %s", name, strings.Join(Engines, ", "))
+	return "", fmt.Errorf("BILGE_E2E_ENGINE=%q: want one of %s, none", name, strings.Join(Engines, ", "))
 }
 
 // Daemon is a dockerd started by the tests for themselves: its own socket,

@@ -1,6 +1,7 @@
 package enginetest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -108,7 +109,7 @@ func TestDaemon(t testing.TB) *Daemon {
 		t.Fatal("enginetest: this package has no TestMain calling enginetest.Main: it would have no daemon of its own")
 	}
 	if d == nil {
-		if os.Getenv("CI") == "true" {
+		if os.Getenv("CI") == "true" && !errors.Is(err, ErrEngineNone) {
 			t.Fatalf("CI=true requires a test daemon, but: %v", err)
 		}
 		t.Skipf("skipping: %v (CI=true makes this a failure)", err)
@@ -144,12 +145,12 @@ func KnownGap(t testing.TB, issue string, engines ...string) {
 func StartTestDaemon(t testing.TB) *Daemon {
 	t.Helper()
 	engine, err := EngineFromEnv()
-	if err != nil {
-		t.Fatal(err)
+	var d *Daemon
+	if err == nil {
+		d, err = StartDaemon(engine)
 	}
-	d, err := StartDaemon(engine)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
+		if os.Getenv("CI") == "true" && !errors.Is(err, ErrEngineNone) {
 			t.Fatalf("CI=true requires a test daemon, but: %v", err)
 		}
 		t.Skipf("skipping: %v (CI=true makes this a failure)", err)
