@@ -99,6 +99,9 @@ type Engine struct {
 	host    string
 	version string
 	arch    string
+	// containerdStore: the daemon keeps images in the containerd image
+	// store (IDs are manifest digests, sizes count packed content).
+	containerdStore bool
 
 	mu   sync.Mutex
 	made map[string]*record // by run ID: what seeding recorded
@@ -212,6 +215,15 @@ func ConnectHost(host string) (*Engine, error) {
 	if e.arch == "" {
 		e.arch = "amd64"
 	}
+	var info struct{ DriverStatus [][2]string }
+	if err := e.Do(ctx, http.MethodGet, "/info", nil, nil, &info); err != nil {
+		return nil, fmt.Errorf("%s: %w", host, err)
+	}
+	for _, kv := range info.DriverStatus {
+		if kv[0] == "driver-type" && kv[1] == "io.containerd.snapshotter.v1" {
+			e.containerdStore = true
+		}
+	}
 	return e, nil
 }
 
@@ -230,6 +242,11 @@ func Require(t testing.TB) *Engine {
 
 // Host returns the DOCKER_HOST the engine was reached at.
 func (e *Engine) Host() string { return e.host }
+
+// ContainerdStore reports whether the daemon keeps images in the
+// containerd image store (Engine ≥ 24 with the containerd-snapshotter
+// feature, the default of fresh Engine 29 installs).
+func (e *Engine) ContainerdStore() bool { return e.containerdStore }
 
 // APIVersion returns the API version used in request paths, e.g. "1.41".
 func (e *Engine) APIVersion() string { return e.version }

@@ -18,6 +18,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"runtime"
 	"sort"
 	"strings"
@@ -393,6 +394,35 @@ func saveTar(runID, repo, arch string, prog []byte, now time.Time) ([]byte, map[
 	return buf.Bytes(), images, nil
 }
 
+// loadedRef returns how to find img after a load whose progress messages
+// were loaded: its first tag, or the ID the engine reported for an
+// untagged image whose config digest is img.ID (the graph driver) or any
+// single untagged one reported (the containerd store reports the manifest
+// digest).
+func loadedRef(img *Image, loaded []string) (string, error) {
+	if len(img.Tags) > 0 {
+		for _, l := range loaded {
+			if strings.TrimPrefix(l, "Loaded image: ") == img.Tags[0] {
+				return img.Tags[0], nil
+			}
+		}
+		return "", fmt.Errorf("the load did not report %s (it said %q)", img.Tags[0], loaded)
+	}
+	var ids []string
+	for _, l := range loaded {
+		if id, ok := strings.CutPrefix(l, "Loaded image ID: "); ok {
+			if id == img.ID {
+				return id, nil
+			}
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 1 {
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("the load reported untagged images %v, want one (it said %q)", ids, loaded)
+}
+
 func (e *Engine) seedImages(ctx context.Context, s *State) error {
 	prog, err := testProgram(e.arch)
 	if err != nil {
@@ -405,19 +435,49 @@ func (e *Engine) seedImages(ctx context.Context, s *State) error {
 	for _, img := range images {
 		e.recordImages(s.RunID, img.ID)
 	}
-	if err := e.stream(ctx, http.MethodPost, "/images/load", url.Values{"quiet": {"1"}}, bytes.NewReader(archive), "application/x-tar", nil); err != nil {
+	// The engine names what it loaded: "Loaded image: <tag>" for tagged
+	// images, "Loaded image ID: <id>" for untagged ones.
+	var loaded []string
+	if err := e.stream(ctx, http.MethodPost, "/images/load", url.Values{"quiet": {"1"}}, bytes.NewReader(archive), "application/x-tar", func(m streamMsg) {
+		// One message may hold several lines (Engine 29).
+		for _, l := range strings.Split(m.Stream, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				loaded = append(loaded, l)
+			}
+		}
+	}); err != nil {
 		return err
 	}
 	for _, sp := range imageSpecs {
 		img := images[sp.role]
-		var ins struct {
-			ID   string `json:"Id"`
-			Size int64
+		// Find the image as the engine knows it: by the tag it loaded, or
+		// by the ID the load reported for the untagged one. On the
+		// containerd image store its ID is the manifest's digest, not the
+		// config's (which is img.ID so far).
+		ref, err := loadedRef(img, loaded)
+		if err != nil {
+			return fmt.Errorf("image %s: %w", sp.role, err)
 		}
-		if err := e.Do(ctx, http.MethodGet, "/images/"+img.ID+"/json", nil, nil, &ins); err != nil {
+		var ins struct {
+			ID     string `json:"Id"`
+			Size   int64
+			RootFS struct{ Layers []string }
+		}
+		if err := e.Do(ctx, http.MethodGet, "/images/"+ref+"/json", nil, nil, &ins); err != nil {
 			return fmt.Errorf("image %s after load: %w", sp.role, err)
 		}
-		if ins.Size != img.Size {
+		img.ID = ins.ID
+		e.recordImages(s.RunID, img.ID)
+		var diffIDs []string
+		for _, l := range img.Layers {
+			diffIDs = append(diffIDs, l.DiffID)
+		}
+		if !slices.Equal(ins.RootFS.Layers, diffIDs) {
+			return fmt.Errorf("image %s: engine has layers %v, generated %v", sp.role, ins.RootFS.Layers, diffIDs)
+		}
+		// On a graph driver an image's size is its layers' bytes; the
+		// containerd store adds the packed content (see issue 11).
+		if !e.containerdStore && ins.Size != img.Size {
 			return fmt.Errorf("image %s: engine says %d bytes, generated %d", sp.role, ins.Size, img.Size)
 		}
 		for _, tg := range sp.extra {
