@@ -64,12 +64,7 @@ func Main(m *testing.M) int {
 		line = fmt.Sprintf("%s: no test daemon (%v): tests that need one skip (fail with CI=true)", pkg, err)
 	}
 	fmt.Println(line)
-	if f := os.Getenv("BILGE_TEST_REPORT"); f != "" {
-		if rf, err := os.OpenFile(f, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
-			fmt.Fprintln(rf, line)
-			rf.Close()
-		}
-	}
+	report(line)
 
 	// Stop the daemon on ^C or SIGTERM too.
 	sig := make(chan os.Signal, 1)
@@ -161,5 +156,18 @@ func StartTestDaemon(t testing.TB) *Daemon {
 		}
 	})
 	t.Logf("test daemon: %s", d)
+	report(fmt.Sprintf("%s: %s has its own daemon, %s", filepath.Base(os.Args[0]), t.Name(), d))
 	return d
+}
+
+// report appends line to the file BILGE_TEST_REPORT names, if any.
+func report(line string) {
+	f := os.Getenv("BILGE_TEST_REPORT")
+	if f == "" {
+		return
+	}
+	if rf, err := os.OpenFile(f, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+		fmt.Fprintln(rf, line)
+		rf.Close()
+	}
 }
