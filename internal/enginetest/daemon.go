@@ -128,7 +128,7 @@ func StartDaemon(engine string) (*Daemon, error) {
 		d.cleanDir()
 		return nil, err
 	}
-	d.slot, err = claimPool()
+	d.slot, err = claimPool(dir)
 	if err != nil {
 		d.cleanDir()
 		return nil, err
@@ -399,8 +399,11 @@ func poolDir() string { return filepath.Join(os.TempDir(), "bilge-test-pools") }
 
 // claimPool picks a free slot under a machine-wide lock: not claimed by a
 // live process, and no route of the host in its /16 (another daemon's
-// bridge or network, a VPN…). It creates the slot's bridge.
-func claimPool() (*poolSlot, error) {
+// bridge or network, a VPN…). It creates the slot's bridge. The claim
+// records the test process's PID and the daemon's directory, so that what
+// a killed test process left (its bridge, its directory) is removed when
+// the slot is taken again — unless its daemon still runs.
+func claimPool(daemonDir string) (*poolSlot, error) {
 	dir := poolDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -419,10 +422,24 @@ func claimPool() (*poolSlot, error) {
 			file:   filepath.Join(dir, fmt.Sprintf("slot-%d", n)),
 		}
 		if b, err := os.ReadFile(s.file); err == nil {
-			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && processAlive(pid) {
+			f := strings.Fields(string(b))
+			if len(f) == 0 {
 				continue
 			}
-			// Claimed by a process that is gone: its bridge is a leftover.
+			if pid, err := strconv.Atoi(f[0]); err == nil && processAlive(pid) {
+				continue
+			}
+			// Claimed by a process that is gone: its bridge and directory
+			// are leftovers, unless its dockerd outlived it.
+			if len(f) > 1 {
+				old := &Daemon{dir: f[1]}
+				if pidDockerd(filepath.Join(old.dir, "docker.pid")) {
+					continue
+				}
+				if strings.HasPrefix(filepath.Base(old.dir), "bilge-dockerd-") {
+					_ = old.cleanDir()
+				}
+			}
 			_ = exec.Command("ip", "link", "delete", s.bridge).Run()
 			_ = os.Remove(s.file)
 			routes = hostRoutes()
@@ -430,7 +447,7 @@ func claimPool() (*poolSlot, error) {
 		if routeIn(routes, n) {
 			continue
 		}
-		if err := os.WriteFile(s.file, []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		if err := os.WriteFile(s.file, []byte(fmt.Sprintf("%d %s\n", os.Getpid(), daemonDir)), 0o644); err != nil {
 			return nil, err
 		}
 		if err := s.makeBridge(); err != nil {
@@ -465,6 +482,20 @@ func (s *poolSlot) release() {
 	}
 	_ = exec.Command("ip", "link", "delete", s.bridge).Run()
 	_ = os.Remove(s.file)
+}
+
+// pidDockerd reports whether the pidfile names a live dockerd.
+func pidDockerd(pidfile string) bool {
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || !processAlive(pid) {
+		return false
+	}
+	comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(comm)) == "dockerd"
 }
 
 func processAlive(pid int) bool {
