@@ -245,7 +245,7 @@ func lockEngine(host string) (func(), error) {
 		select {
 		case <-got:
 		case <-time.After(2 * time.Second):
-			logf("waiting for the engine lock (end-to-end tests are using the daemon)…")
+			logf("waiting for the engine lock (another bench is using the daemon)…")
 		}
 	}()
 	unlock, err := enginetest.LockEngine(host)

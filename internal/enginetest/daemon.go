@@ -404,6 +404,11 @@ func poolDir() string { return filepath.Join(os.TempDir(), "bilge-test-pools") }
 // a killed test process left (its bridge, its directory) is removed when
 // the slot is taken again — unless its daemon still runs.
 func claimPool(daemonDir string) (*poolSlot, error) {
+	return claimPoolIn(daemonDir, poolFirst, poolLast)
+}
+
+// claimPoolIn is claimPool over the slots first…last.
+func claimPoolIn(daemonDir string, first, last int) (*poolSlot, error) {
 	dir := poolDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -414,7 +419,7 @@ func claimPool(daemonDir string) (*poolSlot, error) {
 	}
 	defer unlock()
 	routes := hostRoutes()
-	for n := poolFirst; n <= poolLast; n++ {
+	for n := first; n <= last; n++ {
 		s := &poolSlot{
 			n:      n,
 			pool:   fmt.Sprintf("base=10.%d.0.0/17,size=24", n),
@@ -456,7 +461,7 @@ func claimPool(daemonDir string) (*poolSlot, error) {
 		}
 		return s, nil
 	}
-	return nil, fmt.Errorf("%w: no free address pool in 10.%d-%d.0.0/16 (all claimed under %s or routed)", ErrNoDaemon, poolFirst, poolLast, dir)
+	return nil, fmt.Errorf("%w: no free address pool in 10.%d-%d.0.0/16 (all claimed under %s or routed)", ErrNoDaemon, first, last, dir)
 }
 
 // makeBridge creates the daemon's own bridge, so that it never shares

@@ -2,8 +2,11 @@ package enginetest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +78,69 @@ func TestRouteIn(t *testing.T) {
 	// /proc/net/route's byte order: "0080D20A" is 10.210.128.0.
 	if got := swap32(0x0080D20A); got != ip(10, 210, 128, 0) {
 		t.Errorf("swap32 = %#x", got)
+	}
+}
+
+// TestClaimPool: a slot claimed by a live process is never taken; one
+// claimed by a process that is gone is taken again, and what that process
+// left (its bridge, its daemon's directory) is removed.
+func TestClaimPool(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("making a bridge needs root")
+	}
+	TestDaemon(t) // only where test daemons can run
+	const n = poolLast
+	slotFile := filepath.Join(poolDir(), fmt.Sprintf("slot-%d", n))
+	unlock, err := flockFile(filepath.Join(poolDir(), "lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, busy := os.Stat(slotFile)
+	unlock()
+	if busy == nil {
+		t.Skipf("slot %d is in use", n)
+	}
+
+	// Held by a live process (this one): not taken.
+	mine, err := claimPoolIn(t.TempDir(), n, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := claimPoolIn(t.TempDir(), n, n); err == nil {
+		t.Fatal("a slot held by a live process was claimed again")
+	}
+	mine.release()
+
+	// Left by a process that is gone.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	left, err := os.MkdirTemp("", "bilge-dockerd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(left) })
+	if err := os.WriteFile(filepath.Join(left, "dockerd.log"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := &poolSlot{n: n, bridge: fmt.Sprintf("bilgetest%d", n)}
+	if err := old.makeBridge(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(slotFile, []byte(fmt.Sprintf("%d %s\n", dead.Process.Pid, left)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := claimPoolIn(t.TempDir(), n, n)
+	if err != nil {
+		old.release()
+		t.Fatalf("a slot left by a dead process: %v", err)
+	}
+	defer s.release()
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Errorf("the dead process's directory %s remains: %v", left, err)
+	}
+	if s.pool != fmt.Sprintf("base=10.%d.0.0/17,size=24", n) {
+		t.Errorf("pool %s", s.pool)
 	}
 }
