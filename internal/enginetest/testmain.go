@@ -66,30 +66,30 @@ func Main(m *testing.M) int {
 	fmt.Println(line)
 	report(line)
 
-	// Stop the daemon on ^C or SIGTERM too.
+	// Stop the daemon on ^C, SIGTERM or SIGHUP too, then exit 1.
+	var closeOnce sync.Once
+	stop := func() {
+		closeOnce.Do(func() {
+			if d == nil {
+				return
+			}
+			if err := d.Close(); err != nil {
+				fmt.Fprintf(os.Stderr, "%s: stopping the test daemon: %v\n", pkg, err)
+			}
+		})
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	done := make(chan struct{})
 	go func() {
-		select {
-		case s := <-sig:
-			if d != nil {
-				_ = d.Close()
-			}
-			fmt.Fprintf(os.Stderr, "%s: %v: test daemon stopped\n", pkg, s)
-			os.Exit(1)
-		case <-done:
-		}
+		s := <-sig
+		fmt.Fprintf(os.Stderr, "%s: %v: stopping the test daemon\n", pkg, s)
+		stop()
+		os.Exit(1)
 	}()
 
 	code := m.Run()
-	close(done)
+	stop() // waits for a stop the signal began
 	signal.Stop(sig)
-	if d != nil {
-		if err := d.Close(); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: stopping the test daemon: %v\n", pkg, err)
-		}
-	}
 	return code
 }
 
