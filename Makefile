@@ -2,7 +2,20 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: help build test e2e unit bench lint fmt fuzz screenshots daemon
+.PHONY: help build test e2e unit bench lint fmt fuzz screenshots deps daemon
+
+# The engine the end-to-end tests start privately: debian (the installed
+# dockerd), 29-overlay2 or 29-containerd (../shared/engines/ bundle).
+ENGINE ?= debian
+
+# go test hides a passing package's output: each test package that starts
+# a daemon appends one line saying which to $$BILGE_TEST_REPORT, printed
+# after the run.
+define gotest
+	@echo "tests: daemons are started privately (engine $(ENGINE)); /var/run/docker.sock and DOCKER_HOST are not used"
+	@r=$$(mktemp); BILGE_E2E_ENGINE=$(ENGINE) BILGE_TEST_REPORT=$$r go test -race -count=1 $(1); rc=$$?; \
+	sed 's/^/daemon used: /' $$r; rm -f $$r; exit $$rc
+endef
 
 help: ## list the tasks
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -10,17 +23,20 @@ help: ## list the tasks
 build: ## build ./bilge
 	go build -ldflags "$(LDFLAGS)" -o bilge .
 
-daemon: ## install (if needed) and start a Docker daemon for the end-to-end tests
-	bash scripts/dockerd.sh
+deps: ## install dockerd if it is missing (apt-get docker.io); starts nothing
+	bash scripts/dockerd.sh install
 
-test: daemon ## every test, end-to-end ones against the real daemon, with the race detector
-	go test -race -count=1 ./...
+daemon: ## start a development daemon on /var/run/docker.sock (to try bilge; the tests never use it)
+	bash scripts/dockerd.sh start
 
-unit: ## the tests that need no daemon
-	go test -race -count=1 $$(go list ./... | grep -v /internal/e2e)
+test: deps ## every test with the race detector; end-to-end ones against daemons they start themselves
+	$(call gotest,./...)
 
-e2e: daemon ## only the end-to-end tests
-	go test -race -count=1 -v ./internal/e2e/
+unit: ## the tests that need no daemon (those that need one skip)
+	BILGE_E2E_ENGINE=none go test -race -count=1 $$(go list ./... | grep -v /internal/e2e)
+
+e2e: deps ## the end-to-end tests (and the seeding harness's) on a private ENGINE=debian|29-overlay2|29-containerd
+	$(call gotest,./internal/e2e/ ./internal/enginetest/)
 
 bench: ## Go benchmarks (fake data)
 	go test -run XXX -bench . -benchmem ./model/ ./ui/
@@ -28,8 +44,9 @@ bench: ## Go benchmarks (fake data)
 fuzz: ## every fuzz target briefly from its seed corpus (FUZZTIME=5s each)
 	bash scripts/fuzz.sh
 
-lint: ## gofmt, go vet, staticcheck
+lint: ## gofmt, go vet, staticcheck, no kill by name
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+	bash .ci/no-kill-by-name
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 

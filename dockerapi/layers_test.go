@@ -815,8 +815,9 @@ func TestFillLayersErrors(t *testing.T) {
 // TestImageLayersRealDaemon builds two images with the classic builder,
 // the second on the first, and checks their layers against the engine.
 func TestImageLayersRealDaemon(t *testing.T) {
-	const sock = "/var/run/docker.sock"
-	enginetest.Lock(t)
+	// A daemon of the test's own: it builds and removes images.
+	d := enginetest.StartTestDaemon(t)
+	sock := strings.TrimPrefix(d.Host(), "unix://")
 	unavailable := func(format string, args ...any) {
 		t.Helper()
 		if os.Getenv("CI") == "true" {
@@ -824,7 +825,7 @@ func TestImageLayersRealDaemon(t *testing.T) {
 		}
 		t.Skipf(format, args...)
 	}
-	e, err := New(Endpoint{Host: "unix://" + sock, Source: "test"})
+	e, err := New(Endpoint{Host: d.Host(), Source: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -835,7 +836,7 @@ func TestImageLayersRealDaemon(t *testing.T) {
 	err = e.Ping(pctx)
 	pcancel()
 	if err != nil {
-		unavailable("no Docker engine at %s: %v", sock, err)
+		t.Fatalf("the test daemon at %s: %v", sock, err)
 	}
 	if _, err := exec.LookPath("docker"); err != nil {
 		unavailable("no docker CLI: %v", err)
@@ -849,7 +850,7 @@ func TestImageLayersRealDaemon(t *testing.T) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "docker", append([]string{"-H", "unix://" + sock}, args...)...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+		cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0", "PATH="+d.PATH())
 		var out, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &stderr
 		if err := cmd.Run(); err != nil {

@@ -25,8 +25,10 @@
 #   7. removes everything it created (only that), also on failure or Ctrl-C.
 # Progress goes to stderr, figures to stdout. About 10 minutes on 2 cores;
 # needs ~5 GiB of free memory (375 running containers) and root or the
-# docker group. It takes the engine lock the end-to-end tests use, so they
-# wait for it (and it for them). Flags: go run ./cmd/bilge-bench -help.
+# docker group. It seeds the daemon DOCKER_HOST names, else the development
+# daemon on /var/run/docker.sock (it says which); the tests never use that
+# one, they start their own. It takes that daemon's engine lock (per
+# socket), so two benches do not overlap. Flags: go run ./cmd/bilge-bench -help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

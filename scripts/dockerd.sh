@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Make sure a Docker daemon answers, for bilge's end-to-end tests.
+# Install Docker Engine, or run a development daemon to look at bilge by hand.
 #
-#   scripts/dockerd.sh         install docker.io if dockerd is missing (Debian/Ubuntu,
-#                              apt-get), then start a daemon unless one already answers
-#   scripts/dockerd.sh stop    stop the daemon this script started (and only that one)
-#   scripts/dockerd.sh status  say whether a daemon answers
+#   scripts/dockerd.sh install  install docker.io if dockerd is missing (Debian/Ubuntu,
+#                               apt-get); starts nothing. This is all the tests need:
+#                               they start daemons of their own (internal/enginetest).
+#   scripts/dockerd.sh [start]  install, then start a development daemon on
+#                               /var/run/docker.sock unless one already answers
+#                               (never used by the tests)
+#   scripts/dockerd.sh stop     stop the daemon this script started (and only that one)
+#   scripts/dockerd.sh status   say whether a daemon answers
 #
 # Quick and idempotent: when a daemon answers it returns at once. Concurrent
 # calls are serialised with a lock. The daemon runs detached (setsid nohup),
@@ -203,6 +207,7 @@ start() {
 }
 
 case "${1:-start}" in
+install) install ;;
 start) start ;;
 stop) stop ;;
 status)
@@ -214,7 +219,7 @@ status)
 	fi
 	;;
 *)
-	echo "usage: $0 [start|stop|status]" >&2
+	echo "usage: $0 [install|start|stop|status]" >&2
 	exit 2
 	;;
 esac

@@ -130,12 +130,14 @@ func run() int {
 		logf("%v (start a daemon with scripts/dockerd.sh)", err)
 		return 1
 	}
+	// It seeds (and removes) hundreds of objects: say on which daemon.
+	logf("using the daemon at %s (API %s; DOCKER_HOST chooses another)", e.Host(), e.APIVersion())
 	if c.cleanup != "" {
 		if !strings.HasPrefix(c.cleanup, "bench-") {
 			logf("-cleanup takes a bench run ID (bench-…), got %q", c.cleanup)
 			return 2
 		}
-		unlock, err := lockEngine()
+		unlock, err := lockEngine(e.Host())
 		if err != nil {
 			logf("%v", err)
 			return 1
@@ -176,7 +178,7 @@ func run() int {
 		return 1
 	}
 
-	unlock, err := lockEngine()
+	unlock, err := lockEngine(e.Host())
 	if err != nil {
 		logf("%v", err)
 		return 1
@@ -235,18 +237,18 @@ func logf(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "bilge-bench %s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 }
 
-// lockEngine takes the machine-wide engine lock, saying so when it has to
+// lockEngine takes the engine lock of the daemon at host, saying so when it has to
 // wait.
-func lockEngine() (func(), error) {
+func lockEngine(host string) (func(), error) {
 	got := make(chan struct{})
 	go func() {
 		select {
 		case <-got:
 		case <-time.After(2 * time.Second):
-			logf("waiting for the engine lock (end-to-end tests are using the daemon)…")
+			logf("waiting for the engine lock (another bench is using the daemon)…")
 		}
 	}()
-	unlock, err := enginetest.LockEngine()
+	unlock, err := enginetest.LockEngine(host)
 	close(got)
 	return unlock, err
 }

@@ -31,6 +31,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bilge-seed:", err)
 		os.Exit(1)
 	}
+	fmt.Fprintf(os.Stderr, "bilge-seed: using the daemon at %s (API %s; DOCKER_HOST chooses another)\n", e.Host(), e.APIVersion())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	ctx = enginetest.WithProgress(ctx, func(msg string) { fmt.Fprintln(os.Stderr, "bilge-seed:", msg) })

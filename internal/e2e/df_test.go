@@ -18,6 +18,16 @@ import (
 // /system/df, column by column as the docker CLI computes it.
 type dockerFigures struct{ total, active, size int64 }
 
+// listedSize is the size /system/df lists for image id (-1 if absent).
+func listedSize(du *enginetest.DiskUsage, id string) int64 {
+	for _, i := range du.Images {
+		if i.ID == id {
+			return i.Size
+		}
+	}
+	return -1
+}
+
 func dockerDF(du *enginetest.DiskUsage) map[string]dockerFigures {
 	out := map[string]dockerFigures{}
 	img := dockerFigures{total: int64(len(du.Images)), size: du.LayersSize}
@@ -157,9 +167,14 @@ func TestDFAgreesWithEngine(t *testing.T) {
 		if tags, _ := it["tags"].([]any); len(tags) != len(img.Tags) {
 			t.Errorf("image %s: %d tags, want %d", role, len(tags), len(img.Tags))
 		}
-		if img.Size > 0 {
-			if sz, _ := it["size"].(float64); int64(sz) != img.Size {
-				t.Errorf("image %s: size %v, want %d", role, it["size"], img.Size)
+		if want := img.Size; want > 0 {
+			if e.ContainerdStore() {
+				// The containerd store lists an image with its packed
+				// content too: the engine's figure, not the seed's files.
+				want = listedSize(du, img.ID)
+			}
+			if sz, _ := it["size"].(float64); int64(sz) != want {
+				t.Errorf("image %s: size %v, want %d", role, it["size"], want)
 			}
 		}
 	}
@@ -237,14 +252,19 @@ func TestDFTextMatchesDockerCLI(t *testing.T) {
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(cli)), "\n") {
 		p := strings.Split(line, "|")
-		got, ok := ours[p[0]]
-		if !ok {
-			t.Errorf("bilge df has no %q row:\n%s", p[0], out)
-			continue
-		}
-		if got[0] != p[1] || got[1] != p[2] || got[2] != p[3] {
-			t.Errorf("%s: bilge %v, docker %v\nbilge:\n%s\ndocker:\n%s", p[0], got, p[1:], out, cli)
-		}
+		t.Run(p[0], func(t *testing.T) {
+			if p[0] == "Build Cache" {
+				enginetest.KnownGap(t, "issue 11: docker CLI 29 computes Build Cache SIZE differently from CLI ≤ 28 (bilge follows the old formula)", enginetest.Engine29Overlay2, enginetest.Engine29Containerd)
+			}
+			got, ok := ours[p[0]]
+			if !ok {
+				t.Errorf("bilge df has no %q row:\n%s", p[0], out)
+				return
+			}
+			if got[0] != p[1] || got[1] != p[2] || got[2] != p[3] {
+				t.Errorf("%s: bilge %v, docker %v\nbilge:\n%s\ndocker:\n%s", p[0], got, p[1:], out, cli)
+			}
+		})
 	}
 	t.Logf("bilge df:\n%s\ndocker system df:\n%s", out, cli)
 }

@@ -172,6 +172,7 @@ func TestEmulatorFidelityDemo(t *testing.T) {
 
 func TestEmulatorFidelityRealDaemon(t *testing.T) {
 	te := enginetest.Require(t)
+	enginetest.KnownGap(t, "issue 11: exact reclaim on the containerd image store (bilge forces history sizes to the inspect size and never counts content-store blobs, so what a deletion frees is predicted about half of what the engine frees)", enginetest.Engine29Containerd)
 	lock(t)
 	s := enginetest.Seed(t, te)
 	e, err := dockerapi.Connect(context.Background(), dockerapi.Selection{Host: te.Host()})

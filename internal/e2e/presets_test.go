@@ -139,6 +139,7 @@ func sameRoles(t *testing.T, what string, bilge, engine, seed []string) {
 // seeded afresh for each, so the comparisons are independent.
 func TestPresetsMatchEnginePrune(t *testing.T) {
 	e := enginetest.Require(t)
+	enginetest.KnownGap(t, "issue 11: exact reclaim on the containerd image store (bilge forces history sizes to the inspect size and never counts content-store blobs, so what a deletion frees is predicted about half of what the engine frees)", enginetest.Engine29Containerd)
 	lock(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()

@@ -109,6 +109,7 @@ type reclaimCase struct {
 // the two df calls.
 func TestExactReclaimMatchesEngine(t *testing.T) {
 	e := enginetest.Require(t)
+	enginetest.KnownGap(t, "issue 11: exact reclaim on the containerd image store (bilge forces history sizes to the inspect size and never counts content-store blobs, so what a deletion frees is predicted about half of what the engine frees)", enginetest.Engine29Containerd)
 	lock(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()

@@ -16,7 +16,9 @@ import (
 )
 
 // sshServer runs a private sshd on loopback that accepts a key made for the
-// test, and returns a PATH under which `ssh` uses that key.
+// test, and returns a PATH under which `ssh` uses that key. Its sessions
+// have the package's DOCKER_HOST, so the remote docker CLI reaches the
+// test daemon, never the machine's own.
 func sshServer(t *testing.T) (port int, path string) {
 	t.Helper()
 	sshd, err := exec.LookPath("sshd")
@@ -46,7 +48,7 @@ func sshServer(t *testing.T) (port int, path string) {
 	}
 	port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	conf := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\nAuthorizedKeysFile %s/authorized_keys\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nStrictModes no\nPidFile %s/sshd.pid\nUsePAM no\n", port, dir, dir, dir)
+	conf := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\nAuthorizedKeysFile %s/authorized_keys\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nStrictModes no\nPidFile %s/sshd.pid\nUsePAM no\nSetEnv DOCKER_HOST=%s\n", port, dir, dir, dir, os.Getenv("DOCKER_HOST"))
 	os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600)
 	os.MkdirAll("/run/sshd", 0o755)
 	cmd := exec.Command(sshd, "-D", "-f", filepath.Join(dir, "sshd_config"), "-E", filepath.Join(dir, "sshd.log"))

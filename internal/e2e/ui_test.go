@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -127,47 +123,30 @@ func TestUIImagesBySizeAndDanglingFilter(t *testing.T) {
 	tm.waitText(fmt.Sprintf("%d of %d", len(imgs), len(imgs)), 5*time.Second)
 }
 
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-func pingOK() bool {
-	out, err := exec.Command("curl", "-s", "-m", "2", "--unix-socket", "/var/run/docker.sock", "http://localhost/_ping").Output()
-	return err == nil && string(out) == "OK"
-}
-
-// TestUIReconnect stops dockerd under a running bilge: the header says
-// reconnecting… and the rows stay; once the daemon is back bilge shows
-// fresh data by itself, without a crash.
+// TestUIReconnect stops the test's own dockerd (by its PID) under a
+// running bilge: the header says reconnecting… and the rows stay; once the
+// daemon is back (restarted with the same socket and data root) bilge
+// shows fresh data by itself, without a crash.
 func TestUIReconnect(t *testing.T) {
 	e := enginetest.Require(t)
 	lock(t)
-	if !strings.HasPrefix(e.Host(), "unix:///var/run/docker.sock") {
-		t.Skip("restarts only the local daemon started by scripts/dockerd.sh")
-	}
+	d := enginetest.TestDaemon(t)
 	tm := startBilge(t, e, "--interval", "500ms")
 	tm.keys("4")
 	before := tm.waitText("Volumes", 5*time.Second)
 
-	if out, err := exec.Command("pkill", "-TERM", "-x", "dockerd").CombinedOutput(); err != nil {
-		t.Fatalf("stop dockerd: %v %s", err, out)
-	}
-	restart := func() {
-		cmd := exec.Command("bash", filepath.Join(repoRoot(), "scripts", "dockerd.sh"))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("restart dockerd: %v\n%s", err, out)
-		}
+	pid := d.PID()
+	if err := d.Stop(); err != nil {
+		t.Fatalf("stop the test daemon (pid %d): %v", pid, err)
 	}
 	t.Cleanup(func() {
-		if !pingOK() {
-			restart()
+		// The rest of the package needs it.
+		if d.PID() == 0 {
+			if err := d.Restart(); err != nil {
+				t.Errorf("restart the test daemon: %v", err)
+			}
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for pingOK() && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
 	scr := tm.waitText("reconnecting…", 20*time.Second)
 	if !strings.Contains(scr, "stale") {
 		t.Errorf("rows not marked stale:\n%s", scr)
@@ -176,8 +155,10 @@ func TestUIReconnect(t *testing.T) {
 		t.Errorf("rows vanished while offline:\n%s\nbefore:\n%s", scr, before)
 	}
 
-	restart()
-	e2, err := enginetest.Connect()
+	if err := d.Restart(); err != nil {
+		t.Fatalf("restart the test daemon: %v", err)
+	}
+	e2, err := enginetest.ConnectHost(d.Host())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,5 +174,4 @@ func TestUIReconnect(t *testing.T) {
 	if strings.Contains(tm.screen(), "[bilge exited") {
 		t.Fatal("bilge exited")
 	}
-	_ = os.Getenv
 }

@@ -99,6 +99,9 @@ type Engine struct {
 	host    string
 	version string
 	arch    string
+	// containerdStore: the daemon keeps images in the containerd image
+	// store (IDs are manifest digests, sizes count packed content).
+	containerdStore bool
 
 	mu   sync.Mutex
 	made map[string]*record // by run ID: what seeding recorded
@@ -133,11 +136,20 @@ func StatusCode(err error) int {
 
 // Connect connects to the daemon named by DOCKER_HOST (unix:// or tcp://
 // without TLS), or /var/run/docker.sock, and checks that /_ping answers.
+// It is for the tools (bilge-seed, bilge-bench), which say which daemon
+// they use; tests use Require, which never reaches a daemon the tests did
+// not start.
 func Connect() (*Engine, error) {
 	host := os.Getenv("DOCKER_HOST")
 	if host == "" {
 		host = "unix:///var/run/docker.sock"
 	}
+	return ConnectHost(host)
+}
+
+// ConnectHost connects to the daemon at host (unix:// or tcp:// without
+// TLS) and checks that /_ping answers.
+func ConnectHost(host string) (*Engine, error) {
 	u, err := url.Parse(host)
 	if err != nil {
 		return nil, fmt.Errorf("DOCKER_HOST %q: %v", host, err)
@@ -203,25 +215,38 @@ func Connect() (*Engine, error) {
 	if e.arch == "" {
 		e.arch = "amd64"
 	}
+	var info struct{ DriverStatus [][2]string }
+	if err := e.Do(ctx, http.MethodGet, "/info", nil, nil, &info); err != nil {
+		return nil, fmt.Errorf("%s: %w", host, err)
+	}
+	for _, kv := range info.DriverStatus {
+		if kv[0] == "driver-type" && kv[1] == "io.containerd.snapshotter.v1" {
+			e.containerdStore = true
+		}
+	}
 	return e, nil
 }
 
-// Require connects to the daemon or skips the test when none answers —
-// unless the environment has CI=true, where a missing daemon fails the test.
+// Require connects to the test process's own daemon (started by Main, see
+// TestDaemon) or skips the test when there is none — unless the
+// environment has CI=true, where a missing daemon fails the test.
 func Require(t testing.TB) *Engine {
 	t.Helper()
-	e, err := Connect()
+	d := TestDaemon(t)
+	e, err := ConnectHost(d.Host())
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true requires a Docker daemon, but: %v (start one with scripts/dockerd.sh)", err)
-		}
-		t.Skipf("skipping: %v (start one with scripts/dockerd.sh; CI=true makes this a failure)", err)
+		t.Fatalf("the test daemon (%s) does not answer: %v\n%s", d, err, d.logTail(20))
 	}
 	return e
 }
 
 // Host returns the DOCKER_HOST the engine was reached at.
 func (e *Engine) Host() string { return e.host }
+
+// ContainerdStore reports whether the daemon keeps images in the
+// containerd image store (Engine ≥ 24 with the containerd-snapshotter
+// feature, the default of fresh Engine 29 installs).
+func (e *Engine) ContainerdStore() bool { return e.containerdStore }
 
 // APIVersion returns the API version used in request paths, e.g. "1.41".
 func (e *Engine) APIVersion() string { return e.version }

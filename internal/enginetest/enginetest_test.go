@@ -58,6 +58,17 @@ func TestSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Sizes are exact on a graph driver. The containerd image store counts
+	// an image's packed content besides its unpacked snapshots (about
+	// twice the files' bytes for incompressible data) and a writable
+	// layer's disk usage in blocks: there the seeded bytes are a lower
+	// bound, and the figure must stay near it.
+	sizeOK := func(got, want int64, slack int64) bool {
+		if !e.ContainerdStore() {
+			return got == want
+		}
+		return got >= want && got <= want+slack
+	}
 
 	// Images.
 	wantUsers := map[string]int64{"alpha": 2, "beta": 1, "gamma": 1, "delta": 0, "dangling": 0, "built": 0}
@@ -69,7 +80,7 @@ func TestSeed(t *testing.T) {
 		}
 		got := du.Images[i]
 		t.Logf("image %-8s %.19s size %9d shared %9d containers %d tags %v", role, got.ID, got.Size, got.SharedSize, got.Containers, got.RepoTags)
-		if got.Size != img.Size {
+		if !sizeOK(got.Size, img.Size, img.Size+256<<10) {
 			t.Errorf("image %s: size %d, want %d", role, got.Size, img.Size)
 		}
 		if got.Labels[Label] != s.RunID {
@@ -111,7 +122,7 @@ func TestSeed(t *testing.T) {
 		if got.State != c.State {
 			t.Errorf("container %s: state %s, want %s", role, got.State, c.State)
 		}
-		if got.SizeRw != c.SizeRw {
+		if !sizeOK(got.SizeRw, c.SizeRw, 64<<10) {
 			t.Errorf("container %s: SizeRw %d, want %d", role, got.SizeRw, c.SizeRw)
 		}
 		if got.ImageID != s.Images[c.Image].ID {
@@ -192,7 +203,7 @@ func TestSeed(t *testing.T) {
 	if cacheSize < BuiltBlobSize {
 		t.Errorf("build cache of the run holds %d bytes, want ≥ %d", cacheSize, BuiltBlobSize)
 	}
-	if s.Images["built"].Size != BuiltBlobSize {
+	if !sizeOK(s.Images["built"].Size, BuiltBlobSize, BuiltBlobSize+64<<10) {
 		t.Errorf("built image: %d bytes, want %d", s.Images["built"].Size, BuiltBlobSize)
 	}
 }

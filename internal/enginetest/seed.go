@@ -19,10 +19,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -394,6 +394,35 @@ func saveTar(runID, repo, arch string, prog []byte, now time.Time) ([]byte, map[
 	return buf.Bytes(), images, nil
 }
 
+// loadedRef returns how to find img after a load whose progress messages
+// were loaded: its first tag, or the ID the engine reported for an
+// untagged image whose config digest is img.ID (the graph driver) or any
+// single untagged one reported (the containerd store reports the manifest
+// digest).
+func loadedRef(img *Image, loaded []string) (string, error) {
+	if len(img.Tags) > 0 {
+		for _, l := range loaded {
+			if strings.TrimPrefix(l, "Loaded image: ") == img.Tags[0] {
+				return img.Tags[0], nil
+			}
+		}
+		return "", fmt.Errorf("the load did not report %s (it said %q)", img.Tags[0], loaded)
+	}
+	var ids []string
+	for _, l := range loaded {
+		if id, ok := strings.CutPrefix(l, "Loaded image ID: "); ok {
+			if id == img.ID {
+				return id, nil
+			}
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 1 {
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("the load reported untagged images %v, want one (it said %q)", ids, loaded)
+}
+
 func (e *Engine) seedImages(ctx context.Context, s *State) error {
 	prog, err := testProgram(e.arch)
 	if err != nil {
@@ -406,19 +435,49 @@ func (e *Engine) seedImages(ctx context.Context, s *State) error {
 	for _, img := range images {
 		e.recordImages(s.RunID, img.ID)
 	}
-	if err := e.stream(ctx, http.MethodPost, "/images/load", url.Values{"quiet": {"1"}}, bytes.NewReader(archive), "application/x-tar", nil); err != nil {
+	// The engine names what it loaded: "Loaded image: <tag>" for tagged
+	// images, "Loaded image ID: <id>" for untagged ones.
+	var loaded []string
+	if err := e.stream(ctx, http.MethodPost, "/images/load", url.Values{"quiet": {"1"}}, bytes.NewReader(archive), "application/x-tar", func(m streamMsg) {
+		// One message may hold several lines (Engine 29).
+		for _, l := range strings.Split(m.Stream, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				loaded = append(loaded, l)
+			}
+		}
+	}); err != nil {
 		return err
 	}
 	for _, sp := range imageSpecs {
 		img := images[sp.role]
-		var ins struct {
-			ID   string `json:"Id"`
-			Size int64
+		// Find the image as the engine knows it: by the tag it loaded, or
+		// by the ID the load reported for the untagged one. On the
+		// containerd image store its ID is the manifest's digest, not the
+		// config's (which is img.ID so far).
+		ref, err := loadedRef(img, loaded)
+		if err != nil {
+			return fmt.Errorf("image %s: %w", sp.role, err)
 		}
-		if err := e.Do(ctx, http.MethodGet, "/images/"+img.ID+"/json", nil, nil, &ins); err != nil {
+		var ins struct {
+			ID     string `json:"Id"`
+			Size   int64
+			RootFS struct{ Layers []string }
+		}
+		if err := e.Do(ctx, http.MethodGet, "/images/"+ref+"/json", nil, nil, &ins); err != nil {
 			return fmt.Errorf("image %s after load: %w", sp.role, err)
 		}
-		if ins.Size != img.Size {
+		img.ID = ins.ID
+		e.recordImages(s.RunID, img.ID)
+		var diffIDs []string
+		for _, l := range img.Layers {
+			diffIDs = append(diffIDs, l.DiffID)
+		}
+		if !slices.Equal(ins.RootFS.Layers, diffIDs) {
+			return fmt.Errorf("image %s: engine has layers %v, generated %v", sp.role, ins.RootFS.Layers, diffIDs)
+		}
+		// On a graph driver an image's size is its layers' bytes; the
+		// containerd store adds the packed content (see issue 11).
+		if !e.containerdStore && ins.Size != img.Size {
 			return fmt.Errorf("image %s: engine says %d bytes, generated %d", sp.role, ins.Size, img.Size)
 		}
 		for _, tg := range sp.extra {
@@ -686,7 +745,7 @@ func (e *Engine) seedBuild(ctx context.Context, s *State) error {
 // machine take turns (a file lock, across processes too): a build of
 // another run in between would be taken for this one.
 func (e *Engine) build(ctx context.Context, runID, ref string, labels map[string]string, files []layerFile, cache *[]string) (string, error) {
-	unlock := lockBuilds()
+	unlock := lockBuilds(e.host)
 	defer unlock()
 	before, err := e.buildCacheIDs(ctx)
 	if err != nil {
@@ -771,21 +830,17 @@ func (e *Engine) buildCacheIDs(ctx context.Context) (map[string]bool, error) {
 	return ids, nil
 }
 
-// lockBuilds takes a machine-wide lock serialising seed builds; it returns
-// the unlock function. Without a lock file it does not lock.
-func lockBuilds() func() {
+// lockBuilds takes the lock serialising seed builds on the daemon at host
+// (across processes too); it returns the unlock function. Without a lock
+// file it does not lock.
+func lockBuilds(host string) func() {
 	buildMu.Lock()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "bilge-enginetest-build.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	unlock, err := flockFile(lockPath(host, "build"))
 	if err != nil {
 		return buildMu.Unlock
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return buildMu.Unlock
-	}
 	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
+		unlock()
 		buildMu.Unlock()
 	}
 }
