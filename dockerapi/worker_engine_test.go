@@ -21,8 +21,12 @@ import (
 // before y), or between the untagging and the removal by ID. Both times
 // the image and the container survive and the outcome says why.
 func TestImageNeverForcedPastContainerRealDaemon(t *testing.T) {
-	te := enginetest.Require(t)
-	enginetest.Lock(t)
+	// A daemon of the test's own: it makes and deletes images.
+	d := enginetest.StartTestDaemon(t)
+	te, err := enginetest.ConnectHost(d.Host())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	runID := enginetest.NewRunID()
