@@ -296,7 +296,11 @@ func open(ctx context.Context, o options, stderr io.Writer) (e *dockerapi.Engine
 			return nil, nil, fmt.Errorf("BILGE_DEMO_FAULTS: %w", err)
 		}
 		d = demo.New(o.demoSeed, demo.WithLiveEvents(), faults)
-		host, err := d.Serve(ctx)
+		// The demo engine stands for an engine of its own: a signal to
+		// bilge does not stop it (release does), so what is in flight
+		// when bilge is told to go stays in flight, as it would on a real
+		// engine, and the exit report says so.
+		host, err := d.Serve(context.WithoutCancel(ctx))
 		if err != nil {
 			return nil, nil, fmt.Errorf("start the demo engine: %w", err)
 		}

@@ -321,7 +321,7 @@ func (a *App) progressLine() string {
 	hint := " · esc cancels the rest"
 	switch {
 	case a.quitting:
-		hint = " · quitting once in-flight deletions return · ctrl+c quits now"
+		hint = " · quitting after the calls in flight · ctrl+c quits now"
 	case r.cancelled:
 		hint = " · cancelling… (in-flight deletions finish)"
 	}

@@ -99,7 +99,7 @@ func TestQuitWithYWaitsForInFlightOnly(t *testing.T) {
 	if g.ctx.Err() == nil {
 		t.Fatal("q y did not cancel what has not started")
 	}
-	if s := screen(a); !strings.Contains(s, "quitting once in-flight deletions return · ctrl+c quits now") || strings.Contains(s, "Quit anyway?") {
+	if s := screen(a); !strings.Contains(s, "quitting after the calls in flight · ctrl+c quits now") || strings.Contains(s, "Quit anyway?") {
 		t.Fatalf("status while quitting:\n%s", s)
 	}
 	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, node), Status: model.Skipped, Err: "cancelled"}})

@@ -36,12 +36,12 @@ func (tm *term) panePID() int {
 	return 0
 }
 
-// TestDemoUILeavesNoSocket: however the UI ends (q, SIGTERM, SIGINT), the
+// TestDemoUILeavesNoSocket: however the UI ends (q, SIGTERM, SIGINT, SIGHUP), the
 // demo engine's socket directory is gone when bilge has exited.
 func TestDemoUILeavesNoSocket(t *testing.T) {
 	t.Parallel()
 	bin := testbin.Build(t)
-	for _, how := range []string{"q", "SIGTERM", "SIGINT"} {
+	for _, how := range []string{"q", "SIGTERM", "SIGINT", "SIGHUP"} {
 		t.Run(how, func(t *testing.T) {
 			tmp := t.TempDir()
 			tm := startTerm(t, 120, 30, []string{"TMPDIR=" + tmp, "DOCKER_CONFIG=" + tmp, "XDG_CACHE_HOME=" + tmp}, bin, "--demo")
@@ -56,6 +56,8 @@ func TestDemoUILeavesNoSocket(t *testing.T) {
 				must(t, syscall.Kill(tm.panePID(), syscall.SIGTERM))
 			case "SIGINT":
 				must(t, syscall.Kill(tm.panePID(), syscall.SIGINT))
+			case "SIGHUP":
+				must(t, syscall.Kill(tm.panePID(), syscall.SIGHUP))
 			}
 			tm.waitText("[bilge exited", 10*time.Second)
 			if left, _ := filepath.Glob(filepath.Join(tmp, "bilge-demo-*")); len(left) > 0 {

@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,22 +19,6 @@ func (tm *term) display(format string) string {
 		tm.t.Fatalf("display-message: %v: %s", err, out)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// bilgePID is the PID of the bilge process in the pane: the one child of
-// the pane's shell (found from the pane, never by name).
-func (tm *term) bilgePID() string {
-	tm.t.Helper()
-	shell := tm.display("#{pane_pid}")
-	out, err := exec.Command("ps", "-o", "pid=", "--ppid", shell).Output()
-	if err != nil {
-		tm.t.Fatalf("children of the pane's shell %s: %v", shell, err)
-	}
-	pids := strings.Fields(string(out))
-	if len(pids) != 1 {
-		tm.t.Fatalf("the pane's shell %s has children %v, want bilge alone", shell, pids)
-	}
-	return pids[0]
 }
 
 // terminalModes is what bilge must give back: the main screen, a visible
@@ -77,9 +62,7 @@ func hungDemoRun(t *testing.T) *term {
 func TestSIGHUPDuringRunRestoresTerminal(t *testing.T) {
 	t.Parallel()
 	tm := hungDemoRun(t)
-	if out, err := exec.Command("kill", "-HUP", tm.bilgePID()).CombinedOutput(); err != nil {
-		t.Fatalf("kill -HUP: %v: %s", err, out)
-	}
+	must(t, syscall.Kill(tm.panePID(), syscall.SIGHUP))
 	scr := tm.waitText("[bilge exited", 10*time.Second)
 	flat := strings.Join(strings.Fields(scr), " ")
 	for _, want := range []string{"[bilge exited 129]", "bilge: terminated by SIGHUP: clean-up of", "objects interrupted: 0 deleted (freed 0B)",
@@ -103,7 +86,7 @@ func TestSecondCtrlCQuitsWhileEngineHangs(t *testing.T) {
 	tm.keys("q")
 	tm.waitText("Quit anyway?", 5*time.Second)
 	tm.keys("y")
-	tm.waitText("quitting once in-flight deletions return · ctrl+c quits now", 5*time.Second)
+	tm.waitText("quitting after the calls in flight · ctrl+c quits now", 5*time.Second)
 	tm.keys("C-c")
 	scr := tm.waitText("[bilge exited", 10*time.Second)
 	flat := strings.Join(strings.Fields(scr), " ")
