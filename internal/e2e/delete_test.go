@@ -87,7 +87,9 @@ func TestUIDeleteMarkedOfEveryKind(t *testing.T) {
 	tm.keys("y")
 	tm.waitText("Delete 1 named volume", 10*time.Second)
 	tm.keys("y")
-	scr = tm.waitText("Last clean-up", 60*time.Second)
+	// The outcomes show first; the before → after once the engine is
+	// measured again.
+	scr = tm.waitText("measured before and after", 60*time.Second)
 	after, err := e.SystemDF(ctx)
 	if err != nil {
 		t.Fatal(err)

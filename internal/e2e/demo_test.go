@@ -41,7 +41,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	tm.keys("Escape", "d")
 	tm.waitText("Delete 2 objects?", 5*time.Second)
 	tm.keys("y")
-	scr = tm.waitText("Last clean-up", 30*time.Second)
+	scr = tm.waitText("measured before and after", 30*time.Second)
 	if !strings.Contains(scr, "2 deleted, 0 failed") {
 		t.Fatalf("demo deletion did not finish cleanly:\n%s", scr)
 	}
