@@ -99,6 +99,12 @@ func bilgeDF(t *testing.T, args ...string) (map[string]kindDoc, []byte) {
 	if !strings.Contains(strings.Join(args, " "), "--json") {
 		return nil, out
 	}
+	return dfKinds(t, out), out
+}
+
+// dfKinds reads each kind's figures from `bilge df --json` output.
+func dfKinds(t *testing.T, out []byte) map[string]kindDoc {
+	t.Helper()
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(out, &raw); err != nil {
 		t.Fatalf("bilge df --json is not JSON: %v\n%s", err, out)
@@ -111,7 +117,7 @@ func bilgeDF(t *testing.T, args ...string) (map[string]kindDoc, []byte) {
 		}
 		kinds[k] = kd
 	}
-	return kinds, out
+	return kinds
 }
 
 // TestDFAgreesWithEngine seeds a realistic state and checks bilge df --json

@@ -28,19 +28,7 @@ func dfIn(t *testing.T, e *enginetest.Engine, cacheHome string) map[string]kindD
 		}
 		t.Fatalf("bilge df: %v\n%s", err, stderr)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(out, &raw); err != nil {
-		t.Fatalf("bilge df --json is not JSON: %v\n%s", err, out)
-	}
-	kinds := map[string]kindDoc{}
-	for _, k := range []string{"images", "containers", "volumes", "networks", "buildCache"} {
-		var kd kindDoc
-		if err := json.Unmarshal(raw[k], &kd); err != nil {
-			t.Fatalf("%s: %v", k, err)
-		}
-		kinds[k] = kd
-	}
-	return kinds
+	return dfKinds(t, out)
 }
 
 func exactOf(k kindDoc) string {
