@@ -109,6 +109,11 @@ func notifySignals() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// A closed stdout (bilge df | head) is a write error to return, not a
+	// signal that kills bilge before its deferred clean-up runs. Notify,
+	// not Ignore: an ignored signal would stay ignored in the ssh that an
+	// ssh:// host starts.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -189,6 +194,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(fmt.Errorf("--timeout: %s is not a positive duration (see bilge --help)", o.timeout))
 		}
 		if err := runDF(ctx, o, stdout, stderr); err != nil {
+			if errors.Is(err, syscall.EPIPE) {
+				// The reader went away (bilge df | head): stop quietly,
+				// as a process killed by SIGPIPE would, but through the
+				// deferred clean-up (the demo engine's socket).
+				return 128 + int(syscall.SIGPIPE)
+			}
 			return fail(err)
 		}
 		return 0

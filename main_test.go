@@ -371,3 +371,43 @@ func TestDemoLeavesNoSocket(t *testing.T) {
 		}
 	}
 }
+
+// TestDFIntoClosedPipe: `bilge df --demo -v | head -1` — the reader goes
+// away mid-output. bilge stops quietly with 141 (as a process killed by
+// SIGPIPE), and its clean-up still runs: the demo socket is gone.
+func TestDFIntoClosedPipe(t *testing.T) {
+	tmp := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testbin.Build(t), "df", "--demo", "-v")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "DOCKER_CONFIG="+tmp, "XDG_CACHE_HOME="+tmp)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	line := make([]byte, 1)
+	if _, err := r.Read(line); err != nil {
+		t.Fatalf("no output: %v", err)
+	}
+	r.Close() // the reader goes away with nearly all of -v unread
+	err = cmd.Wait()
+	if ctx.Err() != nil {
+		t.Fatal("bilge df hangs on a closed pipe")
+	}
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 141 {
+		t.Errorf("exit: %v, want status 141", err)
+	}
+	if stderr.Len() > 0 {
+		t.Errorf("a closed pipe is not an error to report: %q", stderr.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "bilge-demo-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
