@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	units "github.com/docker/go-units"
 )
 
 // JSON shapes as Engine 20.10 (API 1.41) writes them.
@@ -307,50 +309,24 @@ func mountToJSON(m mount) mountJSON {
 func statusString(c *container, now time.Time) string {
 	switch c.state {
 	case "running":
-		return "Up " + humanDuration(now.Sub(c.started))
+		return "Up " + units.HumanDuration(now.Sub(c.started))
 	case "paused":
-		return "Up " + humanDuration(now.Sub(c.started)) + " (Paused)"
+		return "Up " + units.HumanDuration(now.Sub(c.started)) + " (Paused)"
 	case "restarting":
-		return fmt.Sprintf("Restarting (%d) %s ago", c.exitCode, humanDuration(now.Sub(c.finished)))
+		return fmt.Sprintf("Restarting (%d) %s ago", c.exitCode, units.HumanDuration(now.Sub(c.finished)))
 	case "created":
 		return "Created"
 	case "exited":
 		if c.finished.IsZero() {
 			return fmt.Sprintf("Exited (%d)", c.exitCode)
 		}
-		return fmt.Sprintf("Exited (%d) %s ago", c.exitCode, humanDuration(now.Sub(c.finished)))
+		return fmt.Sprintf("Exited (%d) %s ago", c.exitCode, units.HumanDuration(now.Sub(c.finished)))
 	case "dead":
 		return "Dead"
 	case "removing":
 		return "Removal In Progress"
 	}
 	return ""
-}
-
-// humanDuration is go-units' HumanDuration, which the engine's statuses use.
-func humanDuration(d time.Duration) string {
-	if seconds := int(d.Seconds()); seconds < 1 {
-		return "Less than a second"
-	} else if seconds == 1 {
-		return "1 second"
-	} else if seconds < 60 {
-		return fmt.Sprintf("%d seconds", seconds)
-	} else if minutes := int(d.Minutes()); minutes == 1 {
-		return "About a minute"
-	} else if minutes < 60 {
-		return fmt.Sprintf("%d minutes", minutes)
-	} else if hours := int(d.Hours() + 0.5); hours == 1 {
-		return "About an hour"
-	} else if hours < 48 {
-		return fmt.Sprintf("%d hours", hours)
-	} else if hours < 24*7*2 {
-		return fmt.Sprintf("%d days", hours/24)
-	} else if hours < 24*30*2 {
-		return fmt.Sprintf("%d weeks", hours/24/7)
-	} else if hours < 24*365*2 {
-		return fmt.Sprintf("%d months", hours/24/30)
-	}
-	return fmt.Sprintf("%d years", int(d.Hours())/24/365)
 }
 
 func volumeToJSON(v *volume) volumeJSON {
