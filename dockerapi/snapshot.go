@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/volume"
 	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/versions"
 	"golang.org/x/sync/errgroup"
 
 	"bilge/model"
@@ -314,9 +315,30 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 		du.BuildCache[i] = mapBuildRecord(&res.BuildCache.Items[i])
 		safeBuildRecord(&du.BuildCache[i])
 	}
+	if !versions.LessThan(e.api.ClientVersion(), "1.52") {
+		du.Reported = reportedUsage(&res)
+	}
 	du.Taken = e.now()
 	du.Duration = du.Taken.Sub(start)
 	return du, nil
+}
+
+// reportedUsage is the docker system df table an engine of API 1.52 or
+// later reports itself (ImageUsage, ContainerUsage, VolumeUsage and
+// BuildCacheUsage of /system/df), the figures docker CLI 29 prints. Below
+// 1.52 the client computes these fields from the lists with formulas of
+// its own, which are neither the engine's nor those of the CLI of the
+// engine's generation: they are not used.
+func reportedUsage(res *client.DiskUsageResult) []model.Usage {
+	row := func(k model.Kind, total, active, size, reclaimable int64) model.Usage {
+		return model.Usage{Kind: k, Total: int(total), Active: int(active), Size: size, Reclaimable: reclaimable}
+	}
+	return []model.Usage{
+		row(model.KindImage, res.Images.TotalCount, res.Images.ActiveCount, res.Images.TotalSize, res.Images.Reclaimable),
+		row(model.KindContainer, res.Containers.TotalCount, res.Containers.ActiveCount, res.Containers.TotalSize, res.Containers.Reclaimable),
+		row(model.KindVolume, res.Volumes.TotalCount, res.Volumes.ActiveCount, res.Volumes.TotalSize, res.Volumes.Reclaimable),
+		row(model.KindBuildCache, res.BuildCache.TotalCount, res.BuildCache.ActiveCount, res.BuildCache.TotalSize, res.BuildCache.Reclaimable),
+	}
 }
 
 func mapBuildRecord(r *build.CacheRecord) model.BuildRecord {

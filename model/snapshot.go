@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // DiskUsage is the engine's costly size report (the system df call), in
 // model terms. It is fetched apart from the cheap lists and merged into a
@@ -11,8 +14,12 @@ type DiskUsage struct {
 	Containers []ContainerUsage
 	Volumes    []VolumeUsage
 	BuildCache []BuildRecord
-	Taken      time.Time
-	Duration   time.Duration
+	// Reported is the engine's own docker system df table (images,
+	// containers, volumes, build cache), on API 1.52 and later; nil on
+	// older engines, which leave it to the client to compute.
+	Reported []Usage
+	Taken    time.Time
+	Duration time.Duration
 }
 
 // ImageUsage is df's view of one image.
@@ -102,6 +109,7 @@ func (s *Snapshot) ClearSizes() {
 	}
 	s.LayersSize = Unknown
 	s.BuildCache = nil
+	s.Reported = nil
 	s.Sized = false
 }
 
@@ -154,6 +162,7 @@ func (s *Snapshot) ApplyDiskUsage(du *DiskUsage) {
 	}
 	s.BuildCache = append([]BuildRecord(nil), du.BuildCache...)
 	s.LayersSize = du.LayersSize
+	s.Reported = slices.Clone(du.Reported)
 	s.Sized = true
 	s.SizedAt = du.Taken
 	s.SizeDuration = du.Duration

@@ -275,6 +275,10 @@ type Snapshot struct {
 	// LayersSize is the engine's total of every layer counted once
 	// (Unknown until disk usage arrives).
 	LayersSize int64
+	// Reported is the engine's own docker system df table from the last
+	// disk usage (API 1.52 and later), nil when the engine leaves it to the
+	// client: Usage follows it when present.
+	Reported []Usage
 	// Sized reports that the costly sizes (disk usage) are merged in.
 	Sized bool
 	// ContainersPending reports a snapshot of the image list alone, shown

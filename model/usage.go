@@ -20,20 +20,42 @@ func (u Usage) ReclaimablePercent() int64 {
 	return u.Reclaimable * 100 / u.Size
 }
 
-// Usage computes the docker system df table from the snapshot, row for row
-// as the docker CLI computes it, plus a Networks row.
+// Usage is the docker system df table of the snapshot, row for row as the
+// docker CLI of the engine's generation prints it, plus a Networks row.
+// Engines of API 1.52 and later (Engine 29) report TOTAL, ACTIVE, SIZE and
+// RECLAIMABLE themselves and docker CLI 29 prints those figures as they
+// are: the rows are the engine's (Snapshot.Reported). Older engines report
+// the lists only, and the rows are computed from them as CLI 28 and
+// earlier compute them.
 func (s *Snapshot) Usage() []Usage {
-	return []Usage{
-		s.imageUsage(),
-		s.containerUsage(),
-		s.volumeUsage(),
-		s.BuildCacheUsage(),
-		s.networkUsage(),
+	out := make([]Usage, 0, len(Kinds))
+	for _, k := range []Kind{KindImage, KindContainer, KindVolume, KindBuildCache, KindNetwork} {
+		out = append(out, s.UsageOf(k))
 	}
+	return out
 }
 
 // UsageOf returns the row of one kind.
 func (s *Snapshot) UsageOf(k Kind) Usage {
+	for _, r := range s.Reported {
+		if r.Kind == k && k != KindNetwork {
+			return r
+		}
+	}
+	return s.computedUsage(k)
+}
+
+// OnDisk is the space a kind takes on disk with every byte counted once:
+// its SIZE as the lists give it. Engine 29's own build-cache SIZE (Usage)
+// also counts records shared with images, whose bytes the images' SIZE
+// counts already.
+func (s *Snapshot) OnDisk(k Kind) int64 {
+	return s.computedUsage(k).Size
+}
+
+// computedUsage is the row of one kind computed from the lists, as the
+// docker CLI before 29 computes it.
+func (s *Snapshot) computedUsage(k Kind) Usage {
 	switch k {
 	case KindImage:
 		return s.imageUsage()
@@ -42,7 +64,7 @@ func (s *Snapshot) UsageOf(k Kind) Usage {
 	case KindVolume:
 		return s.volumeUsage()
 	case KindBuildCache:
-		return s.BuildCacheUsage()
+		return s.buildCacheUsage()
 	default:
 		return s.networkUsage()
 	}
@@ -121,9 +143,10 @@ func (s *Snapshot) volumeUsage() Usage {
 	return u
 }
 
-// BuildCacheUsage: ACTIVE counts records in use; SIZE skips shared records
+// buildCacheUsage: ACTIVE counts records in use; SIZE skips shared records
 // (their bytes belong to images); RECLAIMABLE is neither in use nor shared.
-func (s *Snapshot) BuildCacheUsage() Usage {
+// (Engine 29 counts shared records in SIZE: see Usage.)
+func (s *Snapshot) buildCacheUsage() Usage {
 	u := Usage{Kind: KindBuildCache, Total: len(s.BuildCache), Size: Unknown, Reclaimable: Unknown}
 	if !s.Sized {
 		u.Total = 0

@@ -341,8 +341,8 @@ func (a *App) overviewBody() []string {
 	exactPending := false
 	for _, u := range a.usage {
 		largest = max(largest, u.Size)
-		if u.Size > 0 {
-			total += u.Size
+		if n := a.snap.OnDisk(u.Kind); n > 0 {
+			total += n // each byte once, whatever docker's SIZE counts
 		}
 		if u.Reclaimable > 0 {
 			dockerTotal += u.Reclaimable

@@ -3,20 +3,21 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"os"
+	"fmt"
 	"os/exec"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"bilge/internal/enginetest"
 	"bilge/internal/testbin"
-	"bilge/model"
 )
 
-// dockerFigures is docker system df's table computed from the engine's own
-// /system/df, column by column as the docker CLI computes it.
-type dockerFigures struct{ total, active, size int64 }
+// dockerFigures is one row of docker system df's table as the docker CLI
+// of the engine's generation prints it.
+type dockerFigures struct{ total, active, size, reclaimable int64 }
 
 // listedSize is the size /system/df lists for image id (-1 if absent).
 func listedSize(du *enginetest.DiskUsage, id string) int64 {
@@ -28,14 +29,33 @@ func listedSize(du *enginetest.DiskUsage, id string) int64 {
 	return -1
 }
 
-func dockerDF(du *enginetest.DiskUsage) map[string]dockerFigures {
+// dockerDF is docker system df's table: on API 1.52 and later the
+// engine's own figures (rep), which docker CLI 29 prints as they are;
+// before, computed from the lists of /system/df (du) as CLI 20.10 does.
+func dockerDF(du *enginetest.DiskUsage, rep *enginetest.ReportedDF) map[string]dockerFigures {
+	if rep != nil {
+		row := func(r enginetest.ReportedRow) dockerFigures {
+			return dockerFigures{r.TotalCount, r.ActiveCount, r.TotalSize, r.Reclaimable}
+		}
+		return map[string]dockerFigures{
+			"images":     row(rep.ImageUsage),
+			"containers": row(rep.ContainerUsage),
+			"volumes":    row(rep.VolumeUsage),
+			"buildCache": row(rep.BuildCacheUsage),
+		}
+	}
 	out := map[string]dockerFigures{}
 	img := dockerFigures{total: int64(len(du.Images)), size: du.LayersSize}
+	var used int64
 	for _, i := range du.Images {
 		if i.Containers > 0 {
 			img.active++
+			if i.Size >= 0 && i.SharedSize >= 0 {
+				used += i.Size - i.SharedSize
+			}
 		}
 	}
+	img.reclaimable = img.size - used
 	out["images"] = img
 	var c dockerFigures
 	c.total = int64(len(du.Containers))
@@ -43,6 +63,8 @@ func dockerDF(du *enginetest.DiskUsage) map[string]dockerFigures {
 		switch x.State {
 		case "running", "paused", "restarting":
 			c.active++
+		default:
+			c.reclaimable += x.SizeRw
 		}
 		c.size += x.SizeRw
 	}
@@ -58,19 +80,27 @@ func dockerDF(du *enginetest.DiskUsage) map[string]dockerFigures {
 		}
 		if x.UsageData.Size > 0 {
 			v.size += x.UsageData.Size
+			if x.UsageData.RefCount == 0 {
+				v.reclaimable += x.UsageData.Size
+			}
 		}
 	}
 	out["volumes"] = v
 	var b dockerFigures
 	b.total = int64(len(du.BuildCache))
+	var inUse int64
 	for _, x := range du.BuildCache {
 		if x.InUse {
 			b.active++
 		}
 		if !x.Shared {
 			b.size += x.Size
+			if x.InUse {
+				inUse += x.Size
+			}
 		}
 	}
+	b.reclaimable = b.size - inUse
 	out["buildCache"] = b
 	return out
 }
@@ -121,8 +151,9 @@ func dfKinds(t *testing.T, out []byte) map[string]kindDoc {
 }
 
 // TestDFAgreesWithEngine seeds a realistic state and checks bilge df --json
-// against the engine's own system df: TOTAL, ACTIVE and SIZE of every kind
-// equal what docker system df reports.
+// against the engine's own system df: TOTAL, ACTIVE, SIZE and RECLAIMABLE
+// of every kind equal what docker system df of the engine's generation
+// reports.
 func TestDFAgreesWithEngine(t *testing.T) {
 	e := enginetest.Require(t)
 	lock(t)
@@ -135,16 +166,23 @@ func TestDFAgreesWithEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := dockerDF(du)
+	rep, err := e.SystemDFReported(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dockerDF(du, rep)
+	bytes := func(n *int64) string {
+		if n == nil {
+			return "null"
+		}
+		return fmt.Sprint(*n)
+	}
 	for k, w := range want {
 		got := kinds[k]
-		if got.Total != w.total || got.Active != w.active || got.Size == nil || *got.Size != w.size {
-			size := "null"
-			if got.Size != nil {
-				size = model.HumanSize(*got.Size)
-			}
-			t.Errorf("%s: bilge total %d active %d size %s; engine total %d active %d size %s",
-				k, got.Total, got.Active, size, w.total, w.active, model.HumanSize(w.size))
+		if got.Total != w.total || got.Active != w.active || got.Size == nil || *got.Size != w.size ||
+			got.Reclaimable == nil || *got.Reclaimable != w.reclaimable {
+			t.Errorf("%s: bilge total %d active %d size %s reclaimable %s; engine total %d active %d size %d reclaimable %d",
+				k, got.Total, got.Active, bytes(got.Size), bytes(got.Reclaimable), w.total, w.active, w.size, w.reclaimable)
 		}
 	}
 
@@ -230,47 +268,54 @@ func TestDFAgreesWithEngine(t *testing.T) {
 }
 
 // TestDFTextMatchesDockerCLI compares bilge df's table with docker system
-// df's, printed by the docker CLI on the same state, cell by cell for
-// TYPE, TOTAL, ACTIVE and SIZE.
+// df's, printed on the same state by the docker CLI of the engine's
+// generation (CLI 29.7.2 for Engine 29, CLI 20.10 for Debian's engine),
+// cell by cell for TYPE, TOTAL, ACTIVE, SIZE and RECLAIMABLE.
 func TestDFTextMatchesDockerCLI(t *testing.T) {
 	e := enginetest.Require(t)
 	lock(t)
 	enginetest.Seed(t, e)
-	docker, err := exec.LookPath("docker")
-	if err != nil {
-		t.Skip("no docker CLI to compare with")
-	}
 	_, out := bilgeDF(t)
-	cmd := exec.Command(docker, "system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}")
-	cmd.Env = append(os.Environ(), "DOCKER_HOST="+e.Host())
+	cmd := enginetest.DockerCLI(t, "system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}")
 	cli, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("docker system df: %v", err)
-	}
-	ours := map[string][]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n")[1:] {
-		f := strings.Fields(line)
-		typ := f[0]
-		if typ == "Local" || typ == "Build" {
-			typ, f = f[0]+" "+f[1], append([]string{f[0] + " " + f[1]}, f[2:]...)
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
 		}
-		ours[typ] = f[1:4]
+		t.Fatalf("%s system df: %v\n%s", cmd.Path, err, stderr)
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(cli)), "\n") {
+	// The table's cells are apart by three spaces or more; within a cell
+	// ("Local Volumes", "6.8MB (77%)") by one.
+	cells := regexp.MustCompile(`\s{2,}`)
+	ours := map[string][]string{}
+	lines := strings.Split(string(out), "\n")
+	if len(lines) < 6 {
+		t.Fatalf("bilge df printed no table:\n%s", out)
+	}
+	for _, line := range lines[1:6] { // the header, then one row per kind
+		f := cells.Split(strings.TrimSpace(line), -1)
+		if len(f) < 5 {
+			t.Fatalf("bilge df row %q has %d cells", line, len(f))
+		}
+		ours[f[0]] = f[1:5]
+	}
+	rows := strings.Split(strings.TrimSpace(string(cli)), "\n")
+	if len(rows) != 4 {
+		t.Fatalf("docker system df printed %d rows, want 4:\n%s", len(rows), cli)
+	}
+	for _, line := range rows {
 		p := strings.Split(line, "|")
 		t.Run(p[0], func(t *testing.T) {
-			if p[0] == "Build Cache" {
-				enginetest.KnownGap(t, "issue 11: docker CLI 29 computes Build Cache SIZE differently from CLI ≤ 28 (bilge follows the old formula)", enginetest.Engine29Overlay2, enginetest.Engine29Containerd)
-			}
 			got, ok := ours[p[0]]
 			if !ok {
 				t.Errorf("bilge df has no %q row:\n%s", p[0], out)
 				return
 			}
-			if got[0] != p[1] || got[1] != p[2] || got[2] != p[3] {
-				t.Errorf("%s: bilge %v, docker %v\nbilge:\n%s\ndocker:\n%s", p[0], got, p[1:], out, cli)
+			if !slices.Equal(got, p[1:]) {
+				t.Errorf("%s: bilge %q, docker %q\nbilge:\n%s\ndocker:\n%s", p[0], got, p[1:], out, cli)
 			}
 		})
 	}
-	t.Logf("bilge df:\n%s\ndocker system df:\n%s", out, cli)
+	t.Logf("bilge df:\n%s\n%s system df:\n%s", out, cmd.Path, cli)
 }

@@ -68,6 +68,7 @@ type Daemon struct {
 	dir     string // everything of this daemon lives here
 	sock    string
 	dockerd string   // binary
+	cli     string   // the docker CLI of the engine's generation
 	path    string   // PATH for dockerd (the bundle's directory first for Engine 29)
 	args    []string // dockerd's arguments, the same on Restart
 	log     string
@@ -101,12 +102,14 @@ func StartDaemon(engine string) (*Daemon, error) {
 			p = "/usr/sbin/dockerd"
 		}
 		d.dockerd = p
+		d.cli = debianCLI
 	case Engine29Overlay2, Engine29Containerd:
 		dir, err := EngineBundle()
 		if err != nil {
 			return nil, err
 		}
 		d.dockerd = filepath.Join(dir, "dockerd")
+		d.cli = filepath.Join(dir, "docker")
 		d.path = dir + string(os.PathListSeparator) + d.path
 	default:
 		return nil, fmt.Errorf("unknown engine %q: want one of %s", engine, strings.Join(Engines, ", "))
@@ -171,6 +174,16 @@ func (d *Daemon) PID() int {
 
 // Engine is the engine's name (see Engines).
 func (d *Daemon) Engine() string { return d.engine }
+
+// debianCLI is the docker CLI of Debian's engine (package docker.io, CLI
+// 20.10); a docker elsewhere on PATH may be of another generation.
+const debianCLI = "/usr/bin/docker"
+
+// CLI is the docker CLI of the daemon's generation, whose docker system df
+// bilge's docker columns equal: the bundle's CLI 29.7.2 for Engine 29,
+// Debian's CLI 20.10 for Debian's engine — never whichever docker comes
+// first on PATH.
+func (d *Daemon) CLI() string { return d.cli }
 
 // PATH is the PATH the daemon runs with: for Engine 29 the bundle's
 // directory comes first, so its docker CLI is the one found.

@@ -2,8 +2,11 @@ package enginetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -104,4 +107,34 @@ func (e *Engine) SystemDF(ctx context.Context) (*DiskUsage, error) {
 			delay *= 2
 		}
 	}
+}
+
+// ReportedDF is the docker system df table an engine of API 1.52 or later
+// computes itself (the ImageUsage, ContainerUsage, VolumeUsage and
+// BuildCacheUsage of /system/df), which docker CLI 29 prints as it is.
+type ReportedDF struct {
+	ImageUsage, ContainerUsage, VolumeUsage, BuildCacheUsage ReportedRow
+}
+
+// ReportedRow is one kind of ReportedDF.
+type ReportedRow struct {
+	TotalCount, ActiveCount, TotalSize, Reclaimable int64
+}
+
+// SystemDFReported calls GET /v1.52/system/df for the engine's own table;
+// it returns nil for a daemon older than API 1.52, which has none.
+func (e *Engine) SystemDFReported(ctx context.Context) (*ReportedDF, error) {
+	if e.maxVersion == "" || versionLess(e.maxVersion, "1.52") {
+		return nil, nil
+	}
+	resp, err := e.raw(ctx, http.MethodGet, "/v1.52/system/df", url.Values{"verbose": {"1"}}, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var r ReportedDF
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("GET /system/df: decoding answer: %v", err)
+	}
+	return &r, nil
 }

@@ -98,7 +98,9 @@ type Engine struct {
 	client  *http.Client
 	host    string
 	version string
-	arch    string
+	// maxVersion is the newest API version the daemon speaks.
+	maxVersion string
+	arch       string
 	// containerdStore: the daemon keeps images in the containerd image
 	// store (IDs are manifest digests, sizes count packed content).
 	containerdStore bool
@@ -205,6 +207,7 @@ func ConnectHost(host string) (*Engine, error) {
 		return nil, fmt.Errorf("%s: /version: %v", host, err)
 	}
 	e.version = baseVersion
+	e.maxVersion = v.APIVersion
 	if v.MinAPIVersion != "" && versionLess(baseVersion, v.MinAPIVersion) {
 		e.version = v.MinAPIVersion
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -107,6 +108,31 @@ func TestDaemon(t testing.TB) *Daemon {
 		skipOrFail(t, err)
 	}
 	return d
+}
+
+// DockerCLI returns a docker command of the CLI of the test daemon's
+// generation (Daemon.CLI) talking to that daemon alone: DOCKER_HOST is its
+// socket, and no context, API version or configuration of the user's
+// applies. It skips the test when that CLI is not installed (fails with
+// CI=true).
+func DockerCLI(t testing.TB, args ...string) *exec.Cmd {
+	t.Helper()
+	d := TestDaemon(t)
+	if _, err := os.Stat(d.CLI()); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the docker CLI of %s is not installed: %v", d.Engine(), err)
+		}
+		t.Skipf("skipping: the docker CLI of %s is not installed: %v (CI=true makes this a failure)", d.Engine(), err)
+	}
+	cmd := exec.Command(d.CLI(), args...)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DOCKER_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "DOCKER_HOST="+d.Host(), "DOCKER_CONFIG="+filepath.Join(d.Dir(), "cli-config"))
+	return cmd
 }
 
 // skipOrFail ends a test that has no daemon: a skip when the machine

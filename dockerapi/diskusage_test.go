@@ -1,0 +1,87 @@
+package dockerapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"bilge/model"
+)
+
+// dfServer is an engine of API version api that answers /_ping and
+// /system/df with body.
+func dfServer(t *testing.T, api, body string) *Engine {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", api)
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/_ping":
+			_, _ = w.Write([]byte("OK"))
+		case strings.HasSuffix(r.URL.Path, "/system/df"):
+			if !strings.HasPrefix(r.URL.Path, "/v"+api+"/") {
+				t.Errorf("disk usage asked as %s on an engine of API %s", r.URL.Path, api)
+			}
+			_, _ = w.Write([]byte(body))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	e, err := Connect(context.Background(), Selection{Host: "tcp://" + strings.TrimPrefix(srv.URL, "http://")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// TestDiskUsageReported: an engine of API 1.52 or later reports docker
+// system df's table itself, and bilge takes it as it is (docker CLI 29
+// prints those figures); for an older engine there is none, and the
+// table is computed from the lists.
+func TestDiskUsageReported(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := dfServer(t, "1.52", `{
+		"ImageUsage": {"ActiveCount": 1, "TotalCount": 3, "TotalSize": 9000, "Reclaimable": 6816,
+			"Items": [{"Id": "sha256:a", "Size": 5000, "SharedSize": 1000, "Containers": 0}]},
+		"ContainerUsage": {"ActiveCount": 1, "TotalCount": 2, "TotalSize": 400, "Reclaimable": 100, "Items": []},
+		"VolumeUsage": {"ActiveCount": 0, "TotalCount": 1, "TotalSize": 50, "Reclaimable": 50, "Items": []},
+		"BuildCacheUsage": {"ActiveCount": 0, "TotalCount": 2, "TotalSize": 534700, "Reclaimable": 10390,
+			"Items": [{"ID": "r1", "Size": 524310, "Shared": true}, {"ID": "r2", "Size": 10390}]}
+	}`)
+	du, err := e.DiskUsage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []model.Usage{
+		{Kind: model.KindImage, Total: 3, Active: 1, Size: 9000, Reclaimable: 6816},
+		{Kind: model.KindContainer, Total: 2, Active: 1, Size: 400, Reclaimable: 100},
+		{Kind: model.KindVolume, Total: 1, Active: 0, Size: 50, Reclaimable: 50},
+		{Kind: model.KindBuildCache, Total: 2, Active: 0, Size: 534700, Reclaimable: 10390},
+	}
+	if !slices.Equal(du.Reported, want) {
+		t.Errorf("API 1.52: reported\n %+v\nwant %+v", du.Reported, want)
+	}
+	if du.LayersSize != 9000 || len(du.Images) != 1 || len(du.BuildCache) != 2 {
+		t.Errorf("API 1.52: layers %d, %d images, %d records; want 9000, 1, 2", du.LayersSize, len(du.Images), len(du.BuildCache))
+	}
+
+	old := dfServer(t, "1.41", `{"LayersSize": 9000,
+		"Images": [{"Id": "sha256:a", "Size": 5000, "SharedSize": 1000, "Containers": 0}],
+		"Containers": [], "Volumes": [], "BuildCache": [{"ID": "r1", "Size": 10390}]}`)
+	du, err = old.DiskUsage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if du.Reported != nil {
+		t.Errorf("API 1.41: reported %+v, want none", du.Reported)
+	}
+	if du.LayersSize != 9000 || len(du.Images) != 1 || len(du.BuildCache) != 1 {
+		t.Errorf("API 1.41: layers %d, %d images, %d records; want 9000, 1, 1", du.LayersSize, len(du.Images), len(du.BuildCache))
+	}
+}
