@@ -42,6 +42,12 @@ func (tm *term) keys(keys ...string) {
 			tm.t.Fatalf("send-keys %q: %v: %s", k, err, out)
 		}
 		time.Sleep(60 * time.Millisecond)
+		if k == "Escape" {
+			// A lone ESC followed too soon by a key reads as alt+key
+			// (on a loaded machine the two can arrive together): give
+			// the terminal's input parser time to take it alone.
+			time.Sleep(300 * time.Millisecond)
+		}
 	}
 }
 
