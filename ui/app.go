@@ -182,7 +182,7 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 		a.tabs[i] = newTab(v)
 	}
 	a.snap.ClearSizes()
-	a.usage = a.snap.Usage()
+	a.usage = overviewUsage(a.snap)
 	a.reindex()
 	a.active = 0 // the Overview: where the space went, at a glance
 	return a
@@ -332,7 +332,7 @@ func (a *App) rebuild() tea.Cmd {
 		// the container list, and frees need the containers anyway.
 		missing = a.snap.ApplyLayers(a.layers)
 	}
-	a.usage = a.snap.Usage()
+	a.usage = overviewUsage(a.snap)
 	a.reindex()
 	for _, t := range a.tabs {
 		t.dirty = true
@@ -342,6 +342,16 @@ func (a *App) rebuild() tea.Cmd {
 		a.dialogDataChanged()
 	}
 	return a.fetchLayers(missing)
+}
+
+// overviewUsage is the docker system df rows in the tabs' order (model.Kinds),
+// so row n of the Overview is tab n+2. bilge df keeps docker's order.
+func overviewUsage(s *model.Snapshot) []model.Usage {
+	out := make([]model.Usage, 0, len(model.Kinds))
+	for _, k := range model.Kinds {
+		out = append(out, s.UsageOf(k))
+	}
+	return out
 }
 
 func (a *App) applyActive() {
