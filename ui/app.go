@@ -356,7 +356,7 @@ func overviewUsage(s *model.Snapshot) []model.Usage {
 
 func (a *App) applyActive() {
 	if t := a.tab(); t != nil && t.dirty {
-		t.apply(a.snap, a.now)
+		t.apply(a.snap, a.index, a.now)
 	}
 }
 
@@ -874,6 +874,14 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.toggleSort(model.SortAge)
 	case key.Matches(msg, k.SortName):
 		a.toggleSort(model.SortName)
+	case key.Matches(msg, k.SortLeft):
+		a.moveSort(-1)
+	case key.Matches(msg, k.SortRight):
+		a.moveSort(1)
+	case key.Matches(msg, k.Reverse):
+		if t := a.tab(); t != nil {
+			a.setSort(t, model.Sort{Key: t.sort.Key, Desc: !t.sort.Desc}, t.pressed)
+		}
 	case key.Matches(msg, k.Filter):
 		if t := a.tab(); t != nil {
 			a.filtering = true
@@ -972,7 +980,7 @@ func (a *App) setFilter(f model.Filter) {
 	}
 	t.filter = f
 	prev := t.selected
-	t.apply(a.snap, a.now)
+	t.apply(a.snap, a.index, a.now)
 	if t.selected != prev {
 		// The row under the cursor is filtered out: show the matches from
 		// the top, not from wherever the old position lands.
@@ -990,20 +998,65 @@ func (a *App) setActive(i int) {
 	}
 }
 
+// toggleSort is a press of s, a or n: the first selects that column in
+// its natural direction (largest, oldest, A first), the next reverses.
 func (a *App) toggleSort(k model.SortKey) {
 	t := a.tab()
 	if t == nil {
 		return
 	}
 	if !sortableBy(t.view, k) {
-		a.flash = fmt.Sprintf("%s have no %s: sort by age (a) or name (n)", strings.ToLower(t.view.kind().String()), k)
+		a.flash = fmt.Sprintf("%s have no %s: sort by age (a) or name (n), or pick a column with < >", strings.ToLower(t.view.kind().String()), k)
 		return
 	}
-	t.sort = t.sort.Toggle(k)
-	t.apply(a.snap, a.now)
+	srt := model.NewSort(k)
+	if t.pressed && t.sort.Key == k {
+		srt = t.sort.Toggle(k)
+	}
+	a.setSort(t, srt, true)
+}
+
+// moveSort is < or >: sort by the next sortable column to the left or
+// right (wrapping), in its natural direction.
+func (a *App) moveSort(dir int) {
+	t := a.tab()
+	if t == nil {
+		return
+	}
+	keys := sortKeys(t.view)
+	at := 0
+	for i, k := range keys {
+		if k == t.sort.Key {
+			at = i
+		}
+	}
+	a.setSort(t, model.NewSort(keys[(at+dir+len(keys))%len(keys)]), false)
+}
+
+// setSort orders the tab and says how, with the key that reverses it.
+func (a *App) setSort(t *tab, srt model.Sort, pressed bool) {
+	t.sort, t.pressed = srt, pressed
+	t.apply(a.snap, a.index, a.now)
 	// A new order is read from its top: the largest, the oldest, A.
 	t.moveTo(a.snap, 0)
 	t.scroll(a.tableRows())
+	again := "r"
+	if pressed {
+		again = a.sortKeyOf(srt.Key) + " or r"
+	}
+	rev := model.Sort{Key: srt.Key, Desc: !srt.Desc}
+	a.flash = fmt.Sprintf("sorted by %s, %s · %s: %s · < > other columns", columnTitle(t.view, srt.Key), srt.Words(), again, rev.Words())
+}
+
+// sortKeyOf is the key that sorts by k (s, a, n).
+func (a *App) sortKeyOf(k model.SortKey) string {
+	switch k {
+	case model.SortSize:
+		return a.keys.SortSize.Help().Key
+	case model.SortAge:
+		return a.keys.SortAge.Help().Key
+	}
+	return a.keys.SortName.Help().Key
 }
 
 func (a *App) moveCursor(delta int) {

@@ -35,3 +35,76 @@ func TestOverviewFollowsTabs(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstSortPressIsNatural: on a tab already sorted by a key, the first
+// press of that key keeps its natural direction and says how to reverse;
+// only the second reverses. n on Networks (opened A→Z) too (item 2).
+func TestFirstSortPressIsNatural(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ tab, key, first, second string }{
+		{"2", "s", "myapp/api:1.4.2", "redis:7"},
+		{"5", "n", "", ""},
+	} {
+		a, _ := newLoaded(t, 120, 30)
+		press(a, tc.tab)
+		before := a.tab().sort
+		first := names(a)[0]
+		press(a, tc.key)
+		if a.tab().sort != before || names(a)[0] != first {
+			t.Errorf("tab %s: first %s changed the order to %v (%s first)", tc.tab, tc.key, a.tab().sort, names(a)[0])
+		}
+		if scr := screen(a); !strings.Contains(scr, tc.key+" or r: ") {
+			t.Errorf("tab %s: first %s does not say how to reverse:\n%s", tc.tab, tc.key, scr)
+		}
+		press(a, tc.key)
+		if a.tab().sort.Desc == before.Desc {
+			t.Errorf("tab %s: second %s did not reverse: %v", tc.tab, tc.key, a.tab().sort)
+		}
+	}
+}
+
+// TestSortByAnyColumn: < and > move the sort over every sortable column,
+// FREES included; the header and the status line show the column and the
+// direction, and r reverses (item 3).
+func TestSortByAnyColumn(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 80, 24)
+	press(a, "2")
+	var seen []string
+	for range sortKeys(a.tab().view) {
+		press(a, ">")
+		seen = append(seen, a.tab().sort.Key.String())
+		title := columnTitle(a.tab().view, a.tab().sort.Key)
+		arrow := " ▼"
+		if !a.tab().sort.Desc {
+			arrow = " ▲"
+		}
+		// At 80 columns some columns drop: the sorted one never does.
+		if scr := screen(a); !strings.Contains(scr, title+arrow) || !strings.Contains(scr, title+", "+a.tab().sort.Words()) {
+			t.Errorf("sorted by %s: header or status line does not say so:\n%s", title, scr)
+		}
+	}
+	if want := "shared,unique,containers,frees,name,age,size"; strings.Join(seen, ",") != want {
+		t.Errorf("> visits %s, want %s", strings.Join(seen, ","), want)
+	}
+	press(a, "<")
+	if k := a.tab().sort; k.Key.String() != "age" || k.Desc {
+		t.Fatalf("< from size: %v, want age, oldest first", k)
+	}
+	press(a, "<", "<") // name, then frees (wrapping)
+	if k := a.tab().sort; k.Key.String() != "frees" || !k.Desc {
+		t.Fatalf("< ×3 from size: %v, want frees, largest first", k)
+	}
+	press(a, "down") // the flash goes; the status line says the sort
+	if scr := screen(a); !strings.Contains(scr, "sort frees ▼ largest first") {
+		t.Errorf("status line does not say the sort:\n%s", scr)
+	}
+	// FREES largest first: node:20 (100MB) and <none> (310MB) lead.
+	if got := names(a)[0]; got != "<none>:<none>" {
+		t.Errorf("by frees, first row %q, want <none>:<none> (310MB)", got)
+	}
+	press(a, "r")
+	if k := a.tab().sort; k.Key.String() != "frees" || k.Desc {
+		t.Errorf("r: %v, want frees, smallest first", k)
+	}
+}

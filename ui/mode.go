@@ -95,7 +95,7 @@ func (a *App) modeKeys(m mode) []key.Binding {
 	}
 	// Browse and running: the whole keymap (while a clean-up runs, d and p
 	// only say why they wait).
-	out := append(append(move, tabs...), k.SortSize, k.SortAge, k.SortName, k.Filter, k.ClearFilter,
+	out := append(append(move, tabs...), k.SortSize, k.SortAge, k.SortName, k.SortLeft, k.SortRight, k.Reverse, k.Filter, k.ClearFilter,
 		k.Details, k.Refresh, k.Help, k.Quit, k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss)
 	if a.opts.ReadOnly || !a.loaded {
 		// Write keys answer with why they are off.

@@ -259,6 +259,13 @@ func (a *App) tableBody(h int) []string {
 
 func (a *App) renderTable(t *tab, width, h int) []string {
 	cols := t.view.columns()
+	for i := range cols {
+		if c := &cols[i]; c.sortable && c.sort == t.sort.Key {
+			// The sort column stays on screen, wide enough for its arrow.
+			c.drop = 0
+			c.min = max(c.min, ansi.StringWidth(c.title)+2)
+		}
+	}
 	widths := layout(cols, width-3)
 	lines := make([]string, 0, h)
 	lines = append(lines, "   "+renderHeader(&a.st, cols, widths, t.sort))
@@ -627,7 +634,7 @@ func (a *App) statusLine() string {
 		}
 	case t != nil:
 		left = a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap)))
-		left += a.st.Muted.Render(" · sort " + t.sort.Key.String() + dirArrow(t.sort.Desc))
+		left += a.st.Muted.Render(" · sort " + strings.ToLower(columnTitle(t.view, t.sort.Key)) + dirArrow(t.sort.Desc) + " " + t.sort.Words())
 		if !t.filter.Empty() {
 			left += " " + a.st.Prompt.Render("/"+t.filter.String()) + a.notForText(t)
 		}
