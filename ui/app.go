@@ -765,12 +765,12 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // onQuitKey is q or ctrl+c outside the quit prompt: quit, or ask first
-// while a clean-up runs.
+// while a clean-up runs or something is marked (the marks would be lost).
 func (a *App) onQuitKey(msg tea.KeyPressMsg) tea.Cmd {
 	if a.quitAsk || (a.quitting && a.run != nil) {
 		return a.onQuitPromptKey(msg)
 	}
-	if a.run != nil {
+	if a.run != nil || a.marks.Len() > 0 {
 		a.quitAsk = true
 		return nil
 	}
@@ -787,6 +787,15 @@ func (a *App) onQuitPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.quitAsk, a.quitting, a.exitRun = false, true, a.run
 		a.cancelRun()
 		return tea.Quit
+	}
+	if a.quitAsk && a.run == nil {
+		// Asked because of the marks: y or a second ctrl+c quits.
+		a.quitAsk = false
+		if key.Matches(msg, k.Confirm) || msg.String() == "ctrl+c" {
+			a.stopEvents()
+			return tea.Quit
+		}
+		return nil
 	}
 	if a.quitAsk {
 		a.quitAsk = false
@@ -934,6 +943,8 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (a *App) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
+	case msg.String() == "ctrl+c":
+		return a.onQuitKey(msg) // q is text here; ctrl+c still quits
 	case key.Matches(msg, a.keys.Apply):
 		if a.filterErr == "" {
 			a.filtering = false

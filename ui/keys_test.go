@@ -108,3 +108,52 @@ func TestSortByAnyColumn(t *testing.T) {
 		t.Errorf("r: %v, want frees, smallest first", k)
 	}
 }
+
+// TestEscClosesQQuits: in every overlay esc closes it and q quits; with
+// marks, quitting asks first, and any key but y stays (item 9).
+func TestEscClosesQQuits(t *testing.T) {
+	t.Parallel()
+	overlays := []struct {
+		name string
+		keys []string
+		open func(a *App) bool
+	}{
+		{"help", []string{"?"}, func(a *App) bool { return a.showHelp }},
+		{"presets", []string{"p"}, func(a *App) bool { return a.presets != nil }},
+		{"confirm", []string{"d"}, func(a *App) bool { return a.dialog != nil }},
+		{"details", []string{"2", "enter"}, func(a *App) bool { return a.showDetails }},
+	}
+	for _, o := range overlays {
+		t.Run(o.name, func(t *testing.T) {
+			t.Parallel()
+			a, _ := marked(t, 100, 30)
+			press(a, o.keys...)
+			if !o.open(a) || a.mode() == modeBrowse {
+				t.Fatalf("%v did not open the %s", o.keys, o.name)
+			}
+			press(a, "esc")
+			if o.open(a) {
+				t.Errorf("esc did not close the %s", o.name)
+			}
+			press(a, o.keys...)
+			_, cmd := a.Update(keyMsg("q"))
+			if isQuit(cmd) || a.mode() != modeQuitPrompt || !strings.Contains(screen(a), "Quit and drop 1 mark?") {
+				t.Fatalf("q with a mark in the %s: quits=%v mode=%v\n%s", o.name, isQuit(cmd), a.mode(), screen(a))
+			}
+			press(a, "z") // any other key stays
+			if !o.open(a) || a.mode() == modeQuitPrompt {
+				t.Errorf("another key did not stay in the %s (mode %v)", o.name, a.mode())
+			}
+			press(a, "q")
+			if _, cmd := a.Update(keyMsg("y")); !isQuit(cmd) {
+				t.Errorf("y at the question did not quit from the %s", o.name)
+			}
+		})
+	}
+	// Without marks q quits at once, from the details too.
+	a, _ := newLoaded(t, 100, 30)
+	press(a, "2", "enter")
+	if _, cmd := a.Update(keyMsg("q")); !isQuit(cmd) {
+		t.Error("q in details without marks did not quit")
+	}
+}

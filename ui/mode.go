@@ -67,6 +67,9 @@ func (a *App) modeKeys(m mode) []key.Binding {
 	tabs := append([]key.Binding{k.NextTab, k.PrevTab}, k.Tab[:]...)
 	switch m {
 	case modeTooSmall:
+		if a.quitAsk {
+			return nil // any key answers the question
+		}
 		return []key.Binding{k.Quit}
 	case modeQuitPrompt, modeFilter:
 		return nil
@@ -74,7 +77,7 @@ func (a *App) modeKeys(m mode) []key.Binding {
 		if a.presets.editing {
 			return nil // typing the age
 		}
-		out := []key.Binding{k.Deny, k.Presets, k.Quit}
+		out := []key.Binding{k.Deny, k.Presets, k.Quit} // esc, n, p close; q quits
 		for _, p := range presets {
 			out = append(out, key.NewBinding(key.WithKeys(p.key)))
 		}

@@ -45,6 +45,9 @@ func (a *App) render() string {
 	if a.mode() == modeTooSmall {
 		// Nothing else is drawn, so nothing else acts (mode.go): say so.
 		msg := fmt.Sprintf("Terminal too small: bilge needs %d×%d, this is %d×%d. Until it is bigger only q and ctrl+c act.", minWidth, minHeight, a.width, a.height)
+		if a.quitAsk {
+			msg += "\n\n" + ansi.Strip(a.quitQuestion())
+		}
 		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
 	}
 	bodyH := a.height - chromeRows
@@ -615,7 +618,7 @@ func (a *App) notForText(t *tab) string {
 
 func (a *App) statusLine() string {
 	if a.quitAsk {
-		return a.st.Offline.Render("Deletions are running. Quit anyway? ") + a.st.Muted.Render("y quits once in-flight calls return · ctrl+c quits now · any other key stays")
+		return a.quitQuestion()
 	}
 	if a.run != nil {
 		return spread(a.progressLine(), "", a.width)
@@ -664,6 +667,15 @@ func (a *App) statusLine() string {
 		right = append(right, a.st.Error.Render(a.lastErr))
 	}
 	return spread(left, strings.Join(right, "  "), a.width)
+}
+
+// quitQuestion asks before quitting loses a clean-up or the marks.
+func (a *App) quitQuestion() string {
+	if a.run != nil {
+		return a.st.Offline.Render("Deletions are running. Quit anyway? ") + a.st.Muted.Render("y quits once in-flight calls return · ctrl+c quits now · any other key stays")
+	}
+	n := a.marks.Len()
+	return a.st.Offline.Render(fmt.Sprintf("Quit and drop %d %s? ", n, plural(n, "mark", "marks"))) + a.st.Muted.Render("nothing was deleted · y quits · any other key stays")
 }
 
 func dirArrow(desc bool) string {
