@@ -157,3 +157,37 @@ func TestEscClosesQQuits(t *testing.T) {
 		t.Error("q in details without marks did not quit")
 	}
 }
+
+// TestSpaceInDetailsMarksTheObjectShown: over the table (narrow) and
+// beside it (wide), space marks the object the details show, stays on it
+// and says so; the title stays on screen however far the details scroll
+// (item 10).
+func TestSpaceInDetailsMarksTheObjectShown(t *testing.T) {
+	t.Parallel()
+	for _, w := range []int{100, 160} {
+		a, _ := newLoaded(t, w, 20)
+		press(a, "2", "down", "enter")
+		tb := a.tab()
+		id, cursor := tb.selected, tb.cursor
+		title := "Image " + id[len("sha256:"):len("sha256:")+12]
+		if w < splitWidth {
+			press(a, "pgdown", "pgdown") // scroll the details
+		}
+		press(a, "space")
+		if !a.marks.Has(0, id) || tb.cursor != cursor || tb.selected != id {
+			t.Errorf("%d wide: space marked %v, cursor %d→%d", w, a.marks.IDs(0), cursor, tb.cursor)
+		}
+		scr := screen(a)
+		body := strings.Split(scr, "\n")[bodyTop]
+		if !strings.Contains(body, title) || !strings.Contains(body, "● marked") {
+			t.Errorf("%d wide: the title %q (marked) is not on the first line of the details:\n%s", w, title, scr)
+		}
+		if !strings.Contains(scr, "marked image node:20 +2 · space again unmarks it") {
+			t.Errorf("%d wide: space does not say what it marked:\n%s", w, scr)
+		}
+		press(a, "space")
+		if a.marks.Len() != 0 || !strings.Contains(screen(a), "unmarked image node:20 +2") {
+			t.Errorf("%d wide: space again did not unmark:\n%s", w, screen(a))
+		}
+	}
+}

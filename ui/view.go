@@ -235,6 +235,9 @@ func (a *App) tableBody(h int) []string {
 	if a.showDetails {
 		if i := t.current(); i >= 0 {
 			detail = t.view.details(&a.st, a.snap, a.index, i, a.now)
+			if len(detail) > 0 && a.marks.Has(t.view.kind(), t.view.id(a.snap, i)) {
+				detail[0] += "  " + a.st.Marked.Render("● marked")
+			}
 		}
 		if a.width < splitWidth {
 			return a.detailsFull(wrapLines(detail, a.width), h)
@@ -250,8 +253,11 @@ func (a *App) tableBody(h int) []string {
 		dw := a.width - width - 3
 		sep := a.st.Border.Render(" │ ")
 		for i := range lines {
+			// The title stays; what is under it scrolls.
 			d := ""
-			if j := i + a.detailTop; j < len(detail) {
+			if j := i + a.detailTop; i == 0 && len(detail) > 0 {
+				d = detail[0]
+			} else if j < len(detail) {
 				d = detail[j]
 			}
 			lines[i] = fit(lines[i], width, false) + sep + ansi.Truncate(d, dw, "…")
@@ -312,11 +318,17 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 	return lines
 }
 
+// detailsFull draws the details over the table: the title stays on the
+// first line, and what is under it scrolls.
 func (a *App) detailsFull(detail []string, h int) []string {
+	if len(detail) == 0 {
+		return nil
+	}
 	lines := make([]string, 0, h)
+	lines = append(lines, detail[0])
 	top := min(a.detailTop, max(len(detail)-h, 0))
 	a.detailTop = top
-	for i := top; i < len(detail) && len(lines) < h; i++ {
+	for i := 1 + top; i < len(detail) && len(lines) < h; i++ {
 		lines = append(lines, detail[i])
 	}
 	return lines
