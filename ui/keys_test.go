@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // TestOverviewFollowsTabs: the Overview's rows come in the tabs' order,
@@ -189,5 +191,51 @@ func TestSpaceInDetailsMarksTheObjectShown(t *testing.T) {
 		if a.marks.Len() != 0 || !strings.Contains(screen(a), "unmarked image node:20 +2") {
 			t.Errorf("%d wide: space again did not unmark:\n%s", w, screen(a))
 		}
+	}
+}
+
+// TestNothingCutWithoutAnEllipsis: a line too wide for the terminal ends
+// in …; the tab bar keeps every tab's number however narrow; a filter
+// error too long for the status line wraps above it, whole (item 11).
+func TestNothingCutWithoutAnEllipsis(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 60, 20)
+	press(a, "1")
+	scr := screen(a)
+	total := lineWith(scr, "Total")
+	if !strings.HasSuffix(total, "…") {
+		t.Errorf("the Total line at 60 columns is cut without …: %q", total)
+	}
+	if !strings.Contains(scr, "p offers prune presets") {
+		t.Errorf("the Overview's hint is cut:\n%s", scr)
+	}
+	for w := 60; w <= 90; w += 5 {
+		a.Update(tea.WindowSizeMsg{Width: w, Height: 20})
+		for _, tab := range []string{"1", "6"} {
+			press(a, tab)
+			bar := strings.Split(screen(a), "\n")[1]
+			for d := '1'; d <= '6'; d++ {
+				if !strings.ContainsRune(bar, d) {
+					t.Errorf("%d wide, tab %s: tab bar lacks tab %c: %q", w, tab, d, bar)
+				}
+			}
+			if name := tabNames[a.active]; !strings.Contains(bar, name) {
+				t.Errorf("%d wide: tab bar lacks the current tab's name %q: %q", w, name, bar)
+			}
+		}
+	}
+
+	a, _ = newLoaded(t, 80, 24)
+	press(a, "2", "/")
+	typeText(a, "is:bogus")
+	if a.filterErr == "" {
+		t.Fatal("is:bogus is not an error")
+	}
+	scr = screen(a)
+	if flat := strings.Join(strings.Fields(scr), " "); !strings.Contains(flat, a.filterErr) {
+		t.Errorf("the filter error is not shown whole:\n%s\nwant %q", scr, a.filterErr)
+	}
+	if n := len(strings.Split(scr, "\n")); n != 24 {
+		t.Errorf("the screen has %d lines, want 24", n)
 	}
 }

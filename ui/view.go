@@ -26,7 +26,24 @@ var tabNames = [6]string{"Overview", "Images", "Containers", "Volumes", "Network
 func (a *App) tooSmall() bool { return a.width < minWidth || a.height < minHeight }
 
 // tableRows is how many data rows fit under the column header.
-func (a *App) tableRows() int { return max(a.height-chromeRows-1, 1) }
+func (a *App) tableRows() int { return max(a.height-a.chrome()-1, 1) }
+
+// chrome is how many rows are not the body: header, tabs, status and
+// help lines, and a filter error too long for the status line.
+func (a *App) chrome() int { return chromeRows + len(a.filterErrLines()) }
+
+// filterErrLines is the filter's error wrapped over whole lines above the
+// status line, when it does not fit beside the input: an error is read in
+// full, never cut.
+func (a *App) filterErrLines() []string {
+	if !a.filtering || a.filterErr == "" {
+		return nil
+	}
+	if ansi.StringWidth(a.input.View())+2+ansi.StringWidth(a.filterErr) <= a.width {
+		return nil
+	}
+	return wrapHanging(a.filterErr, "  ", "  ", a.width, a.st.Error)
+}
 
 // View draws the screen from state Update prepared: it only formats the
 // visible rows, so its cost does not grow with the number of objects.
@@ -50,7 +67,8 @@ func (a *App) render() string {
 		}
 		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
 	}
-	bodyH := a.height - chromeRows
+	errLines := a.filterErrLines()
+	bodyH := a.height - chromeRows - len(errLines)
 	var body []string
 	switch a.screen() {
 	case modeHelp:
@@ -76,10 +94,11 @@ func (a *App) render() string {
 		}
 		lines = append(lines, l)
 	}
+	lines = append(lines, errLines...)
 	lines = append(lines, a.statusLine(), a.helpLine())
 	for i, l := range lines {
 		if ansi.StringWidth(l) > a.width {
-			lines[i] = ansi.Truncate(l, a.width, "")
+			lines[i] = ansi.Truncate(l, a.width, "…")
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -177,21 +196,37 @@ func spread(left, right string, w int) string {
 // ---- tabs
 
 func (a *App) tabLabel(i int) string {
-	return a.tabLabelOf(i, a.compactTabs())
+	return a.tabLabelOf(i, a.tabDetail())
 }
 
-// compactTabs drops the counts from the tab bar when it would not fit.
-func (a *App) compactTabs() bool {
-	w := 0
-	for i := range tabNames {
-		w += ansi.StringWidth(a.tabLabelOf(i, false)) + 2
+// Tab labels, from the most to the least said.
+const (
+	tabsCounted = iota // "2 Images 6"
+	tabsNamed          // "2 Images"
+	tabsNumbered       // "2" beside the current tab's "3 Containers"
+)
+
+// tabDetail is how much the tab bar can say at this width: counts when
+// they fit, then names, then only the numbers beside the current tab.
+func (a *App) tabDetail() int {
+	for d := tabsCounted; d < tabsNumbered; d++ {
+		w := 0
+		for i := range tabNames {
+			w += ansi.StringWidth(a.tabLabelOf(i, d)) + 2
+		}
+		if w <= a.width {
+			return d
+		}
 	}
-	return w > a.width
+	return tabsNumbered
 }
 
-func (a *App) tabLabelOf(i int, compact bool) string {
+func (a *App) tabLabelOf(i int, detail int) string {
+	if detail == tabsNumbered && i != a.active {
+		return fmt.Sprint(i + 1)
+	}
 	label := fmt.Sprintf("%d %s", i+1, tabNames[i])
-	if i > 0 && a.loaded && !compact {
+	if i > 0 && a.loaded && detail == tabsCounted {
 		label += fmt.Sprintf(" %d", a.tabs[i-1].view.count(a.snap))
 	}
 	return label
@@ -443,7 +478,8 @@ func (a *App) overviewBody() []string {
 		if a.opts.ReadOnly {
 			hint = "  enter opens the kind under the cursor; 2–6 jump to a tab (read-only: nothing can be marked or deleted)"
 		}
-		lines = append(lines, "", st.Muted.Render(hint))
+		lines = append(lines, "")
+		lines = append(lines, wrapHanging(strings.TrimSpace(hint), "  ", "  ", a.width, st.Muted)...)
 	}
 	return lines
 }
@@ -643,7 +679,9 @@ func (a *App) statusLine() string {
 	case a.filtering:
 		left = a.input.View()
 		if a.filterErr != "" {
-			left += "  " + a.st.Error.Render(a.filterErr)
+			if len(a.filterErrLines()) == 0 {
+				left += "  " + a.st.Error.Render(a.filterErr)
+			}
 		} else if t != nil {
 			left += "  " + a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap))) + a.notForText(t)
 		}
