@@ -201,9 +201,9 @@ func (a *App) tabLabel(i int) string {
 
 // Tab labels, from the most to the least said.
 const (
-	tabsCounted = iota // "2 Images 6"
-	tabsNamed          // "2 Images"
-	tabsNumbered       // "2" beside the current tab's "3 Containers"
+	tabsCounted  = iota // "2 Images 6"
+	tabsNamed           // "2 Images"
+	tabsNumbered        // "2" beside the current tab's "3 Containers"
 )
 
 // tabDetail is how much the tab bar can say at this width: counts when
