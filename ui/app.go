@@ -747,6 +747,11 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	a.flash = ""
+	if (m == modeConfirm || m == modePresets) && key.Matches(msg, a.keys.Help) {
+		// The help opens over the dialog or the menu; esc comes back.
+		a.showHelp, a.helpTop = true, 0
+		return nil
+	}
 	switch m {
 	case modeTooSmall:
 		return a.onQuitKey(msg)

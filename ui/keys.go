@@ -71,14 +71,6 @@ func NewKeyMap(readOnly bool) KeyMap {
 	return k
 }
 
-// ShortHelp is the line at the bottom of the screen.
-func (k KeyMap) ShortHelp() []key.Binding {
-	del, quit := k.Delete, k.Quit // the short line names one key each
-	del.SetHelp("d", del.Help().Desc)
-	quit.SetHelp("q", quit.Help().Desc)
-	return []key.Binding{k.NextTab, k.SortSize, k.SortAge, k.Filter, k.Mark, del, k.Presets, k.Details, k.Help, quit}
-}
-
 // writeKeys are the bindings that mark or delete: off in read-only mode.
 func (k *KeyMap) writeKeys() []*key.Binding {
 	return []*key.Binding{&k.Mark, &k.MarkAll, &k.UnmarkAll, &k.Delete, &k.Presets}
@@ -123,17 +115,3 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	}
 	return out
 }
-
-// filterHelp is shown while the filter is being typed.
-type filterHelp struct{ k KeyMap }
-
-func (f filterHelp) ShortHelp() []key.Binding  { return []key.Binding{f.k.Apply, f.k.Cancel} }
-func (f filterHelp) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
-
-// dialogHelp is shown while the confirmation is open.
-type dialogHelp struct{ k KeyMap }
-
-func (d dialogHelp) ShortHelp() []key.Binding {
-	return []key.Binding{d.k.Confirm, d.k.Deny, d.k.Cascade, d.k.Up, d.k.Down}
-}
-func (d dialogHelp) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }

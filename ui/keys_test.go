@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -237,5 +238,120 @@ func TestNothingCutWithoutAnEllipsis(t *testing.T) {
 	}
 	if n := len(strings.Split(scr, "\n")); n != 24 {
 		t.Errorf("the screen has %d lines, want 24", n)
+	}
+}
+
+// footerStates are screens whose help line TestFooter checks.
+var footerStates = []struct {
+	name  string
+	build func(t *testing.T, w int) *App
+}{
+	{"overview", func(t *testing.T, w int) *App { a, _ := newLoaded(t, w, 24); press(a, "1"); return a }},
+	{"overview marked", func(t *testing.T, w int) *App { a, _ := marked(t, w, 24); press(a, "1"); return a }},
+	{"images", func(t *testing.T, w int) *App { a, _ := newLoaded(t, w, 24); press(a, "2"); return a }},
+	{"images filtered", func(t *testing.T, w int) *App {
+		a, _ := marked(t, w, 24)
+		press(a, "2", "/")
+		typeText(a, "is:unused")
+		press(a, "enter")
+		return a
+	}},
+	{"networks", func(t *testing.T, w int) *App { a, _ := newLoaded(t, w, 24); press(a, "5"); return a }},
+	{"read-only", func(t *testing.T, w int) *App {
+		a, _ := newLoaded(t, w, 24)
+		a.opts.ReadOnly, a.keys = true, NewKeyMap(true)
+		press(a, "2")
+		return a
+	}},
+	{"details", func(t *testing.T, w int) *App { a, _ := newLoaded(t, w, 24); press(a, "2", "enter"); return a }},
+	{"details wide", func(t *testing.T, w int) *App { a, _ := newLoaded(t, 160, 24); press(a, "2", "enter"); return a }},
+	{"help", func(t *testing.T, w int) *App { a, _ := newLoaded(t, w, 24); press(a, "?"); return a }},
+	{"presets", func(t *testing.T, w int) *App { a, _ := newLoaded(t, w, 24); press(a, "p"); return a }},
+	{"confirm", func(t *testing.T, w int) *App { a, _ := marked(t, w, 24); press(a, "d"); return a }},
+	{"filter", func(t *testing.T, w int) *App { a, _ := newLoaded(t, w, 24); press(a, "2", "/"); return a }},
+	{"running", func(t *testing.T, w int) *App {
+		a, _ := running(t)
+		a.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+		press(a, "2")
+		return a
+	}},
+	{"quit prompt", func(t *testing.T, w int) *App { a, _ := marked(t, w, 24); press(a, "q"); return a }},
+}
+
+// TestFooter: the help line ends with ? help and q quit wherever they act,
+// at any width, and offers only keys that act in this mode and tab:
+// pressing any of them changes something or says something (item 1).
+func TestFooter(t *testing.T) {
+	t.Parallel()
+	for _, st := range footerStates {
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			for _, w := range []int{60, 80, 120} {
+				a := st.build(t, w)
+				m := a.mode()
+				lines := strings.Split(screen(a), "\n")
+				foot := lines[len(lines)-1]
+				keys, always := a.footerKeys(m)
+				if strings.Contains(foot, "…") {
+					t.Errorf("%d wide: help line cut: %q", w, foot)
+				}
+				for _, b := range always {
+					if want := b.Help().Key + " " + b.Help().Desc; !strings.HasSuffix(foot, want) && !strings.Contains(foot, want+" •") {
+						t.Errorf("%d wide: help line lacks %q: %q", w, want, foot)
+					}
+				}
+				if m == modeBrowse || m == modeDetails || m == modeConfirm || m == modePresets || m == modeRunning {
+					if !strings.HasSuffix(foot, "? help • q quit") {
+						t.Errorf("%d wide: help line does not end with ? help • q quit: %q", w, foot)
+					}
+				}
+				for _, b := range append(keys, always...) {
+					k := b.Keys()[0]
+					if !a.accepts(m, pressOf(t, k)) {
+						t.Errorf("%d wide: help line offers %q (%s), which mode %v ignores", w, b.Help().Key, k, m)
+						continue
+					}
+					fresh := st.build(t, w)
+					before := observe(fresh, &fakeEngine{})
+					_, cmd := fresh.Update(pressOf(t, k))
+					after := observe(fresh, &fakeEngine{})
+					if cmd == nil && fresh.flash == "" && fmt.Sprint(before) == fmt.Sprint(after) {
+						t.Errorf("%d wide: help line offers %q %s, which does nothing here", w, b.Help().Key, b.Help().Desc)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestFooterSaysWhatActsHere: the Overview offers no sorting, filtering or
+// marking; the details say esc goes back; read-only offers no writing.
+func TestFooterSaysWhatActsHere(t *testing.T) {
+	t.Parallel()
+	foot := func(name string) string {
+		for _, st := range footerStates {
+			if st.name == name {
+				lines := strings.Split(screen(st.build(t, 120)), "\n")
+				return lines[len(lines)-1]
+			}
+		}
+		t.Fatalf("no state %q", name)
+		return ""
+	}
+	for _, no := range []string{"sort", "/ filter", "space"} {
+		if f := foot("overview"); strings.Contains(f, no) {
+			t.Errorf("the Overview offers %q: %q", no, f)
+		}
+	}
+	if f := foot("details"); !strings.HasPrefix(f, "esc back") {
+		t.Errorf("the details do not say esc goes back: %q", f)
+	}
+	if f := foot("networks"); !strings.Contains(f, "a/n sort") {
+		t.Errorf("networks (no size) offer %q", f)
+	}
+	for _, no := range []string{"space", "d delete", "p presets", "mark all"} {
+		if f := foot("read-only"); strings.Contains(f, no) {
+			t.Errorf("read-only offers %q: %q", no, f)
+		}
 	}
 }

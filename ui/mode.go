@@ -45,12 +45,12 @@ func (a *App) screen() mode {
 	switch {
 	case a.filtering:
 		return modeFilter
+	case a.showHelp:
+		return modeHelp // over the dialog or the presets too: esc goes back to them
 	case a.dialog != nil:
 		return modeConfirm
 	case a.presets != nil:
 		return modePresets
-	case a.showHelp:
-		return modeHelp
 	case a.showDetails && a.width < splitWidth:
 		return modeDetails
 	case a.run != nil:
@@ -77,14 +77,14 @@ func (a *App) modeKeys(m mode) []key.Binding {
 		if a.presets.editing {
 			return nil // typing the age
 		}
-		out := []key.Binding{k.Deny, k.Presets, k.Quit} // esc, n, p close; q quits
+		out := []key.Binding{k.Deny, k.Presets, k.Quit, k.Help} // esc, n, p close; q quits
 		for _, p := range presets {
 			out = append(out, key.NewBinding(key.WithKeys(p.key)))
 		}
 		return out
 	case modeConfirm:
 		dk := a.dialogKeys()
-		return append(move, dk.Cascade, dk.Confirm, dk.Deny, dk.Quit, key.NewBinding(key.WithKeys("enter", "n")))
+		return append(move, dk.Cascade, dk.Confirm, dk.Deny, dk.Quit, k.Help, key.NewBinding(key.WithKeys("enter", "n")))
 	case modeHelp:
 		return append(move, k.Help, k.ClearFilter, k.Quit)
 	case modeDetails:

@@ -138,12 +138,12 @@ var screenStates = []struct {
 		press(a, "enter")
 		return a, f
 	}},
-	{"presets", []string{"presets", "marks", "tab", "cursor", "quit"}, nil, func(t *testing.T) (*App, *fakeEngine) {
+	{"presets", []string{"presets", "marks", "tab", "cursor", "quit", "help"}, nil, func(t *testing.T) (*App, *fakeEngine) {
 		a, f := marked(t, 120, 30)
 		press(a, "p")
 		return a, f
 	}},
-	{"confirm", []string{"dialog", "run", "marks", "quit"}, nil, func(t *testing.T) (*App, *fakeEngine) {
+	{"confirm", []string{"dialog", "run", "marks", "quit", "help"}, nil, func(t *testing.T) (*App, *fakeEngine) {
 		a, f := marked(t, 120, 30)
 		press(a, "d")
 		return a, f

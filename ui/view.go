@@ -735,12 +735,3 @@ func dirArrow(desc bool) string {
 	return " ▲"
 }
 
-func (a *App) helpLine() string {
-	switch a.screen() {
-	case modeConfirm:
-		return a.help.ShortHelpView(dialogHelp{a.dialogKeys()}.ShortHelp())
-	case modeFilter:
-		return a.help.ShortHelpView(filterHelp{a.keys}.ShortHelp())
-	}
-	return a.help.ShortHelpView(a.keys.ShortHelp())
-}

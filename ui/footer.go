@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
+
+	"bilge/model"
+)
+
+// The help line at the bottom offers the keys that act in the mode on
+// screen (mode.go's modeKeys), narrowed to what acts on this tab and with
+// what is marked, most useful first. ? help and q quit end it wherever
+// they act, and stay when the width cuts the rest.
+
+// hint is b labelled for the help line: one key, a few words.
+func hint(b key.Binding, keys, desc string) key.Binding {
+	b.SetHelp(keys, desc)
+	return b
+}
+
+// footerKeys are the help line's keys in mode m, most useful first, and
+// the ones kept whatever the width (help and quit).
+func (a *App) footerKeys(m mode) (keys, always []key.Binding) {
+	k := a.keys
+	help, quit := hint(k.Help, "?", "help"), hint(k.Quit, "q", "quit")
+	always = []key.Binding{help, quit}
+	scroll := hint(key.NewBinding(key.WithKeys("down", "up")), "↑/↓", "scroll")
+	switch m {
+	case modeTooSmall:
+		return nil, nil
+	case modeQuitPrompt:
+		return []key.Binding{hint(k.Confirm, "y", "quit"), hint(key.NewBinding(key.WithKeys("z")), "any other key", "stay")}, nil
+	case modeFilter:
+		return []key.Binding{hint(k.Apply, "enter", "apply filter"), hint(k.Cancel, "esc", "cancel")},
+			[]key.Binding{hint(key.NewBinding(key.WithKeys("ctrl+c")), "ctrl+c", "quit")}
+	case modePresets:
+		if a.presets.editing {
+			return []key.Binding{hint(k.Apply, "enter", "apply age"), hint(k.Cancel, "esc", "cancel")},
+				[]key.Binding{hint(key.NewBinding(key.WithKeys("ctrl+c")), "ctrl+c", "quit")}
+		}
+		first, last := presets[0].key, presets[len(presets)-1].key
+		return []key.Binding{hint(key.NewBinding(key.WithKeys(first)), first+"–"+last, "mark a preset"), hint(k.Deny, "esc", "close")}, always
+	case modeConfirm:
+		dk := a.dialogKeys()
+		out := []key.Binding{dk.Confirm, dk.Deny}
+		if dk.Cascade.Enabled() {
+			out = append(out, dk.Cascade)
+		}
+		if a.dialog.maxTop > 0 {
+			out = append(out, scroll)
+		}
+		return out, always
+	case modeHelp:
+		out := []key.Binding{hint(k.ClearFilter, "esc", "close")}
+		if a.helpMaxTop() > 0 {
+			out = append(out, scroll)
+		}
+		return out, []key.Binding{quit}
+	}
+	return a.browseFooter(m), always
+}
+
+// browseFooter is the help line over the Overview or a table, with the
+// details over it or beside it, while a clean-up runs or not.
+func (a *App) browseFooter(m mode) []key.Binding {
+	k := a.keys
+	var out []key.Binding
+	add := func(b key.Binding, keys, desc string) { out = append(out, hint(b, keys, desc)) }
+	running := m == modeRunning
+	writable := !a.opts.ReadOnly && a.loaded
+	marked := a.marks.Len() > 0
+	t := a.tab()
+	if running && !a.showDetails {
+		add(k.ClearFilter, "esc", "cancel clean-up")
+	}
+	if a.showDetails {
+		add(k.ClearFilter, "esc", "back")
+	}
+	if t == nil {
+		add(k.Details, "enter", "open")
+		if marked && !running {
+			add(k.Delete, "d", "delete marked")
+		}
+		if writable && !running {
+			add(k.Presets, "p", "presets")
+		}
+		if marked {
+			add(k.UnmarkAll, "u", "unmark all")
+		}
+		add(k.NextTab, "2–6", "tabs")
+	} else {
+		if writable && len(t.rows) > 0 {
+			add(k.Mark, "space", "mark")
+		}
+		if writable && !running && (marked || len(t.rows) > 0) {
+			add(k.Delete, "d", "delete")
+		}
+		if writable && !running && !a.showDetails {
+			add(k.Presets, "p", "presets")
+		}
+		if m != modeDetails {
+			if !t.filter.Empty() && !a.showDetails && !running {
+				add(k.ClearFilter, "esc", "clear filter")
+			}
+			add(k.Filter, "/", "filter")
+			var sorts []string
+			for _, b := range []key.Binding{k.SortSize, k.SortAge, k.SortName} {
+				if sortableBy(t.view, a.sortKeyFor(b)) {
+					sorts = append(sorts, b.Keys()[0])
+				}
+			}
+			add(key.NewBinding(key.WithKeys(sorts...)), strings.Join(sorts, "/"), "sort")
+			add(k.SortRight, "</>", "sort column")
+			if !a.showDetails {
+				add(k.Details, "enter", "details")
+			}
+		}
+		if m == modeDetails {
+			add(key.NewBinding(key.WithKeys("down", "up")), "↑/↓", "scroll")
+		}
+		add(k.NextTab, "tab", "next tab")
+		if writable && m != modeDetails {
+			add(k.MarkAll, "*", "mark all shown")
+		}
+		if marked {
+			add(k.UnmarkAll, "u", "unmark all")
+		}
+	}
+	if a.lastRun != nil && !running {
+		add(k.Dismiss, "x", "dismiss results")
+	}
+	return out
+}
+
+// sortKeyFor is the column a sort binding selects.
+func (a *App) sortKeyFor(b key.Binding) model.SortKey {
+	switch b.Keys()[0] {
+	case a.keys.SortSize.Keys()[0]:
+		return model.SortSize
+	case a.keys.SortAge.Keys()[0]:
+		return model.SortAge
+	}
+	return model.SortName
+}
+
+// helpLine draws footerKeys: the first keys that fit, then those always
+// kept.
+func (a *App) helpLine() string {
+	keys, always := a.footerKeys(a.mode())
+	sep := ansi.StringWidth(a.help.ShortSeparator)
+	width := func(b key.Binding) int {
+		return ansi.StringWidth(b.Help().Key) + 1 + ansi.StringWidth(b.Help().Desc)
+	}
+	room := a.width
+	for _, b := range always {
+		room -= width(b) + sep
+	}
+	var shown []key.Binding
+	used := 0
+	for _, b := range keys {
+		w := width(b)
+		if len(shown) > 0 {
+			w += sep
+		}
+		if used+w > room {
+			break
+		}
+		shown = append(shown, b)
+		used += w
+	}
+	return a.help.ShortHelpView(append(shown, always...))
+}
