@@ -734,4 +734,3 @@ func dirArrow(desc bool) string {
 	}
 	return " ▲"
 }
-
