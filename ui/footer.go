@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -31,7 +32,7 @@ func (a *App) footerKeys(m mode) (keys, always []key.Binding) {
 	case modeTooSmall:
 		return nil, nil
 	case modeQuitPrompt:
-		return []key.Binding{hint(k.Confirm, "y", "quit"), hint(key.NewBinding(key.WithKeys("z")), "any other key", "stay")}, nil
+		return []key.Binding{hint(k.Confirm, "y", "quit"), hint(key.NewBinding(key.WithKeys("z")), "any other key", "stays")}, nil
 	case modeFilter:
 		return []key.Binding{hint(k.Apply, "enter", "apply filter"), hint(k.Cancel, "esc", "cancel")},
 			[]key.Binding{hint(key.NewBinding(key.WithKeys("ctrl+c")), "ctrl+c", "quit")}
@@ -40,8 +41,12 @@ func (a *App) footerKeys(m mode) (keys, always []key.Binding) {
 			return []key.Binding{hint(k.Apply, "enter", "apply age"), hint(k.Cancel, "esc", "cancel")},
 				[]key.Binding{hint(key.NewBinding(key.WithKeys("ctrl+c")), "ctrl+c", "quit")}
 		}
-		first, last := presets[0].key, presets[len(presets)-1].key
-		return []key.Binding{hint(key.NewBinding(key.WithKeys(first)), first+"–"+last, "mark a preset"), hint(k.Deny, "esc", "close")}, always
+		ks := make([]string, len(presets))
+		for i, p := range presets {
+			ks[i] = p.key
+		}
+		slices.Sort(ks)
+		return []key.Binding{hint(key.NewBinding(key.WithKeys(ks...)), ks[0]+"–"+ks[len(ks)-1], "mark a preset"), hint(k.Deny, "esc", "close")}, always
 	case modeConfirm:
 		dk := a.dialogKeys()
 		out := []key.Binding{dk.Confirm, dk.Deny}
@@ -92,7 +97,11 @@ func (a *App) browseFooter(m mode) []key.Binding {
 		add(k.NextTab, "2–6", "tabs")
 	} else {
 		if writable && len(t.rows) > 0 {
-			add(k.Mark, "space", "mark")
+			what := "mark"
+			if i := t.current(); a.showDetails && i >= 0 && a.marks.Has(t.view.kind(), t.view.id(a.snap, i)) {
+				what = "unmark" // the details show one object
+			}
+			add(k.Mark, "space", what)
 		}
 		if writable && !running && (marked || len(t.rows) > 0) {
 			add(k.Delete, "d", "delete")
