@@ -2,7 +2,6 @@ package ui
 
 import (
 	"slices"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
@@ -27,7 +26,7 @@ func (a *App) footerKeys(m mode) (keys, always []key.Binding) {
 	k := a.keys
 	help, quit := hint(k.Help, "?", "help"), hint(k.Quit, "q", "quit")
 	always = []key.Binding{help, quit}
-	scroll := hint(key.NewBinding(key.WithKeys("down", "up")), "↑/↓", "scroll")
+	scroll := hint(k.Down, "↑/↓", "scroll")
 	switch m {
 	case modeTooSmall:
 		return nil, nil
@@ -72,86 +71,75 @@ func (a *App) footerKeys(m mode) (keys, always []key.Binding) {
 func (a *App) browseFooter(m mode) []key.Binding {
 	k := a.keys
 	var out []key.Binding
-	add := func(b key.Binding, keys, desc string) { out = append(out, hint(b, keys, desc)) }
+	// A hint names the binding's first key; a few name a group of keys.
+	add := func(b key.Binding, desc string) { out = append(out, hint(b, b.Keys()[0], desc)) }
+	addGroup := func(b key.Binding, keys, desc string) { out = append(out, hint(b, keys, desc)) }
 	running := m == modeRunning
 	writable := !a.opts.ReadOnly && a.loaded
 	marked := a.marks.Len() > 0
 	t := a.tab()
 	if running && !a.showDetails {
-		add(k.ClearFilter, "esc", "cancel clean-up")
+		add(k.ClearFilter, "cancel clean-up")
 	}
 	if a.showDetails {
-		add(k.ClearFilter, "esc", "back")
+		add(k.ClearFilter, "back")
 	}
 	if t == nil {
-		add(k.Details, "enter", "open")
+		add(k.Details, "open")
 		if marked && !running {
-			add(k.Delete, "d", "delete marked")
+			add(k.Delete, "delete marked")
 		}
 		if writable && !running {
-			add(k.Presets, "p", "presets")
+			add(k.Presets, "presets")
 		}
 		if marked {
-			add(k.UnmarkAll, "u", "unmark all")
+			add(k.UnmarkAll, "unmark all")
 		}
-		add(k.NextTab, "2–6", "tabs")
+		addGroup(k.NextTab, k.Tab[1].Keys()[0]+"–"+k.Tab[5].Keys()[0], "tabs")
 	} else {
 		if writable && len(t.rows) > 0 {
 			what := "mark"
 			if i := t.current(); a.showDetails && i >= 0 && a.marks.Has(t.view.kind(), t.view.id(a.snap, i)) {
 				what = "unmark" // the details show one object
 			}
-			add(k.Mark, "space", what)
+			add(k.Mark, what)
 		}
 		if writable && !running && (marked || len(t.rows) > 0) {
-			add(k.Delete, "d", "delete")
+			add(k.Delete, "delete")
 		}
 		if writable && !running && !a.showDetails {
-			add(k.Presets, "p", "presets")
+			add(k.Presets, "presets")
 		}
 		if m != modeDetails {
 			if !t.filter.Empty() && !a.showDetails && !running {
-				add(k.ClearFilter, "esc", "clear filter")
+				add(k.ClearFilter, "clear filter")
 			}
-			add(k.Filter, "/", "filter")
-			var sorts []string
-			for _, b := range []key.Binding{k.SortSize, k.SortAge, k.SortName} {
-				if sortableBy(t.view, a.sortKeyFor(b)) {
-					sorts = append(sorts, b.Keys()[0])
-				}
+			add(k.Filter, "filter")
+			if sortableBy(t.view, model.SortSize) {
+				addGroup(k.SortSize, k.SortSize.Keys()[0]+"/"+k.SortAge.Keys()[0]+"/"+k.SortName.Keys()[0], "sort")
+			} else {
+				addGroup(k.SortAge, k.SortAge.Keys()[0]+"/"+k.SortName.Keys()[0], "sort") // networks: no size
 			}
-			add(key.NewBinding(key.WithKeys(sorts...)), strings.Join(sorts, "/"), "sort")
-			add(k.SortRight, "</>", "sort column")
+			addGroup(k.SortRight, k.SortLeft.Keys()[0]+"/"+k.SortRight.Keys()[0], "sort column")
 			if !a.showDetails {
-				add(k.Details, "enter", "details")
+				add(k.Details, "details")
 			}
 		}
 		if m == modeDetails {
-			add(key.NewBinding(key.WithKeys("down", "up")), "↑/↓", "scroll")
+			addGroup(k.Down, "↑/↓", "scroll")
 		}
-		add(k.NextTab, "tab", "next tab")
+		add(k.NextTab, "next tab")
 		if writable && m != modeDetails {
-			add(k.MarkAll, "*", "mark all shown")
+			add(k.MarkAll, "mark all shown")
 		}
 		if marked {
-			add(k.UnmarkAll, "u", "unmark all")
+			add(k.UnmarkAll, "unmark all")
 		}
 	}
 	if a.lastRun != nil && !running {
-		add(k.Dismiss, "x", "dismiss results")
+		add(k.Dismiss, "dismiss results")
 	}
 	return out
-}
-
-// sortKeyFor is the column a sort binding selects.
-func (a *App) sortKeyFor(b key.Binding) model.SortKey {
-	switch b.Keys()[0] {
-	case a.keys.SortSize.Keys()[0]:
-		return model.SortSize
-	case a.keys.SortAge.Keys()[0]:
-		return model.SortAge
-	}
-	return model.SortName
 }
 
 // helpLine draws footerKeys: the first keys that fit, then those always
