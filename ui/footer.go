@@ -5,8 +5,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
-
-	"bilge/model"
 )
 
 // The help line at the bottom offers the keys that act in the mode on
@@ -115,7 +113,7 @@ func (a *App) browseFooter(m mode) []key.Binding {
 				add(k.ClearFilter, "clear filter")
 			}
 			add(k.Filter, "filter")
-			if sortableBy(t.view, model.SortSize) {
+			if t.bySize {
 				addGroup(k.SortSize, k.SortSize.Keys()[0]+"/"+k.SortAge.Keys()[0]+"/"+k.SortName.Keys()[0], "sort")
 			} else {
 				addGroup(k.SortAge, k.SortAge.Keys()[0]+"/"+k.SortName.Keys()[0], "sort") // networks: no size

@@ -24,6 +24,8 @@ type tab struct {
 	// next press of that key reverses it; the opening sort and one chosen
 	// with < or > take a first press to select.
 	pressed bool
+	// bySize: the kind has a size column (networks have none).
+	bySize bool
 }
 
 func newTab(v kindView) *tab {
@@ -31,7 +33,7 @@ func newTab(v kindView) *tab {
 	if !sortableBy(v, sort.Key) {
 		sort = model.NewSort(model.SortName) // networks: no size
 	}
-	return &tab{view: v, sort: sort, dirty: true}
+	return &tab{view: v, sort: sort, dirty: true, bySize: sortableBy(v, model.SortSize)}
 }
 
 // sortableBy reports whether the view has a column sorted by k.

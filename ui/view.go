@@ -195,10 +195,6 @@ func spread(left, right string, w int) string {
 
 // ---- tabs
 
-func (a *App) tabLabel(i int) string {
-	return a.tabLabelOf(i, a.tabDetail())
-}
-
 // Tab labels, from the most to the least said.
 const (
 	tabsCounted  = iota // "2 Images 6"
@@ -234,11 +230,12 @@ func (a *App) tabLabelOf(i int, detail int) string {
 
 func (a *App) tabBar() string {
 	var b strings.Builder
+	d := a.tabDetail()
 	for i := range tabNames {
 		if i == a.active {
-			b.WriteString(a.st.TabActive.Render(a.tabLabel(i)))
+			b.WriteString(a.st.TabActive.Render(a.tabLabelOf(i, d)))
 		} else {
-			b.WriteString(a.st.TabInactive.Render(a.tabLabel(i)))
+			b.WriteString(a.st.TabInactive.Render(a.tabLabelOf(i, d)))
 		}
 	}
 	return b.String()
@@ -248,9 +245,9 @@ func (a *App) tabBar() string {
 // tabBar's layout (one cell of padding each side).
 func (a *App) tabRanges() [][2]int {
 	out := make([][2]int, len(tabNames))
-	x := 0
+	x, d := 0, a.tabDetail()
 	for i := range tabNames {
-		w := ansi.StringWidth(a.tabLabel(i)) + 2
+		w := ansi.StringWidth(a.tabLabelOf(i, d)) + 2
 		out[i] = [2]int{x, x + w}
 		x += w
 	}
@@ -687,7 +684,7 @@ func (a *App) statusLine() string {
 		}
 	case t != nil:
 		left = a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap)))
-		left += a.st.Muted.Render(" · sort " + strings.ToLower(columnTitle(t.view, t.sort.Key)) + dirArrow(t.sort.Desc) + " " + t.sort.Words())
+		left += a.st.Muted.Render(" · sort " + t.sort.Key.String() + dirArrow(t.sort.Desc) + " " + t.sort.Words())
 		if !t.filter.Empty() {
 			left += " " + a.st.Prompt.Render("/"+t.filter.String()) + a.notForText(t)
 		}
