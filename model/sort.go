@@ -8,28 +8,39 @@ import (
 	"time"
 )
 
-// SortKey is what a table is sorted by.
+// SortKey is what a table is sorted by: one of its columns.
 type SortKey int
 
 const (
-	SortSize SortKey = iota // bytes on disk
-	SortAge                 // when created
-	SortName                // what the user calls it
+	SortSize     SortKey = iota // bytes on disk
+	SortAge                     // when created
+	SortName                    // what the user calls it
+	SortShared                  // image: bytes other images use too
+	SortUnique                  // image: bytes no other image uses
+	SortFrees                   // image: what deleting it alone frees now
+	SortUsers                   // containers using it (images, volumes, networks)
+	SortVirtual                 // container: writable layer plus image
+	SortMounts                  // container: volumes it mounts
+	SortLastUsed                // build cache: when last used
+	SortUses                    // build cache: how often used
 )
 
+var sortKeyNames = [...]string{"size", "age", "name", "shared", "unique", "frees", "containers", "virtual", "volumes", "last used", "uses"}
+
 func (k SortKey) String() string {
-	switch k {
-	case SortSize:
-		return "size"
-	case SortAge:
-		return "age"
-	case SortName:
-		return "name"
+	if k < 0 || int(k) >= len(sortKeyNames) {
+		return "?"
 	}
-	return "?"
+	return sortKeyNames[k]
 }
 
-// Sort is a table's order: a key and a direction.
+// byTime reports a key ordered by a point in time: its natural order is
+// the oldest first (ascending).
+func (k SortKey) byTime() bool { return k == SortAge || k == SortLastUsed }
+
+// Sort is a table's order: a key and a direction. Desc is descending in
+// the key's value: bytes and counts largest first, times newest first,
+// names Z→A.
 type Sort struct {
 	Key  SortKey
 	Desc bool
@@ -38,20 +49,47 @@ type Sort struct {
 // DefaultSort is the order tables open with: largest first.
 var DefaultSort = NewSort(SortSize)
 
-// NewSort is k in its natural direction: size largest first, age newest
-// first (Created descending), name A→Z.
+// NewSort is k in its natural direction, the one a first press of its
+// key selects: bytes and counts largest first, age oldest first (Created
+// ascending), last used longest ago first, name A→Z.
 func NewSort(k SortKey) Sort {
-	return Sort{Key: k, Desc: k != SortName}
+	return Sort{Key: k, Desc: k != SortName && !k.byTime()}
 }
 
-// Toggle is the order after the user presses the key for k: the same key
-// reverses the direction, another key starts in its natural direction.
+// Toggle is the order after the user presses the key for k again: the
+// same key reverses the direction, another key starts in its natural
+// direction.
 func (s Sort) Toggle(k SortKey) Sort {
 	if s.Key == k {
 		s.Desc = !s.Desc
 		return s
 	}
 	return NewSort(k)
+}
+
+// Natural reports whether s is its key's natural direction.
+func (s Sort) Natural() bool { return s == NewSort(s.Key) }
+
+// Words says the direction as the user reads the table: "largest first",
+// "oldest first", "A→Z".
+func (s Sort) Words() string {
+	var w [2]string // ascending, descending
+	switch {
+	case s.Key == SortName:
+		w = [2]string{"A→Z", "Z→A"}
+	case s.Key == SortAge:
+		w = [2]string{"oldest first", "newest first"}
+	case s.Key == SortLastUsed:
+		w = [2]string{"longest unused first", "last used first"}
+	case s.Key == SortUsers || s.Key == SortMounts || s.Key == SortUses:
+		w = [2]string{"fewest first", "most first"}
+	default:
+		w = [2]string{"smallest first", "largest first"}
+	}
+	if s.Desc {
+		return w[1]
+	}
+	return w[0]
 }
 
 func (s Sort) String() string {
@@ -75,7 +113,13 @@ func (s Sort) String() string {
 // 60–100 ms by name (BenchmarkSortImages100k).
 
 // SortImages orders images: size is Size, name is Name() (dangling last).
-func SortImages(imgs []Image, s Sort) {
+// By SortFrees every image is unknown (last): SortImagesBy knows frees.
+func SortImages(imgs []Image, s Sort) { SortImagesBy(imgs, s, nil) }
+
+// SortImagesBy orders images, by SortFrees what deleting each alone frees
+// now (FreesAlone less what the build cache keeps, the figure the FREES
+// column shows), unknown last; ix may be nil.
+func SortImagesBy(imgs []Image, s Sort, ix *ReclaimIndex) {
 	keys := make([]sortRow, len(imgs))
 	for i := range imgs {
 		img := &imgs[i]
@@ -87,6 +131,22 @@ func SortImages(imgs []Image, s Sort) {
 			r.num, r.last = timeKey(img.Created)
 		case SortName:
 			r.last = img.Dangling()
+		case SortShared:
+			r.num, r.last = sizeKey(img.SharedSize)
+		case SortUnique:
+			r.num, r.last = sizeKey(img.UniqueSize())
+		case SortUsers:
+			r.num = int64(len(img.Containers))
+		case SortFrees:
+			r.last = true
+			if ix != nil {
+				if b, known := ix.FreesAlone(img.ID); known {
+					if b > 0 {
+						b -= ix.HeldAlone(img.ID)
+					}
+					r.num, r.last = b, false
+				}
+			}
 		}
 		keys[i] = r
 	}
@@ -104,6 +164,14 @@ func SortContainers(ctrs []Container, s Sort) {
 			r.num, r.last = sizeKey(c.SizeRw)
 		case SortAge:
 			r.num, r.last = timeKey(c.Created)
+		case SortVirtual:
+			r.num, r.last = sizeKey(c.SizeRootFs)
+		case SortMounts:
+			for _, m := range c.Mounts {
+				if m.Type == "volume" {
+					r.num++
+				}
+			}
 		}
 		keys[i] = r
 	}
@@ -121,6 +189,13 @@ func SortVolumes(vols []Volume, s Sort) {
 			r.num, r.last = sizeKey(v.Size)
 		case SortAge:
 			r.num, r.last = timeKey(v.Created)
+		case SortUsers:
+			// The engine's count when the container list names none (a
+			// container of another daemon view), as the CTRS column.
+			r.num = int64(len(v.Containers))
+			if r.num == 0 && v.RefCount > 0 {
+				r.num = v.RefCount
+			}
 		}
 		keys[i] = r
 	}
@@ -134,8 +209,11 @@ func SortNetworks(nets []Network, s Sort) {
 	for i := range nets {
 		n := &nets[i]
 		r := sortRow{name: n.Name, id: n.ID}
-		if s.Key == SortAge {
+		switch s.Key {
+		case SortAge:
 			r.num, r.last = timeKey(n.Created)
+		case SortUsers:
+			r.num = int64(len(n.Containers))
 		}
 		keys[i] = r
 	}
@@ -154,6 +232,10 @@ func SortBuildCache(recs []BuildRecord, s Sort) {
 			r.num, r.last = sizeKey(b.Size)
 		case SortAge:
 			r.num, r.last = timeKey(b.Created)
+		case SortLastUsed:
+			r.num, r.last = timeKey(b.LastUsed)
+		case SortUses:
+			r.num = int64(b.UsageCount)
 		}
 		keys[i] = r
 	}

@@ -17,7 +17,10 @@ func TestSortKeyString(t *testing.T) {
 		{SortSize, "size"},
 		{SortAge, "age"},
 		{SortName, "name"},
-		{SortKey(9), "?"},
+		{SortFrees, "frees"},
+		{SortLastUsed, "last used"},
+		{SortKey(99), "?"},
+		{SortKey(-1), "?"},
 	}
 	for _, tt := range tests {
 		if got := tt.k.String(); got != tt.want {
@@ -43,8 +46,10 @@ func TestSortToggle(t *testing.T) {
 		{"size again reverses", Sort{SortSize, true}, SortSize, Sort{SortSize, false}},
 		{"size again, twice", Sort{SortSize, false}, SortSize, Sort{SortSize, true}},
 		{"to size: largest first", Sort{SortName, false}, SortSize, Sort{SortSize, true}},
-		{"to age: newest first", Sort{SortSize, true}, SortAge, Sort{SortAge, true}},
-		{"age again: oldest first", Sort{SortAge, true}, SortAge, Sort{SortAge, false}},
+		{"to age: oldest first", Sort{SortSize, true}, SortAge, Sort{SortAge, false}},
+		{"age again: newest first", Sort{SortAge, false}, SortAge, Sort{SortAge, true}},
+		{"to frees: largest first", Sort{SortAge, false}, SortFrees, Sort{SortFrees, true}},
+		{"to last used: longest unused first", Sort{SortSize, true}, SortLastUsed, Sort{SortLastUsed, false}},
 		{"to name: A to Z", Sort{SortSize, true}, SortName, Sort{SortName, false}},
 		{"name again: Z to A", Sort{SortName, false}, SortName, Sort{SortName, true}},
 		{"to name from reversed age", Sort{SortAge, false}, SortName, Sort{SortName, false}},

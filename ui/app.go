@@ -182,7 +182,7 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 		a.tabs[i] = newTab(v)
 	}
 	a.snap.ClearSizes()
-	a.usage = a.snap.Usage()
+	a.usage = overviewUsage(a.snap)
 	a.reindex()
 	a.active = 0 // the Overview: where the space went, at a glance
 	return a
@@ -332,7 +332,7 @@ func (a *App) rebuild() tea.Cmd {
 		// the container list, and frees need the containers anyway.
 		missing = a.snap.ApplyLayers(a.layers)
 	}
-	a.usage = a.snap.Usage()
+	a.usage = overviewUsage(a.snap)
 	a.reindex()
 	for _, t := range a.tabs {
 		t.dirty = true
@@ -344,9 +344,19 @@ func (a *App) rebuild() tea.Cmd {
 	return a.fetchLayers(missing)
 }
 
+// overviewUsage is the docker system df rows in the tabs' order (model.Kinds),
+// so row n of the Overview is tab n+2. bilge df keeps docker's order.
+func overviewUsage(s *model.Snapshot) []model.Usage {
+	out := make([]model.Usage, 0, len(model.Kinds))
+	for _, k := range model.Kinds {
+		out = append(out, s.UsageOf(k))
+	}
+	return out
+}
+
 func (a *App) applyActive() {
 	if t := a.tab(); t != nil && t.dirty {
-		t.apply(a.snap, a.now)
+		t.apply(a.snap, a.index, a.now)
 	}
 }
 
@@ -737,6 +747,11 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	a.flash = ""
+	if (m == modeConfirm || m == modePresets) && key.Matches(msg, a.keys.Help) {
+		// The help opens over the dialog or the menu; esc comes back.
+		a.showHelp, a.helpTop = true, 0
+		return nil
+	}
 	switch m {
 	case modeTooSmall:
 		return a.onQuitKey(msg)
@@ -755,12 +770,12 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // onQuitKey is q or ctrl+c outside the quit prompt: quit, or ask first
-// while a clean-up runs.
+// while a clean-up runs or something is marked (the marks would be lost).
 func (a *App) onQuitKey(msg tea.KeyPressMsg) tea.Cmd {
 	if a.quitAsk || (a.quitting && a.run != nil) {
 		return a.onQuitPromptKey(msg)
 	}
-	if a.run != nil {
+	if a.run != nil || a.marks.Len() > 0 {
 		a.quitAsk = true
 		return nil
 	}
@@ -777,6 +792,15 @@ func (a *App) onQuitPromptKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.quitAsk, a.quitting, a.exitRun = false, true, a.run
 		a.cancelRun()
 		return tea.Quit
+	}
+	if a.quitAsk && a.run == nil {
+		// Asked because of the marks: y or a second ctrl+c quits.
+		a.quitAsk = false
+		if key.Matches(msg, k.Confirm) || msg.String() == "ctrl+c" {
+			a.stopEvents()
+			return tea.Quit
+		}
+		return nil
 	}
 	if a.quitAsk {
 		a.quitAsk = false
@@ -864,6 +888,14 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.toggleSort(model.SortAge)
 	case key.Matches(msg, k.SortName):
 		a.toggleSort(model.SortName)
+	case key.Matches(msg, k.SortLeft):
+		a.moveSort(-1)
+	case key.Matches(msg, k.SortRight):
+		a.moveSort(1)
+	case key.Matches(msg, k.Reverse):
+		if t := a.tab(); t != nil {
+			a.setSort(t, model.Sort{Key: t.sort.Key, Desc: !t.sort.Desc}, t.pressed)
+		}
 	case key.Matches(msg, k.Filter):
 		if t := a.tab(); t != nil {
 			a.filtering = true
@@ -916,6 +948,8 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (a *App) onFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
+	case msg.String() == "ctrl+c":
+		return a.onQuitKey(msg) // q is text here; ctrl+c still quits
 	case key.Matches(msg, a.keys.Apply):
 		if a.filterErr == "" {
 			a.filtering = false
@@ -962,7 +996,7 @@ func (a *App) setFilter(f model.Filter) {
 	}
 	t.filter = f
 	prev := t.selected
-	t.apply(a.snap, a.now)
+	t.apply(a.snap, a.index, a.now)
 	if t.selected != prev {
 		// The row under the cursor is filtered out: show the matches from
 		// the top, not from wherever the old position lands.
@@ -980,20 +1014,65 @@ func (a *App) setActive(i int) {
 	}
 }
 
+// toggleSort is a press of s, a or n: the first selects that column in
+// its natural direction (largest, oldest, A first), the next reverses.
 func (a *App) toggleSort(k model.SortKey) {
 	t := a.tab()
 	if t == nil {
 		return
 	}
 	if !sortableBy(t.view, k) {
-		a.flash = fmt.Sprintf("%s have no %s: sort by age (a) or name (n)", strings.ToLower(t.view.kind().String()), k)
+		a.flash = fmt.Sprintf("%s have no %s: sort by age (a) or name (n), or pick a column with < >", strings.ToLower(t.view.kind().String()), k)
 		return
 	}
-	t.sort = t.sort.Toggle(k)
-	t.apply(a.snap, a.now)
+	srt := model.NewSort(k)
+	if t.pressed && t.sort.Key == k {
+		srt = t.sort.Toggle(k)
+	}
+	a.setSort(t, srt, true)
+}
+
+// moveSort is < or >: sort by the next sortable column to the left or
+// right (wrapping), in its natural direction.
+func (a *App) moveSort(dir int) {
+	t := a.tab()
+	if t == nil {
+		return
+	}
+	keys := sortKeys(t.view)
+	at := 0
+	for i, k := range keys {
+		if k == t.sort.Key {
+			at = i
+		}
+	}
+	a.setSort(t, model.NewSort(keys[(at+dir+len(keys))%len(keys)]), false)
+}
+
+// setSort orders the tab and says how, with the key that reverses it.
+func (a *App) setSort(t *tab, srt model.Sort, pressed bool) {
+	t.sort, t.pressed = srt, pressed
+	t.apply(a.snap, a.index, a.now)
 	// A new order is read from its top: the largest, the oldest, A.
 	t.moveTo(a.snap, 0)
 	t.scroll(a.tableRows())
+	again := "r"
+	if pressed {
+		again = a.sortKeyOf(srt.Key) + " or r"
+	}
+	rev := model.Sort{Key: srt.Key, Desc: !srt.Desc}
+	a.flash = fmt.Sprintf("sorted by %s, %s · %s: %s · < > other columns", columnTitle(t.view, srt.Key), srt.Words(), again, rev.Words())
+}
+
+// sortKeyOf is the key that sorts by k (s, a, n).
+func (a *App) sortKeyOf(k model.SortKey) string {
+	switch k {
+	case model.SortSize:
+		return a.keys.SortSize.Help().Key
+	case model.SortAge:
+		return a.keys.SortAge.Help().Key
+	}
+	return a.keys.SortName.Help().Key
 }
 
 func (a *App) moveCursor(delta int) {

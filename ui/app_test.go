@@ -119,10 +119,13 @@ func TestSortToggles(t *testing.T) {
 		sort  model.Sort
 		first string
 	}{
+		// Already by size, largest first: the first s selects that, the
+		// second reverses (issue 12, item 2).
+		{"s", model.Sort{Key: model.SortSize, Desc: true}, "myapp/api:1.4.2"},
 		{"s", model.Sort{Key: model.SortSize, Desc: false}, "redis:7"},
 		{"s", model.Sort{Key: model.SortSize, Desc: true}, "myapp/api:1.4.2"},
-		{"a", model.Sort{Key: model.SortAge, Desc: true}, "golang:1.26"},
 		{"a", model.Sort{Key: model.SortAge, Desc: false}, "redis:7"},
+		{"a", model.Sort{Key: model.SortAge, Desc: true}, "golang:1.26"},
 		{"n", model.Sort{Key: model.SortName, Desc: false}, "golang:1.26"},
 		{"n", model.Sort{Key: model.SortName, Desc: true}, "redis:7"},
 	}
@@ -268,7 +271,7 @@ func TestFilterPerKind(t *testing.T) {
 		}
 		press(a, "esc", "n")
 		a.tab().sort = model.DefaultSort
-		a.tab().apply(a.snap, a.now)
+		a.tab().apply(a.snap, a.index, a.now)
 	}
 }
 

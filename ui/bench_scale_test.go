@@ -164,7 +164,7 @@ func BenchmarkScaleSort(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					t.sort = t.sort.Toggle(keys[i%len(keys)])
-					t.apply(a.snap, a.now)
+					t.apply(a.snap, a.index, a.now)
 					i++
 				}
 			})
@@ -195,7 +195,7 @@ func BenchmarkScaleFilter(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					t.filter = fs[i%2]
-					t.apply(a.snap, a.now)
+					t.apply(a.snap, a.index, a.now)
 					i++
 				}
 			})

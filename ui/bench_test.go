@@ -83,7 +83,7 @@ func BenchmarkSortFilter(b *testing.B) {
 			for b.Loop() {
 				t.sort = t.sort.Toggle(model.SortSize)
 				t.filter = f
-				t.apply(a.snap, a.now)
+				t.apply(a.snap, a.index, a.now)
 			}
 		})
 	}

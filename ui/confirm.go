@@ -494,7 +494,9 @@ func (a *App) onDialogKey(msg tea.KeyPressMsg) tea.Cmd {
 			d.namedVolumes = false
 		}
 		return a.dialogNext()
-	case key.Matches(msg, k.Deny), key.Matches(msg, k.Quit):
+	case key.Matches(msg, k.Quit):
+		return a.onQuitKey(msg)
+	case key.Matches(msg, k.Deny):
 		a.dialog = nil
 		a.flash = "cancelled: nothing deleted"
 	}

@@ -149,7 +149,7 @@ func TestConfirmCascadeAndDelete(t *testing.T) {
 
 func TestConfirmCancelDeletesNothing(t *testing.T) {
 	t.Parallel()
-	for _, k := range []string{"n", "esc", "q"} {
+	for _, k := range []string{"n", "esc"} {
 		a, f := newLoaded(t, 120, 30)
 		press(a, "space", "d")
 		_, cmd := a.Update(keyMsg(k))

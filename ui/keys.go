@@ -12,6 +12,7 @@ type KeyMap struct {
 	NextTab, PrevTab                        key.Binding
 	Tab                                     [6]key.Binding
 	SortSize, SortAge, SortName             key.Binding
+	SortLeft, SortRight, Reverse            key.Binding
 	Filter, ClearFilter                     key.Binding
 	Details, Refresh, Help, Quit            key.Binding
 	Mark, MarkAll, UnmarkAll, Delete        key.Binding
@@ -36,6 +37,9 @@ func NewKeyMap(readOnly bool) KeyMap {
 		SortSize:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by size")),
 		SortAge:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "sort by age")),
 		SortName:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "sort by name")),
+		SortLeft:    key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "sort: column left")),
+		SortRight:   key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "sort: column right")),
+		Reverse:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reverse the sort")),
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter / close")),
 		Details:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
@@ -65,14 +69,6 @@ func NewKeyMap(readOnly bool) KeyMap {
 		k.Tab[i] = key.NewBinding(key.WithKeys(d), key.WithHelp(d, names[i]))
 	}
 	return k
-}
-
-// ShortHelp is the line at the bottom of the screen.
-func (k KeyMap) ShortHelp() []key.Binding {
-	del, quit := k.Delete, k.Quit // the short line names one key each
-	del.SetHelp("d", del.Help().Desc)
-	quit.SetHelp("q", quit.Help().Desc)
-	return []key.Binding{k.NextTab, k.SortSize, k.SortAge, k.Filter, k.Mark, del, k.Presets, k.Details, k.Help, quit}
 }
 
 // writeKeys are the bindings that mark or delete: off in read-only mode.
@@ -105,7 +101,7 @@ func (k KeyMap) helpGroups() []helpGroup {
 	return []helpGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
 		{"Tabs", []key.Binding{k.Tab[0], k.Tab[1], k.Tab[2], k.Tab[3], k.Tab[4], k.Tab[5], k.NextTab, k.PrevTab}},
-		{"Sort and filter", []key.Binding{k.SortSize, k.SortAge, k.SortName, k.Filter, k.ClearFilter}},
+		{"Sort and filter", []key.Binding{k.SortSize, k.SortAge, k.SortName, k.SortLeft, k.SortRight, k.Reverse, k.Filter, k.ClearFilter}},
 		{"Mark and delete", []key.Binding{k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss}},
 		{"Other", []key.Binding{k.Details, k.Refresh, k.Help, k.Quit}},
 	}
@@ -119,17 +115,3 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	}
 	return out
 }
-
-// filterHelp is shown while the filter is being typed.
-type filterHelp struct{ k KeyMap }
-
-func (f filterHelp) ShortHelp() []key.Binding  { return []key.Binding{f.k.Apply, f.k.Cancel} }
-func (f filterHelp) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
-
-// dialogHelp is shown while the confirmation is open.
-type dialogHelp struct{ k KeyMap }
-
-func (d dialogHelp) ShortHelp() []key.Binding {
-	return []key.Binding{d.k.Confirm, d.k.Deny, d.k.Cascade, d.k.Up, d.k.Down}
-}
-func (d dialogHelp) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }

@@ -17,7 +17,7 @@ type kindView interface {
 	columns() []column
 	// apply sorts the kind's slice in place and returns the indices that
 	// pass the filter, in order.
-	apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int
+	apply(s *model.Snapshot, ix *model.ReclaimIndex, o model.Sort, f model.Filter, now time.Time) []int
 	count(s *model.Snapshot) int
 	id(s *model.Snapshot, i int) string
 	cells(st *Styles, s *model.Snapshot, i int, now time.Time) []cell
@@ -63,19 +63,19 @@ func (imagesView) columns() []column {
 		{title: "IMAGE ID", min: 12, drop: 2},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 4},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
-		{title: "SHARED", min: 9, right: true, drop: 6},
-		{title: "UNIQUE", min: 9, right: true, drop: 3},
-		{title: "CTRS", min: 4, right: true, drop: 5},
+		{title: "SHARED", min: 9, right: true, sort: model.SortShared, sortable: true, drop: 6},
+		{title: "UNIQUE", min: 9, right: true, sort: model.SortUnique, sortable: true, drop: 3},
+		{title: "CTRS", min: 4, right: true, sort: model.SortUsers, sortable: true, drop: 5},
 		{title: "STATUS", min: 12, drop: 1},
-		{title: "FREES", min: 9, right: true},
+		{title: "FREES", min: 9, right: true, sort: model.SortFrees, sortable: true},
 	}
 }
 func (imagesView) count(s *model.Snapshot) int { return len(s.Images) }
 func (imagesView) id(s *model.Snapshot, i int) string {
 	return s.Images[i].ID
 }
-func (imagesView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
-	model.SortImages(s.Images, o)
+func (imagesView) apply(s *model.Snapshot, ix *model.ReclaimIndex, o model.Sort, f model.Filter, now time.Time) []int {
+	model.SortImagesBy(s.Images, o, ix)
 	return model.FilterImages(s.Images, f, now)
 }
 
@@ -198,15 +198,15 @@ func (containersView) columns() []column {
 		{title: "STATE", min: 12},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 3},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
-		{title: "VIRTUAL", min: 9, right: true, drop: 4},
-		{title: "VOLS", min: 4, right: true, drop: 5},
+		{title: "VIRTUAL", min: 9, right: true, sort: model.SortVirtual, sortable: true, drop: 4},
+		{title: "VOLS", min: 4, right: true, sort: model.SortMounts, sortable: true, drop: 5},
 	}
 }
 func (containersView) count(s *model.Snapshot) int { return len(s.Containers) }
 func (containersView) id(s *model.Snapshot, i int) string {
 	return s.Containers[i].ID
 }
-func (containersView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
+func (containersView) apply(s *model.Snapshot, ix *model.ReclaimIndex, o model.Sort, f model.Filter, now time.Time) []int {
 	model.SortContainers(s.Containers, o)
 	return model.FilterContainers(s.Containers, f, now)
 }
@@ -302,7 +302,7 @@ func (volumesView) columns() []column {
 	return []column{
 		{title: "NAME", min: 24, flex: 3, sort: model.SortName, sortable: true},
 		{title: "DRIVER", min: 8, drop: 2},
-		{title: "CTRS", min: 4, right: true},
+		{title: "CTRS", min: 4, right: true, sort: model.SortUsers, sortable: true},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 1},
 	}
@@ -311,7 +311,7 @@ func (volumesView) count(s *model.Snapshot) int { return len(s.Volumes) }
 func (volumesView) id(s *model.Snapshot, i int) string {
 	return s.Volumes[i].Name
 }
-func (volumesView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
+func (volumesView) apply(s *model.Snapshot, ix *model.ReclaimIndex, o model.Sort, f model.Filter, now time.Time) []int {
 	model.SortVolumes(s.Volumes, o)
 	return model.FilterVolumes(s.Volumes, f, now)
 }
@@ -383,7 +383,7 @@ func (networksView) columns() []column {
 		{title: "NAME", min: 20, flex: 3, sort: model.SortName, sortable: true},
 		{title: "DRIVER", min: 8},
 		{title: "SCOPE", min: 6, drop: 2},
-		{title: "CTRS", min: 4, right: true},
+		{title: "CTRS", min: 4, right: true, sort: model.SortUsers, sortable: true},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 1},
 	}
 }
@@ -391,7 +391,7 @@ func (networksView) count(s *model.Snapshot) int { return len(s.Networks) }
 func (networksView) id(s *model.Snapshot, i int) string {
 	return s.Networks[i].ID
 }
-func (networksView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
+func (networksView) apply(s *model.Snapshot, ix *model.ReclaimIndex, o model.Sort, f model.Filter, now time.Time) []int {
 	model.SortNetworks(s.Networks, o)
 	return model.FilterNetworks(s.Networks, f, now)
 }
@@ -442,8 +442,8 @@ func (buildCacheView) columns() []column {
 		{title: "DESCRIPTION", min: 16, flex: 3, sort: model.SortName, sortable: true},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 2},
-		{title: "LAST USED", min: 14, drop: 5},
-		{title: "USES", min: 4, right: true, drop: 6},
+		{title: "LAST USED", min: 14, sort: model.SortLastUsed, sortable: true, drop: 5},
+		{title: "USES", min: 4, right: true, sort: model.SortUses, sortable: true, drop: 6},
 		{title: "SHARED", min: 6, drop: 7},
 		{title: "IN USE", min: 6, drop: 1},
 	}
@@ -452,7 +452,7 @@ func (buildCacheView) count(s *model.Snapshot) int { return len(s.BuildCache) }
 func (buildCacheView) id(s *model.Snapshot, i int) string {
 	return s.BuildCache[i].ID
 }
-func (buildCacheView) apply(s *model.Snapshot, o model.Sort, f model.Filter, now time.Time) []int {
+func (buildCacheView) apply(s *model.Snapshot, ix *model.ReclaimIndex, o model.Sort, f model.Filter, now time.Time) []int {
 	model.SortBuildCache(s.BuildCache, o)
 	return model.FilterBuildCache(s.BuildCache, f, now)
 }

@@ -116,8 +116,21 @@ func (a *App) toggleMark() {
 		return
 	}
 	id := t.view.id(a.snap, i)
-	a.setMark(k, id, !a.marks.Has(k, id))
+	on := !a.marks.Has(k, id)
+	a.setMark(k, id, on)
 	a.reclaim = a.tally.Result()
+	if a.showDetails {
+		// The details show one object: space marks that one and stays on
+		// it, saying so (moving on would show another under the same
+		// scroll position).
+		verb, again := "marked", "unmarks"
+		if !on {
+			verb, again = "unmarked", "marks"
+		}
+		name := t.view.cells(&a.st, a.snap, i, a.now)[0].text
+		a.flash = fmt.Sprintf("%s %s %s · space again %s it", verb, kindNoun(k, 1), name, again)
+		return
+	}
 	t.move(a.snap, 1)
 	t.scroll(a.tableRows())
 }

@@ -45,12 +45,12 @@ func (a *App) screen() mode {
 	switch {
 	case a.filtering:
 		return modeFilter
+	case a.showHelp:
+		return modeHelp // over the dialog or the presets too: esc goes back to them
 	case a.dialog != nil:
 		return modeConfirm
 	case a.presets != nil:
 		return modePresets
-	case a.showHelp:
-		return modeHelp
 	case a.showDetails && a.width < splitWidth:
 		return modeDetails
 	case a.run != nil:
@@ -67,6 +67,9 @@ func (a *App) modeKeys(m mode) []key.Binding {
 	tabs := append([]key.Binding{k.NextTab, k.PrevTab}, k.Tab[:]...)
 	switch m {
 	case modeTooSmall:
+		if a.quitAsk {
+			return nil // any key answers the question
+		}
 		return []key.Binding{k.Quit}
 	case modeQuitPrompt, modeFilter:
 		return nil
@@ -74,14 +77,14 @@ func (a *App) modeKeys(m mode) []key.Binding {
 		if a.presets.editing {
 			return nil // typing the age
 		}
-		out := []key.Binding{k.Deny, k.Presets, k.Quit}
+		out := []key.Binding{k.Deny, k.Presets, k.Quit, k.Help} // esc, n, p close; q quits
 		for _, p := range presets {
 			out = append(out, key.NewBinding(key.WithKeys(p.key)))
 		}
 		return out
 	case modeConfirm:
 		dk := a.dialogKeys()
-		return append(move, dk.Cascade, dk.Confirm, dk.Deny, dk.Quit, key.NewBinding(key.WithKeys("enter", "n")))
+		return append(move, dk.Cascade, dk.Confirm, dk.Deny, dk.Quit, k.Help, key.NewBinding(key.WithKeys("enter", "n")))
 	case modeHelp:
 		return append(move, k.Help, k.ClearFilter, k.Quit)
 	case modeDetails:
@@ -95,7 +98,7 @@ func (a *App) modeKeys(m mode) []key.Binding {
 	}
 	// Browse and running: the whole keymap (while a clean-up runs, d and p
 	// only say why they wait).
-	out := append(append(move, tabs...), k.SortSize, k.SortAge, k.SortName, k.Filter, k.ClearFilter,
+	out := append(append(move, tabs...), k.SortSize, k.SortAge, k.SortName, k.SortLeft, k.SortRight, k.Reverse, k.Filter, k.ClearFilter,
 		k.Details, k.Refresh, k.Help, k.Quit, k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss)
 	if a.opts.ReadOnly || !a.loaded {
 		// Write keys answer with why they are off.

@@ -138,17 +138,17 @@ var screenStates = []struct {
 		press(a, "enter")
 		return a, f
 	}},
-	{"presets", []string{"presets", "marks", "tab", "cursor"}, nil, func(t *testing.T) (*App, *fakeEngine) {
+	{"presets", []string{"presets", "marks", "tab", "cursor", "quit", "help"}, nil, func(t *testing.T) (*App, *fakeEngine) {
 		a, f := marked(t, 120, 30)
 		press(a, "p")
 		return a, f
 	}},
-	{"confirm", []string{"dialog", "run", "marks"}, nil, func(t *testing.T) (*App, *fakeEngine) {
+	{"confirm", []string{"dialog", "run", "marks", "quit", "help"}, nil, func(t *testing.T) (*App, *fakeEngine) {
 		a, f := marked(t, 120, 30)
 		press(a, "d")
 		return a, f
 	}},
-	{"filter editing", []string{"filtering", "filter", "cursor"}, nil, func(t *testing.T) (*App, *fakeEngine) {
+	{"filter editing", []string{"filtering", "filter", "cursor", "quit"}, nil, func(t *testing.T) (*App, *fakeEngine) {
 		a, f := marked(t, 120, 30)
 		press(a, "/")
 		return a, f

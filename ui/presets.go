@@ -146,6 +146,8 @@ func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
 	pm := a.presets
 	if pm.editing {
 		switch {
+		case msg.String() == "ctrl+c":
+			return a.onQuitKey(msg)
 		case key.Matches(msg, a.keys.Apply):
 			d, err := model.ParseAge(strings.TrimSpace(a.input.Value()))
 			if err != nil {
@@ -170,7 +172,10 @@ func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.input, cmd = a.input.Update(msg)
 		return cmd
 	}
-	if key.Matches(msg, a.keys.Deny) || key.Matches(msg, a.keys.Presets) || key.Matches(msg, a.keys.Quit) {
+	if key.Matches(msg, a.keys.Quit) {
+		return a.onQuitKey(msg)
+	}
+	if key.Matches(msg, a.keys.Deny) || key.Matches(msg, a.keys.Presets) {
 		a.presets = nil
 		return nil
 	}

@@ -20,6 +20,12 @@ type tab struct {
 	// object across refreshes and re-sorts.
 	selected string
 	dirty    bool
+	// pressed: the sort came from a press of its key (s, a, n), so the
+	// next press of that key reverses it; the opening sort and one chosen
+	// with < or > take a first press to select.
+	pressed bool
+	// bySize: the kind has a size column (networks have none).
+	bySize bool
 }
 
 func newTab(v kindView) *tab {
@@ -27,7 +33,7 @@ func newTab(v kindView) *tab {
 	if !sortableBy(v, sort.Key) {
 		sort = model.NewSort(model.SortName) // networks: no size
 	}
-	return &tab{view: v, sort: sort, dirty: true}
+	return &tab{view: v, sort: sort, dirty: true, bySize: sortableBy(v, model.SortSize)}
 }
 
 // sortableBy reports whether the view has a column sorted by k.
@@ -40,10 +46,31 @@ func sortableBy(v kindView, k model.SortKey) bool {
 	return false
 }
 
+// sortKeys are the view's sortable columns, left to right.
+func sortKeys(v kindView) []model.SortKey {
+	var out []model.SortKey
+	for _, c := range v.columns() {
+		if c.sortable {
+			out = append(out, c.sort)
+		}
+	}
+	return out
+}
+
+// columnTitle is the title of the column sorted by k.
+func columnTitle(v kindView, k model.SortKey) string {
+	for _, c := range v.columns() {
+		if c.sortable && c.sort == k {
+			return c.title
+		}
+	}
+	return k.String()
+}
+
 // apply re-sorts and re-filters, then puts the cursor back on the object it
 // was on (or as near as the list allows).
-func (t *tab) apply(s *model.Snapshot, now time.Time) {
-	t.rows = t.view.apply(s, t.sort, t.filter, now)
+func (t *tab) apply(s *model.Snapshot, ix *model.ReclaimIndex, now time.Time) {
+	t.rows = t.view.apply(s, ix, t.sort, t.filter, now)
 	t.dirty = false
 	if t.selected != "" {
 		for pos, i := range t.rows {

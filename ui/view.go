@@ -26,7 +26,24 @@ var tabNames = [6]string{"Overview", "Images", "Containers", "Volumes", "Network
 func (a *App) tooSmall() bool { return a.width < minWidth || a.height < minHeight }
 
 // tableRows is how many data rows fit under the column header.
-func (a *App) tableRows() int { return max(a.height-chromeRows-1, 1) }
+func (a *App) tableRows() int { return max(a.height-a.chrome()-1, 1) }
+
+// chrome is how many rows are not the body: header, tabs, status and
+// help lines, and a filter error too long for the status line.
+func (a *App) chrome() int { return chromeRows + len(a.filterErrLines()) }
+
+// filterErrLines is the filter's error wrapped over whole lines above the
+// status line, when it does not fit beside the input: an error is read in
+// full, never cut.
+func (a *App) filterErrLines() []string {
+	if !a.filtering || a.filterErr == "" {
+		return nil
+	}
+	if ansi.StringWidth(a.input.View())+2+ansi.StringWidth(a.filterErr) <= a.width {
+		return nil
+	}
+	return wrapHanging(a.filterErr, "  ", "  ", a.width, a.st.Error)
+}
 
 // View draws the screen from state Update prepared: it only formats the
 // visible rows, so its cost does not grow with the number of objects.
@@ -45,9 +62,13 @@ func (a *App) render() string {
 	if a.mode() == modeTooSmall {
 		// Nothing else is drawn, so nothing else acts (mode.go): say so.
 		msg := fmt.Sprintf("Terminal too small: bilge needs %d×%d, this is %d×%d. Until it is bigger only q and ctrl+c act.", minWidth, minHeight, a.width, a.height)
+		if a.quitAsk {
+			msg += "\n\n" + ansi.Strip(a.quitQuestion())
+		}
 		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
 	}
-	bodyH := a.height - chromeRows
+	errLines := a.filterErrLines()
+	bodyH := a.height - chromeRows - len(errLines)
 	var body []string
 	switch a.screen() {
 	case modeHelp:
@@ -73,10 +94,11 @@ func (a *App) render() string {
 		}
 		lines = append(lines, l)
 	}
+	lines = append(lines, errLines...)
 	lines = append(lines, a.statusLine(), a.helpLine())
 	for i, l := range lines {
 		if ansi.StringWidth(l) > a.width {
-			lines[i] = ansi.Truncate(l, a.width, "")
+			lines[i] = ansi.Truncate(l, a.width, "…")
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -173,22 +195,34 @@ func spread(left, right string, w int) string {
 
 // ---- tabs
 
-func (a *App) tabLabel(i int) string {
-	return a.tabLabelOf(i, a.compactTabs())
-}
+// Tab labels, from the most to the least said.
+const (
+	tabsCounted  = iota // "2 Images 6"
+	tabsNamed           // "2 Images"
+	tabsNumbered        // "2" beside the current tab's "3 Containers"
+)
 
-// compactTabs drops the counts from the tab bar when it would not fit.
-func (a *App) compactTabs() bool {
-	w := 0
-	for i := range tabNames {
-		w += ansi.StringWidth(a.tabLabelOf(i, false)) + 2
+// tabDetail is how much the tab bar can say at this width: counts when
+// they fit, then names, then only the numbers beside the current tab.
+func (a *App) tabDetail() int {
+	for d := tabsCounted; d < tabsNumbered; d++ {
+		w := 0
+		for i := range tabNames {
+			w += ansi.StringWidth(a.tabLabelOf(i, d)) + 2
+		}
+		if w <= a.width {
+			return d
+		}
 	}
-	return w > a.width
+	return tabsNumbered
 }
 
-func (a *App) tabLabelOf(i int, compact bool) string {
+func (a *App) tabLabelOf(i int, detail int) string {
+	if detail == tabsNumbered && i != a.active {
+		return fmt.Sprint(i + 1)
+	}
 	label := fmt.Sprintf("%d %s", i+1, tabNames[i])
-	if i > 0 && a.loaded && !compact {
+	if i > 0 && a.loaded && detail == tabsCounted {
 		label += fmt.Sprintf(" %d", a.tabs[i-1].view.count(a.snap))
 	}
 	return label
@@ -196,11 +230,12 @@ func (a *App) tabLabelOf(i int, compact bool) string {
 
 func (a *App) tabBar() string {
 	var b strings.Builder
+	d := a.tabDetail()
 	for i := range tabNames {
 		if i == a.active {
-			b.WriteString(a.st.TabActive.Render(a.tabLabel(i)))
+			b.WriteString(a.st.TabActive.Render(a.tabLabelOf(i, d)))
 		} else {
-			b.WriteString(a.st.TabInactive.Render(a.tabLabel(i)))
+			b.WriteString(a.st.TabInactive.Render(a.tabLabelOf(i, d)))
 		}
 	}
 	return b.String()
@@ -210,9 +245,9 @@ func (a *App) tabBar() string {
 // tabBar's layout (one cell of padding each side).
 func (a *App) tabRanges() [][2]int {
 	out := make([][2]int, len(tabNames))
-	x := 0
+	x, d := 0, a.tabDetail()
 	for i := range tabNames {
-		w := ansi.StringWidth(a.tabLabel(i)) + 2
+		w := ansi.StringWidth(a.tabLabelOf(i, d)) + 2
 		out[i] = [2]int{x, x + w}
 		x += w
 	}
@@ -232,6 +267,9 @@ func (a *App) tableBody(h int) []string {
 	if a.showDetails {
 		if i := t.current(); i >= 0 {
 			detail = t.view.details(&a.st, a.snap, a.index, i, a.now)
+			if len(detail) > 0 && a.marks.Has(t.view.kind(), t.view.id(a.snap, i)) {
+				detail[0] += "  " + a.st.Marked.Render("● marked")
+			}
 		}
 		if a.width < splitWidth {
 			return a.detailsFull(wrapLines(detail, a.width), h)
@@ -247,8 +285,11 @@ func (a *App) tableBody(h int) []string {
 		dw := a.width - width - 3
 		sep := a.st.Border.Render(" │ ")
 		for i := range lines {
+			// The title stays; what is under it scrolls.
 			d := ""
-			if j := i + a.detailTop; j < len(detail) {
+			if j := i + a.detailTop; i == 0 && len(detail) > 0 {
+				d = detail[0]
+			} else if j < len(detail) {
 				d = detail[j]
 			}
 			lines[i] = fit(lines[i], width, false) + sep + ansi.Truncate(d, dw, "…")
@@ -259,6 +300,13 @@ func (a *App) tableBody(h int) []string {
 
 func (a *App) renderTable(t *tab, width, h int) []string {
 	cols := t.view.columns()
+	for i := range cols {
+		if c := &cols[i]; c.sortable && c.sort == t.sort.Key {
+			// The sort column stays on screen, wide enough for its arrow.
+			c.drop = 0
+			c.min = max(c.min, ansi.StringWidth(c.title)+2)
+		}
+	}
 	widths := layout(cols, width-3)
 	lines := make([]string, 0, h)
 	lines = append(lines, "   "+renderHeader(&a.st, cols, widths, t.sort))
@@ -302,11 +350,17 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 	return lines
 }
 
+// detailsFull draws the details over the table: the title stays on the
+// first line, and what is under it scrolls.
 func (a *App) detailsFull(detail []string, h int) []string {
+	if len(detail) == 0 {
+		return nil
+	}
 	lines := make([]string, 0, h)
+	lines = append(lines, detail[0])
 	top := min(a.detailTop, max(len(detail)-h, 0))
 	a.detailTop = top
-	for i := top; i < len(detail) && len(lines) < h; i++ {
+	for i := 1 + top; i < len(detail) && len(lines) < h; i++ {
 		lines = append(lines, detail[i])
 	}
 	return lines
@@ -421,7 +475,8 @@ func (a *App) overviewBody() []string {
 		if a.opts.ReadOnly {
 			hint = "  enter opens the kind under the cursor; 2–6 jump to a tab (read-only: nothing can be marked or deleted)"
 		}
-		lines = append(lines, "", st.Muted.Render(hint))
+		lines = append(lines, "")
+		lines = append(lines, wrapHanging(strings.TrimSpace(hint), "  ", "  ", a.width, st.Muted)...)
 	}
 	return lines
 }
@@ -608,7 +663,7 @@ func (a *App) notForText(t *tab) string {
 
 func (a *App) statusLine() string {
 	if a.quitAsk {
-		return a.st.Offline.Render("Deletions are running. Quit anyway? ") + a.st.Muted.Render("y quits once in-flight calls return · ctrl+c quits now · any other key stays")
+		return a.quitQuestion()
 	}
 	if a.run != nil {
 		return spread(a.progressLine(), "", a.width)
@@ -621,13 +676,15 @@ func (a *App) statusLine() string {
 	case a.filtering:
 		left = a.input.View()
 		if a.filterErr != "" {
-			left += "  " + a.st.Error.Render(a.filterErr)
+			if len(a.filterErrLines()) == 0 {
+				left += "  " + a.st.Error.Render(a.filterErr)
+			}
 		} else if t != nil {
 			left += "  " + a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap))) + a.notForText(t)
 		}
 	case t != nil:
 		left = a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap)))
-		left += a.st.Muted.Render(" · sort " + t.sort.Key.String() + dirArrow(t.sort.Desc))
+		left += a.st.Muted.Render(" · sort " + t.sort.Key.String() + dirArrow(t.sort.Desc) + " " + t.sort.Words())
 		if !t.filter.Empty() {
 			left += " " + a.st.Prompt.Render("/"+t.filter.String()) + a.notForText(t)
 		}
@@ -659,19 +716,18 @@ func (a *App) statusLine() string {
 	return spread(left, strings.Join(right, "  "), a.width)
 }
 
+// quitQuestion asks before quitting loses a clean-up or the marks.
+func (a *App) quitQuestion() string {
+	if a.run != nil {
+		return a.st.Offline.Render("Deletions are running. Quit anyway? ") + a.st.Muted.Render("y quits once in-flight calls return · ctrl+c quits now · any other key stays")
+	}
+	n := a.marks.Len()
+	return a.st.Offline.Render(fmt.Sprintf("Quit and drop %d %s? ", n, plural(n, "mark", "marks"))) + a.st.Muted.Render("nothing was deleted · y quits · any other key stays")
+}
+
 func dirArrow(desc bool) string {
 	if desc {
 		return " ▼"
 	}
 	return " ▲"
-}
-
-func (a *App) helpLine() string {
-	switch a.screen() {
-	case modeConfirm:
-		return a.help.ShortHelpView(dialogHelp{a.dialogKeys()}.ShortHelp())
-	case modeFilter:
-		return a.help.ShortHelpView(filterHelp{a.keys}.ShortHelp())
-	}
-	return a.help.ShortHelpView(a.keys.ShortHelp())
 }
