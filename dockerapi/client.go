@@ -190,7 +190,7 @@ func (e *Engine) explain(err error) error {
 	case strings.Contains(msg, "certificate") || strings.Contains(msg, "tls:") || strings.Contains(msg, "TLS") || strings.Contains(msg, "x509"):
 		return &ConnectError{Err: err, Msg: fmt.Sprintf("TLS failure talking to the Docker engine at %s: %s: check DOCKER_CERT_PATH / DOCKER_TLS_VERIFY or the context's TLS material", where, lastPart(msg))}
 	case client.IsErrConnectionFailed(err) || isNetErr(msg):
-		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot connect to the Docker engine at %s: is the daemon running? (start it, or choose another engine with --host or --context)", where)}
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot connect to the Docker engine at %s: is the daemon running? (start it, choose another engine with --host or --context, or try bilge --demo)", where)}
 	}
 	return err
 }
