@@ -234,7 +234,7 @@ func (containersView) cells(st *Styles, s *model.Snapshot, i int, now time.Time)
 	}
 	return []cell{
 		{text: c.Name},
-		{text: c.Image},
+		{text: c.ImageText()},
 		state,
 		{text: ageText(now, c.Created)},
 		sizeCell(st, c.SizeRw),
@@ -253,7 +253,11 @@ func (containersView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIn
 	d.kv("Writable layer", model.SizeText(c.SizeRw))
 	d.kv("With image", model.SizeText(c.SizeRootFs))
 	d.section("Image")
-	d.line(c.Image)
+	// Created from the image's ID (or its tag moved on), the reference
+	// is that ID: name it once.
+	if c.ImageText() != model.ShortID(c.ImageID) {
+		d.line(c.Image)
+	}
 	d.line(c.ImageID)
 	d.section(fmt.Sprintf("Mounts (%d)", len(c.Mounts)))
 	if len(c.Mounts) == 0 {

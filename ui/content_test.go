@@ -1,0 +1,76 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"bilge/model"
+)
+
+// byID is a container created from its image's ID (docker run sha256:…):
+// the engine reports that ID as its image reference.
+func byID(s *model.Snapshot, _ *model.DiskUsage) {
+	s.Containers[3].Image = s.Containers[3].ImageID
+}
+
+// TestContainersShowShortImageIDs: the Containers tab names an image given
+// by ID as docker ps does, by its short ID.
+func TestContainersShowShortImageIDs(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoadedWith(t, 160, 30, byID)
+	press(a, "3")
+	out := screen(a)
+	id := hexID("", 5)
+	if strings.Contains(out, "sha256:") {
+		t.Errorf("full image ID on the Containers tab:\n%s", out)
+	}
+	if !strings.Contains(out, id[:12]) {
+		t.Errorf("no short image ID %s on the Containers tab:\n%s", id[:12], out)
+	}
+}
+
+// TestContainerDetailsNameTheImageOnce: a container created from the
+// image's ID lists that ID once; one created from a tag lists the tag and
+// the ID.
+func TestContainerDetailsNameTheImageOnce(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoadedWith(t, 160, 45, byID)
+	press(a, "3")
+	cursorTo(t, a, hexID("", 104))
+	press(a, "enter")
+	// The details pane may cut the long ID: count its start.
+	if n := strings.Count(pane(screen(a)), hexID("sha256:", 5)[:24]); n != 1 {
+		t.Errorf("image ID shown %d times in the details:\n%s", n, screen(a))
+	}
+	press(a, "esc")
+	cursorTo(t, a, hexID("", 101))
+	press(a, "enter")
+	out := pane(screen(a))
+	if strings.Count(out, "postgres:16") != 1 || strings.Count(out, hexID("sha256:", 1)[:24]) != 1 {
+		t.Errorf("details of a container created from a tag should name the tag and the ID once each:\n%s", out)
+	}
+}
+
+// cursorTo puts the current tab's cursor on the object id.
+func cursorTo(t *testing.T, a *App, id string) {
+	t.Helper()
+	tb := a.tab()
+	for pos, i := range tb.rows {
+		if tb.view.id(a.snap, i) == id {
+			tb.moveTo(a.snap, pos)
+			return
+		}
+	}
+	t.Fatalf("%s is not a row of the tab", id)
+}
+
+// pane is the details pane of a screen: the right of each line's │.
+func pane(out string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(out, "\n") {
+		if _, right, ok := strings.Cut(l, "│"); ok {
+			b.WriteString(right + "\n")
+		}
+	}
+	return b.String()
+}
