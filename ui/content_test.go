@@ -74,3 +74,34 @@ func pane(out string) string {
 	}
 	return b.String()
 }
+
+// TestPresetsAddToTheMarks: a preset keeps the marks already made (by hand
+// or by another preset) and the status line says what it changed.
+func TestPresetsAddToTheMarks(t *testing.T) {
+	t.Parallel()
+	a, f := newLoaded(t, 160, 45)
+	a.setMark(model.KindContainer, hexID("", 101), true) // the running db, by hand
+	a.setMark(model.KindVolume, "pgdata", true)
+	press(a, "p", "4") // stopped containers: 102, 103, 104
+	got := a.marks.IDs(model.KindContainer)
+	if len(got) != 4 || !a.marks.Has(model.KindContainer, hexID("", 101)) || !a.marks.Has(model.KindVolume, "pgdata") {
+		t.Fatalf("preset 4 left containers %v marked, pgdata %v: the marks made before are gone", got, a.marks.Has(model.KindVolume, "pgdata"))
+	}
+	if !strings.Contains(a.flash, "stopped containers: +3 marked · 5 marked in all") {
+		t.Errorf("status after preset 4: %q", a.flash)
+	}
+	press(a, "p", "4")
+	if a.marks.Len() != 5 || !strings.Contains(a.flash, "nothing new (its 3 already marked)") {
+		t.Errorf("preset 4 again: %d marked, status %q", a.marks.Len(), a.flash)
+	}
+	press(a, "p", "1", "p", "2") // dangling images, then all unused ones
+	if a.marks.LenOf(model.KindImage) != 2 || !strings.Contains(a.flash, "unused images: +1 marked, 1 already was · 7 marked in all") {
+		t.Errorf("preset 2 after 1: %d images marked, status %q", a.marks.LenOf(model.KindImage), a.flash)
+	}
+	if want := a.index.TallyOf(a.marks).Result().Total; a.reclaim.Total != want {
+		t.Errorf("frees %d after presets, the marks free %d", a.reclaim.Total, want)
+	}
+	if len(f.deleted) != 0 {
+		t.Fatal("a preset deleted something")
+	}
+}
