@@ -61,6 +61,16 @@ func (c *Container) StateText() string {
 	return c.State
 }
 
+// Label is the image's name where it must be told apart from others (a
+// warning, a result, a list of children): its first tag, or <none>:<none>
+// and its short ID, since untagged images all share that name.
+func (i *Image) Label() string {
+	if len(i.Tags) == 0 {
+		return i.Name() + " " + ShortID(i.ID)
+	}
+	return i.Name()
+}
+
 // ImageText is the container's image as docker ps shows it: the short ID
 // when the container was created from the image's ID (or its tag went to
 // another image), the reference without its digest otherwise.

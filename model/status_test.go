@@ -110,3 +110,14 @@ func TestContainerImageText(t *testing.T) {
 		}
 	}
 }
+
+func TestImageLabel(t *testing.T) {
+	t.Parallel()
+	const id = "sha256:4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a"
+	if got := (&Image{ID: id}).Label(); got != "<none>:<none> 4b227777d4dd" {
+		t.Errorf("untagged: %q", got)
+	}
+	if got := (&Image{ID: id, Tags: []string{"a:1", "b:2"}}).Label(); got != "a:1" {
+		t.Errorf("tagged: %q", got)
+	}
+}

@@ -178,10 +178,7 @@ func (a *App) refreshDialog() {
 	for _, rv := range d.reviews {
 		img := imgs[rv.ID]
 		d.stoppedUsers += len(rv.Stopped) + len(rv.Cascaded) + len(rv.LeftOut)
-		name := img.Name()
-		if len(img.Tags) == 0 {
-			name += " " + model.ShortID(img.ID)
-		}
+		name := rv.Name
 		if rv.Blocked() {
 			w := fmt.Sprintf("%s stays: %s", name, rv.Reason())
 			if n := len(rv.Running); n > 0 {
@@ -241,10 +238,7 @@ func (a *App) refreshDialog() {
 		lines = append(lines, st.DetailHead.Render(fmt.Sprintf("%s (%d)", k.String(), len(items))))
 		names := make([]string, 0, len(items))
 		for _, it := range items {
-			n := shortName(it.Name)
-			if it.Name == "" || it.Kind == model.KindImage && strings.HasPrefix(it.Name, "<none>") {
-				n = it.Name + " " + model.ShortID(it.ID)
-			}
+			n := itemName(it.Kind, it.ID, it.Name)
 			if it.Cascade {
 				n += st.Muted.Render(" (stopped, uses a marked image)")
 			}
@@ -348,10 +342,7 @@ func describeChanges(cs []model.PlanChange) []string {
 }
 
 func changeName(ch model.PlanChange) string {
-	n := shortName(ch.Name)
-	if ch.Name == "" || ch.Kind == model.KindImage && strings.HasPrefix(ch.Name, "<none>") {
-		n = ch.Name + " " + model.ShortID(ch.ID)
-	}
+	n := itemName(ch.Kind, ch.ID, ch.Name)
 	if ch.Cascade {
 		n += ", stopped, uses a marked image"
 	}
@@ -426,6 +417,16 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// itemName names one object of a plan so that it can be told apart: an
+// untagged image (all are <none>:<none>) or a nameless object by its short
+// ID too, an anonymous volume by its short ID.
+func itemName(k model.Kind, id, name string) string {
+	if name == "" || k == model.KindImage && strings.HasPrefix(name, "<none>") && !strings.Contains(name, model.ShortID(id)) {
+		return strings.TrimSpace(name + " " + model.ShortID(id))
+	}
+	return shortName(name)
 }
 
 func shortName(s string) string {

@@ -105,3 +105,60 @@ func TestPresetsAddToTheMarks(t *testing.T) {
 		t.Fatal("a preset deleted something")
 	}
 }
+
+// twoUntagged makes redis:7 untagged too: two rows named <none>:<none>.
+func twoUntagged(s *model.Snapshot, _ *model.DiskUsage) {
+	s.Images[4].Tags = nil
+}
+
+// TestUntaggedImagesToldApart: where untagged images are named — rows
+// without the IMAGE ID column, the confirmation, the results — each says
+// its short ID.
+func TestUntaggedImagesToldApart(t *testing.T) {
+	t.Parallel()
+	ids := []string{hexID("sha256:", 4), hexID("sha256:", 5)}
+	for _, w := range []int{60, 70} {
+		a, _ := newLoadedWith(t, w, 20, twoUntagged)
+		out := screen(a)
+		if strings.Contains(out, "IMAGE ID") {
+			t.Fatalf("%d columns: the IMAGE ID column is shown; the test wants it dropped", w)
+		}
+		for _, id := range ids {
+			if !strings.Contains(out, "<none> "+model.ShortID(id)) {
+				t.Errorf("%d columns: no row says %s:\n%s", w, model.ShortID(id), out)
+			}
+		}
+	}
+
+	// Confirmation: an untagged image used by a stopped container, and a
+	// legacy untagged child that keeps its marked parent.
+	a, f := newLoadedWith(t, 160, 45, func(s *model.Snapshot, du *model.DiskUsage) {
+		twoUntagged(s, du)
+		s.Images[3].ParentID = s.Images[0].ID // <none> 4b22… is built on postgres:16
+	})
+	a.setMark(model.KindImage, ids[1], true) // redis's stopped container "cache" stays
+	a.setMark(model.KindImage, hexID("sha256:", 1), true)
+	press(a, "d")
+	out := strings.Join(strings.Fields(screen(a)), " ")
+	for _, want := range []string{
+		"<none>:<none> " + model.ShortID(ids[1]) + " is used by stopped container cache",
+		"<none>:<none> " + model.ShortID(ids[0]) + " is built on it",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("confirmation does not say %q:\n%s", want, screen(a))
+		}
+	}
+	press(a, "esc")
+	a.marks.Clear()
+	a.reindex()
+
+	// Results: a refused untagged image.
+	f.refuse[ids[0]] = "conflict: unable to delete"
+	a.setMark(model.KindImage, ids[0], true)
+	press(a, "d")
+	_, cmd := a.Update(keyMsg("y"))
+	runAll(cmd, a)
+	if out := strings.Join(strings.Fields(screen(a)), " "); !strings.Contains(out, "image <none>:<none> "+model.ShortID(ids[0])+": conflict") {
+		t.Errorf("the failure does not name the image's ID:\n%s", screen(a))
+	}
+}

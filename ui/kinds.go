@@ -111,6 +111,11 @@ func (imagesView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []c
 		{text: fmt.Sprint(len(img.Containers))},
 		imageStatusCell(st, img),
 	}
+	if len(img.Tags) == 0 {
+		// Untagged images all read <none>:<none>: without the IMAGE ID
+		// column, the name says which one.
+		cells[0].narrow, cells[0].hidden = "<none> "+model.ShortID(img.ID), 1
+	}
 	if s.ContainersPending {
 		// The container list is still coming: who uses it is not known.
 		cells[6] = cell{text: model.Pending, style: &st.Pending}

@@ -458,7 +458,7 @@ func afterCell(r *cleanup, s string) string {
 }
 
 func outcomeText(o model.Outcome) string {
-	return fmt.Sprintf("%s %s: %s", strings.ToLower(kindNoun(o.Item.Kind, 1)), shortName(o.Item.Name), o.Err)
+	return fmt.Sprintf("%s %s: %s", strings.ToLower(kindNoun(o.Item.Kind, 1)), itemName(o.Item.Kind, o.Item.ID, o.Item.Name), o.Err)
 }
 
 func signedSize(n int64) string {

@@ -30,6 +30,10 @@ type column struct {
 type cell struct {
 	text  string
 	style *lipgloss.Style
+	// narrow, when set, replaces text while column hidden is dropped (an
+	// untagged image's name then carries the ID that column showed).
+	narrow string
+	hidden int
 }
 
 const colGap = 2
@@ -188,6 +192,9 @@ func renderRow(st *Styles, cols []column, widths []int, cells []cell, cursor, st
 		var c cell
 		if i < len(cells) {
 			c = cells[i]
+		}
+		if c.narrow != "" && c.hidden < len(widths) && widths[c.hidden] == 0 {
+			c.text = c.narrow
 		}
 		var text string
 		if cols[i].elide {
