@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -160,5 +161,61 @@ func TestUntaggedImagesToldApart(t *testing.T) {
 	runAll(cmd, a)
 	if out := strings.Join(strings.Fields(screen(a)), " "); !strings.Contains(out, "image <none>:<none> "+model.ShortID(ids[0])+": conflict") {
 		t.Errorf("the failure does not name the image's ID:\n%s", screen(a))
+	}
+}
+
+// TestInUseVolumeAndRecordWarnedUpFront: a marked named volume that a
+// container which stays mounts, and a build-cache record in use, are named
+// in the first step's warnings; the volume is left out and no question is
+// asked about it.
+func TestInUseVolumeAndRecordWarnedUpFront(t *testing.T) {
+	t.Parallel()
+	inUse := func(_ *model.Snapshot, du *model.DiskUsage) { du.BuildCache[0].InUse = true }
+	a, f := newLoadedWith(t, 160, 45, inUse)
+	a.setMark(model.KindVolume, "pgdata", true) // the running db mounts it
+	a.setMark(model.KindBuildCache, "k2j3h4g5f6d7s8a9", true)
+	press(a, "d")
+	out := strings.Join(strings.Fields(screen(a)), " ")
+	for _, want := range []string{
+		"named volume pgdata is left out: container db, which stays, mounts it",
+		"build-cache record [builder 3/5] RUN go build ./... is in use (a build holds it): the engine will keep it",
+		"Delete 1 object?",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("first step does not say %q:\n%s", want, screen(a))
+		}
+	}
+	_, cmd := a.Update(keyMsg("y"))
+	if a.dialog != nil {
+		t.Fatalf("a further question after y:\n%s", screen(a))
+	}
+	runAll(cmd, a)
+	if slices.Contains(f.deleted, "pgdata") || !slices.Contains(f.deleted, "k2j3h4g5f6d7s8a9") {
+		t.Errorf("deleted %v: want the record, not pgdata", f.deleted)
+	}
+
+	// The running container marked too: the named volume is asked about
+	// only if the container goes.
+	b, g := newLoaded(t, 160, 45)
+	b.setMark(model.KindVolume, "pgdata", true)
+	b.setMark(model.KindContainer, hexID("", 101), true)
+	press(b, "d", "y")
+	if b.dialog == nil || b.dialog.step != stepRunning {
+		t.Fatalf("no running-container step:\n%s", screen(b))
+	}
+	_, cmd = b.Update(keyMsg("n")) // db stays: pgdata cannot go
+	if b.dialog != nil {
+		t.Fatalf("asked about pgdata, which db (left out) mounts:\n%s", screen(b))
+	}
+	runAll(cmd, b)
+	if len(g.deleted) != 0 {
+		t.Errorf("deleted %v", g.deleted)
+	}
+	c, _ := newLoaded(t, 160, 45)
+	c.setMark(model.KindVolume, "pgdata", true)
+	c.setMark(model.KindContainer, hexID("", 101), true)
+	press(c, "d", "y", "y")
+	if c.dialog == nil || c.dialog.step != stepNamedVolumes || !strings.Contains(screen(c), "Delete 1 named volume") {
+		t.Fatalf("db goes: pgdata should be asked about:\n%s", screen(c))
 	}
 }
