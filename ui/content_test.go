@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -217,5 +218,85 @@ func TestInUseVolumeAndRecordWarnedUpFront(t *testing.T) {
 	press(c, "d", "y", "y")
 	if c.dialog == nil || c.dialog.step != stepNamedVolumes || !strings.Contains(screen(c), "Delete 1 named volume") {
 		t.Fatalf("db goes: pgdata should be asked about:\n%s", screen(c))
+	}
+}
+
+// TestCancelKeepsTheMarksOfWhatStays: cancelling at any point — the
+// running-container step, the measure before deleting, or the deletions —
+// leaves marked whatever was not deleted, so the user can resume.
+func TestCancelKeepsTheMarksOfWhatStays(t *testing.T) {
+	t.Parallel()
+	db, cache, dangling := hexID("", 101), hexID("", 104), hexID("sha256:", 4)
+	markAll := func(a *App) {
+		a.setMark(model.KindContainer, db, true) // running
+		a.setMark(model.KindContainer, cache, true)
+		a.setMark(model.KindImage, dangling, true)
+		a.reclaim = a.tally.Result()
+	}
+	has := func(a *App, ids ...string) string {
+		var missing []string
+		for _, id := range ids {
+			if !a.marks.Has(model.KindContainer, id) && !a.marks.Has(model.KindImage, id) {
+				missing = append(missing, model.ShortID(id))
+			}
+		}
+		if len(missing) > 0 || a.marks.Len() != len(ids) {
+			return fmt.Sprintf("%d marked, missing %v (want %d)", a.marks.Len(), missing, len(ids))
+		}
+		return ""
+	}
+
+	// esc at the running-container step cancels everything: all marks stay.
+	a, f := newLoaded(t, 160, 45)
+	markAll(a)
+	press(a, "d", "y")
+	if a.dialog == nil || a.dialog.step != stepRunning {
+		t.Fatalf("no running-container step:\n%s", screen(a))
+	}
+	press(a, "esc")
+	if a.dialog != nil || len(f.deleted) != 0 {
+		t.Fatal("esc at the running-container step did not cancel everything")
+	}
+	if msg := has(a, db, cache, dangling); msg != "" {
+		t.Errorf("after esc at the running-container step: %s", msg)
+	}
+
+	// n leaves the running container out; esc during the measure before
+	// deleting gives the others back; db was never settled.
+	press(a, "d", "y", "n")
+	if a.run == nil || a.run.phase != phaseBefore {
+		t.Fatalf("run not measuring before: %+v", a.run)
+	}
+	if msg := has(a, db); msg != "" {
+		t.Errorf("while measuring before: %s", msg)
+	}
+	press(a, "esc")
+	if msg := has(a, db, cache, dangling); msg != "" {
+		t.Errorf("after esc during the measure before: %s", msg)
+	}
+
+	// esc while deleting: the running container's stop was in flight and
+	// finished; the rest was cancelled and stays marked.
+	b, g0 := newLoaded(t, 160, 45)
+	g := &gatedEngine{fakeEngine: g0}
+	b.eng = g
+	markAll(b)
+	press(b, "d", "y")
+	_, cmd := b.Update(keyMsg("y"))
+	untilDeleting(t, cmd, b)
+	if b.run == nil || b.run.phase != phaseDeleting || g.plan.Len() != 3 {
+		t.Fatalf("run not deleting: %+v, plan %d", b.run, g.plan.Len())
+	}
+	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, db), Status: model.Started}})
+	press(b, "esc")
+	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, db), Status: model.Deleted}})
+	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, cache), Status: model.Skipped, Err: "cancelled"}})
+	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, dangling), Status: model.Skipped, Err: "cancelled"}})
+	b.Update(outcomeMsg{ok: false})
+	if msg := has(b, cache, dangling); msg != "" {
+		t.Errorf("after esc while deleting: %s", msg)
+	}
+	if out := strings.Join(strings.Fields(screen(b)), " "); !strings.Contains(out, "Not deleted (2): 2 cancelled before they started · still marked: d tries again") {
+		t.Errorf("the results do not say the marks are kept:\n%s", screen(b))
 	}
 }
