@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -298,5 +300,26 @@ func TestCancelKeepsTheMarksOfWhatStays(t *testing.T) {
 	}
 	if out := strings.Join(strings.Fields(screen(b)), " "); !strings.Contains(out, "Not deleted (2): 2 cancelled before they started · still marked: d tries again") {
 		t.Errorf("the results do not say the marks are kept:\n%s", screen(b))
+	}
+}
+
+// TestConnErrIsTyped: the engine counts as unreachable by the type of its
+// error (it reports Unreachable), wrapped or not, not by a message's words.
+func TestConnErrIsTyped(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{errOffline, true},
+		{fmt.Errorf("list images: %w", errOffline), true},
+		{context.DeadlineExceeded, true},
+		{errors.New("Error response from daemon: connection refused by the registry"), false},
+		{errors.New("conflict: unable to delete (cannot be forced) - image is being used: EOF"), false},
+	}
+	for _, c := range cases {
+		if got := isConnErr(c.err); got != c.want {
+			t.Errorf("isConnErr(%q) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }
