@@ -466,8 +466,9 @@ func (c *cond) term() string {
 // larger:/smaller:/older:/newer: term.
 
 // MatchImage: dangling = no tag; unused = no container (dangling images
-// included, as image prune -a); running and in-use = an active (running,
-// paused or restarting) container; stopped = containers, none active. Free text: tags, ID.
+// included, as image prune -a); running = a container in the running state
+// (as docker ps's status=running); in-use = an active (running, paused or
+// restarting) container; stopped = containers, none active. Free text: tags, ID.
 func (f Filter) MatchImage(img *Image, now time.Time) bool {
 	for i := range f.conds {
 		c := &f.conds[i]
@@ -487,7 +488,9 @@ func (f Filter) MatchImage(img *Image, now time.Time) bool {
 				ok = img.Dangling()
 			case isUnused:
 				ok = len(img.Containers) == 0 && img.RunningContainers == 0
-			case isRunning, isInUse:
+			case isRunning:
+				ok = img.Running > 0
+			case isInUse:
 				ok = img.RunningContainers > 0
 			case isStopped:
 				ok = len(img.Containers) > 0 && img.RunningContainers == 0

@@ -191,7 +191,7 @@ func TestMatchImage(t *testing.T) {
 	t.Parallel()
 	imgs := []Image{
 		{ID: "sha256:aaa111", Tags: []string{"nginx:1.25", "nginx:latest"}, Size: 190e6, Created: now.Add(-40 * 24 * time.Hour),
-			Containers: []string{"c1", "c2"}, RunningContainers: 1, Labels: map[string]string{"maintainer": "NGINX"}},
+			Containers: []string{"c1", "c2"}, RunningContainers: 1, Running: 1, Labels: map[string]string{"maintainer": "NGINX"}},
 		{ID: "sha256:bbb222", Tags: []string{"ghcr.io/Org/App:v2"}, Size: 2e9, Created: now.Add(-2 * time.Hour),
 			Containers: []string{"c3"}},
 		{ID: "sha256:ccc333", Tags: []string{"alpine:3"}, Size: 7e6, Created: now.Add(-400 * 24 * time.Hour)},
@@ -256,6 +256,26 @@ func TestMatchImage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestImageIsRunningFollowsDockerStates: an image whose only container is
+// paused is in use, not running; Link counts both from the states.
+func TestImageIsRunningFollowsDockerStates(t *testing.T) {
+	t.Parallel()
+	s := &Snapshot{
+		Images: []Image{{ID: "sha256:a", Tags: []string{"paused:1"}}, {ID: "sha256:b", Tags: []string{"running:1"}}},
+		Containers: []Container{
+			{ID: "c1", ImageID: "sha256:a", State: StatePaused},
+			{ID: "c2", ImageID: "sha256:b", State: StateRunning},
+			{ID: "c3", ImageID: "sha256:b", State: StateRestarting},
+		},
+	}
+	s.Link()
+	for q, want := range map[string][]int{"is:running": {1}, "is:in-use": {0, 1}, "is:stopped": nil} {
+		if got := FilterImages(s.Images, mustFilter(t, q), now); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("%s: %v, want %v", q, got, want)
+		}
 	}
 }
 
