@@ -60,7 +60,9 @@ func (imagesView) kind() model.Kind { return model.KindImage }
 func (imagesView) columns() []column {
 	return []column{
 		{title: "TAG", min: 18, flex: 3, sort: model.SortName, sortable: true, elide: true},
-		{title: "IMAGE ID", min: 12, drop: 2},
+		// Untagged images all read <none>:<none>: without this column
+		// the name says which one.
+		{title: "IMAGE ID", min: 12, drop: 2, foldFrom: "<none>:<none>", foldTo: "<none> "},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 4},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
 		{title: "SHARED", min: 9, right: true, drop: 6},
@@ -110,11 +112,6 @@ func (imagesView) cells(st *Styles, s *model.Snapshot, i int, now time.Time) []c
 		sizeCell(st, img.UniqueSize()),
 		{text: fmt.Sprint(len(img.Containers))},
 		imageStatusCell(st, img),
-	}
-	if len(img.Tags) == 0 {
-		// Untagged images all read <none>:<none>: without the IMAGE ID
-		// column, the name says which one.
-		cells[0].narrow, cells[0].hidden = "<none> "+model.ShortID(img.ID), 1
 	}
 	if s.ContainersPending {
 		// The container list is still coming: who uses it is not known.
