@@ -35,13 +35,14 @@ Usage:
                              print disk usage (like docker system df) and exit
 
 Flags:
-  -H, --host URL           engine to use (unix://, tcp://); default: DOCKER_HOST, the docker context, the local socket
+  -H, --host URL           engine to use (unix://, tcp://, ssh://[user@]host[:port]);
+                           default: DOCKER_HOST, the docker context, the local socket
       --context NAME       docker context to use (cannot be combined with --host)
       --read-only          browse only: no marking or deleting
       --interval DURATION  ping period for connection state and data age (default 2s, at least 250ms)
       --parallel N         deletions run at once (default 4)
       --demo               run against the built-in demo engine (nothing real touched)
-      --demo-seed N        which demo host to generate (default 0)
+      --demo-seed N        which demo host to generate (default 0; only with --demo)
       --version            print the version and exit
   -h, --help               show this help
 
@@ -62,6 +63,7 @@ type options struct {
 	parallel int
 	demo     bool
 	demoSeed int64
+	seedSet  bool // --demo-seed was given
 	version  bool
 	help     bool
 	// df
@@ -167,11 +169,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.parallel < 1 || o.parallel > 64 {
 		return fail(fmt.Errorf("--parallel must be between 1 and 64, got %d", o.parallel))
 	}
-	if o.demo && (o.sel.Host != "" || o.sel.Context != "") {
-		return fail(errors.New("--demo runs its own engine: it cannot be combined with --host or --context"))
-	}
 	rest := global.Args()
 	if len(rest) == 0 {
+		if err := demoFlags(o); err != nil {
+			return fail(err)
+		}
 		if err := runUI(ctx, o, stderr); err != nil {
 			return fail(err)
 		}
@@ -189,6 +191,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if sub.NArg() > 0 {
 			return fail(fmt.Errorf("df takes no arguments, got %q", sub.Arg(0)))
+		}
+		if err := demoFlags(o); err != nil {
+			return fail(err)
 		}
 		if o.timeout <= 0 {
 			return fail(fmt.Errorf("--timeout: %s is not a positive duration (see bilge --help)", o.timeout))
@@ -208,6 +213,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// demoFlags checks the demo flags once every flag is read (before or
+// after df): --demo-seed alone would otherwise silently use the real
+// engine.
+func demoFlags(o options) error {
+	switch {
+	case o.demo && (o.sel.Host != "" || o.sel.Context != ""):
+		return errors.New("--demo runs its own engine: it cannot be combined with --host or --context")
+	case o.seedSet && !o.demo:
+		return errors.New("--demo-seed picks the demo engine's host: give it with --demo (see bilge --help)")
+	}
+	return nil
+}
+
 func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -217,7 +235,11 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.demo, "demo", o.demo, "")
-	fs.Int64Var(&o.demoSeed, "demo-seed", o.demoSeed, "")
+	fs.Func("demo-seed", "", func(v string) error {
+		n, err := strconv.ParseInt(v, 0, 64)
+		o.demoSeed, o.seedSet = n, true
+		return err
+	})
 	if df {
 		fs.BoolVar(&o.json, "json", false, "")
 		fs.BoolVar(&o.verbose, "v", false, "")

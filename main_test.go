@@ -64,7 +64,7 @@ func TestBadInput(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"unreachable socket", nil, []string{"df", "-H", "unix://" + missing}, []string{"cannot connect", missing, "is the daemon running"}},
+		{"unreachable socket", nil, []string{"df", "-H", "unix://" + missing}, []string{"cannot connect", missing, "is the daemon running", "try bilge --demo"}},
 		{"unreachable DOCKER_HOST", map[string]string{"DOCKER_HOST": "unix://" + missing}, []string{"df"}, []string{"DOCKER_HOST", missing}},
 		{"refused tcp", nil, []string{"df", "--host", "tcp://127.0.0.1:1"}, []string{"cannot connect", "tcp://127.0.0.1:1"}},
 		{"malformed DOCKER_HOST", map[string]string{"DOCKER_HOST": "not a url"}, []string{"df"}, []string{"DOCKER_HOST", "invalid docker host", "not a url"}},
@@ -89,6 +89,11 @@ func TestBadInput(t *testing.T) {
 		{"json not a bool", nil, []string{"df", "--json=maybe"}, []string{`--json: "maybe" is not true or false`}},
 		{"two hosts", nil, []string{"df", "-H", "unix:///a", "-H", "unix:///b"}, []string{"only one --host"}},
 		{"short flag", nil, []string{"-x"}, []string{"unknown flag -x"}},
+		{"demo-seed without demo", nil, []string{"--demo-seed", "3", "df"}, []string{"--demo-seed", "with --demo"}},
+		{"df: demo-seed without demo", nil, []string{"df", "--demo-seed=3"}, []string{"--demo-seed", "with --demo"}},
+		{"UI: demo-seed without demo", nil, []string{"--demo-seed", "3"}, []string{"--demo-seed", "with --demo"}},
+		{"demo-seed not a number", nil, []string{"--demo", "--demo-seed", "x"}, []string{`--demo-seed: "x" is not a whole number`}},
+		{"df: demo and host", nil, []string{"df", "--demo", "-H", "unix:///x"}, []string{"--demo runs its own engine"}},
 		// The UI reports setup mistakes before it looks for a terminal
 		// (tests run without one), so the user sees what is wrong first.
 		{"UI: context and host", nil, []string{"--context", "x", "-H", "unix:///x"}, []string{"cannot be used together"}},
@@ -136,7 +141,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code, out, _ := runArgs(t, "--version"); code != 0 || !strings.HasPrefix(out, "bilge ") {
 		t.Errorf("--version: code %d, out %q", code, out)
 	}
-	if code, out, _ := runArgs(t, "--help"); code != 0 || !strings.Contains(out, "bilge df") || !strings.Contains(out, "--timeout DURATION") {
+	if code, out, _ := runArgs(t, "--help"); code != 0 || !strings.Contains(out, "bilge df") || !strings.Contains(out, "--timeout DURATION") || !strings.Contains(out, "ssh://") {
 		t.Errorf("--help: code %d, out %q", code, out)
 	}
 }

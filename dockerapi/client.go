@@ -190,7 +190,7 @@ func (e *Engine) explain(err error) error {
 	case strings.Contains(msg, "certificate") || strings.Contains(msg, "tls:") || strings.Contains(msg, "TLS") || strings.Contains(msg, "x509"):
 		return &ConnectError{Err: err, Msg: fmt.Sprintf("TLS failure talking to the Docker engine at %s: %s: check DOCKER_CERT_PATH / DOCKER_TLS_VERIFY or the context's TLS material", where, lastPart(msg))}
 	case client.IsErrConnectionFailed(err) || isNetErr(msg):
-		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot connect to the Docker engine at %s: is the daemon running? (start it, or choose another engine with --host or --context)", where)}
+		return &ConnectError{Err: err, Msg: fmt.Sprintf("cannot connect to the Docker engine at %s: is the daemon running? (start it, choose another engine with --host or --context, or try bilge --demo)", where)}
 	}
 	return err
 }
@@ -213,12 +213,16 @@ type ConnectError struct {
 func (c *ConnectError) Error() string { return c.Msg }
 func (c *ConnectError) Unwrap() error { return c.Err }
 
+// Unreachable says the engine cannot be reached: the UI checks for it with
+// errors.As on an interface, without importing this package.
+func (c *ConnectError) Unreachable() bool { return true }
+
 // IsConnectError reports a failure to reach the engine at all, or an
 // engine that stopped answering (a *TimeoutError).
+// It checks the Unreachable method both report, as the UI does.
 func IsConnectError(err error) bool {
-	var ce *ConnectError
-	var te *TimeoutError
-	return errors.As(err, &ce) || errors.As(err, &te)
+	var u interface{ Unreachable() bool }
+	return errors.As(err, &u) && u.Unreachable()
 }
 
 // Timeouts bound engine calls whose context has no deadline of its own; a
@@ -263,6 +267,9 @@ func (t *TimeoutError) Error() string {
 	return fmt.Sprintf("engine at %s: %s did not answer within %s", t.Host, t.Call, ShortDuration(t.After))
 }
 func (t *TimeoutError) Unwrap() error { return t.Err }
+
+// Unreachable says the engine stopped answering (see ConnectError).
+func (t *TimeoutError) Unreachable() bool { return true }
 
 // ShortDuration prints a time limit as a person would write it: 60s, 1.5s,
 // 250ms, 30m.

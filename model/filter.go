@@ -76,33 +76,64 @@ const (
 	isNamed
 	isBuiltin
 	isShared
+	// docker ps --filter status=… values other than running
+	isPaused
+	isRestarting
+	isExited
+	isCreated
+	isDead
+	isRemoving
 )
+
+// containerStates maps the is: values that are docker's container states
+// to the state.
+var containerStates = map[isValue]string{
+	isRunning:    StateRunning,
+	isPaused:     StatePaused,
+	isRestarting: StateRestarting,
+	isExited:     StateExited,
+	isCreated:    StateCreated,
+	isDead:       StateDead,
+	isRemoving:   StateRemoving,
+}
 
 // isValues maps what users may write after "is:" to its meaning.
 var isValues = map[string]isValue{
-	"dangling":  isDangling,
-	"unused":    isUnused,
-	"running":   isRunning,
-	"stopped":   isStopped,
-	"anonymous": isAnonymous,
-	"in-use":    isInUse,
-	"inuse":     isInUse,
-	"used":      isInUse,
-	"named":     isNamed,
-	"builtin":   isBuiltin,
-	"shared":    isShared,
+	"dangling":   isDangling,
+	"unused":     isUnused,
+	"running":    isRunning,
+	"stopped":    isStopped,
+	"anonymous":  isAnonymous,
+	"in-use":     isInUse,
+	"inuse":      isInUse,
+	"used":       isInUse,
+	"named":      isNamed,
+	"builtin":    isBuiltin,
+	"shared":     isShared,
+	"paused":     isPaused,
+	"restarting": isRestarting,
+	"exited":     isExited,
+	"created":    isCreated,
+	"dead":       isDead,
+	"removing":   isRemoving,
 }
 
 var isNames = [...]string{
-	isDangling:  "dangling",
-	isUnused:    "unused",
-	isRunning:   "running",
-	isStopped:   "stopped",
-	isAnonymous: "anonymous",
-	isInUse:     "in-use",
-	isNamed:     "named",
-	isBuiltin:   "builtin",
-	isShared:    "shared",
+	isDangling:   "dangling",
+	isUnused:     "unused",
+	isRunning:    "running",
+	isStopped:    "stopped",
+	isAnonymous:  "anonymous",
+	isInUse:      "in-use",
+	isNamed:      "named",
+	isBuiltin:    "builtin",
+	isShared:     "shared",
+	isPaused:     "paused",
+	isRestarting: "restarting",
+	isExited:     "exited",
+	isCreated:    "created",
+	isDead:       "dead",
+	isRemoving:   "removing",
 }
 
 type cond struct {
@@ -118,7 +149,7 @@ type cond struct {
 
 const tokenHelp = "try is:, older:, newer:, larger:, smaller:, label:"
 
-const isHelp = "use is:dangling, is:unused, is:running, is:stopped, is:anonymous, is:named, is:in-use, is:builtin or is:shared"
+const isHelp = "use is:dangling, is:unused, is:running, is:stopped, is:anonymous, is:named, is:in-use, is:builtin, is:shared or a container state (is:paused, is:exited, is:created, is:restarting, is:dead, is:removing)"
 
 // tokenNames are the prefixes rule 2 reads as tokens.
 var tokenNames = []string{"is", "older", "newer", "larger", "smaller", "label"}
@@ -152,7 +183,7 @@ var dockerFilters = map[string]string{
 	"until":     "older:AGE, e.g. older:24h",
 	"before":    "older:AGE",
 	"since":     "newer:AGE",
-	"status":    "is:running or is:stopped",
+	"status":    "is:STATE (is:running, is:paused, is:exited, …) or is:stopped",
 	"reference": "the name or tag as plain text",
 	"name":      "the name as plain text",
 	"id":        "the ID as plain text",
@@ -404,7 +435,7 @@ func (f Filter) NotFor(k Kind) []string {
 // isFor says which is: statuses each kind has.
 var isFor = map[Kind]map[isValue]bool{
 	KindImage:      {isDangling: true, isUnused: true, isRunning: true, isInUse: true, isStopped: true},
-	KindContainer:  {isRunning: true, isInUse: true, isStopped: true},
+	KindContainer:  {isRunning: true, isInUse: true, isStopped: true, isPaused: true, isRestarting: true, isExited: true, isCreated: true, isDead: true, isRemoving: true},
 	KindVolume:     {isAnonymous: true, isNamed: true, isUnused: true, isInUse: true},
 	KindNetwork:    {isUnused: true, isBuiltin: true, isInUse: true},
 	KindBuildCache: {isInUse: true, isUnused: true, isShared: true},
@@ -435,8 +466,9 @@ func (c *cond) term() string {
 // larger:/smaller:/older:/newer: term.
 
 // MatchImage: dangling = no tag; unused = no container (dangling images
-// included, as image prune -a); running and in-use = a running container;
-// stopped = containers, none running. Free text: tags, ID.
+// included, as image prune -a); running = a container in the running state
+// (as docker ps's status=running); in-use = an active (running, paused or
+// restarting) container; stopped = containers, none active. Free text: tags, ID.
 func (f Filter) MatchImage(img *Image, now time.Time) bool {
 	for i := range f.conds {
 		c := &f.conds[i]
@@ -456,7 +488,9 @@ func (f Filter) MatchImage(img *Image, now time.Time) bool {
 				ok = img.Dangling()
 			case isUnused:
 				ok = len(img.Containers) == 0 && img.RunningContainers == 0
-			case isRunning, isInUse:
+			case isRunning:
+				ok = img.Running > 0
+			case isInUse:
 				ok = img.RunningContainers > 0
 			case isStopped:
 				ok = len(img.Containers) > 0 && img.RunningContainers == 0
@@ -473,8 +507,10 @@ func (f Filter) MatchImage(img *Image, now time.Time) bool {
 	return true
 }
 
-// MatchContainer: running and in-use = running, paused or restarting;
-// stopped = the others. Free text: name, ID, image reference.
+// MatchContainer: running, paused, exited, … = that state, as docker ps
+// --filter status= (a paused container is not running); in-use = running,
+// paused or restarting (docker system df's active); stopped = the others,
+// what container prune removes. Free text: name, ID, image reference.
 func (f Filter) MatchContainer(ctr *Container, now time.Time) bool {
 	for i := range f.conds {
 		c := &f.conds[i]
@@ -484,10 +520,13 @@ func (f Filter) MatchContainer(ctr *Container, now time.Time) bool {
 			ok = c.pat.in(ctr.Name) || c.pat.in(ctr.ID) || c.pat.in(ctr.Image)
 		case condIs:
 			switch c.is {
-			case isRunning, isInUse:
+			case isInUse:
 				ok = ctr.Active()
 			case isStopped:
 				ok = !ctr.Active()
+			default:
+				state, known := containerStates[c.is]
+				ok = known && ctr.State == state
 			}
 		case condLabel:
 			ok = c.matchLabels(ctr.Labels)

@@ -100,8 +100,9 @@ func TestParseFilterTerms(t *testing.T) {
 		{"label:a:b=c:d", condLabel, ""},
 		// Bad values of tokens.
 		{"is:", 0, `"is:" needs a status: use is:dangling, is:unused`},
-		{"is:foo", 0, `unknown status "is:foo": use is:dangling, is:unused, is:running, is:stopped, is:anonymous, is:named, is:in-use, is:builtin or is:shared`},
-		{"is:exited", 0, `unknown status "is:exited"`},
+		{"is:foo", 0, `unknown status "is:foo": use is:dangling, is:unused, is:running, is:stopped, is:anonymous, is:named, is:in-use, is:builtin, is:shared or a container state (is:paused, is:exited, is:created, is:restarting, is:dead, is:removing)`},
+		{"is:exited", condIs, ""},
+		{"is:paused", condIs, ""},
 		{"older:", 0, `invalid age in "older:": use a number with s, m, h, d, w or y`},
 		{"older:30", 0, `invalid age in "older:30"`},
 		{"older:30x", 0, `invalid age in "older:30x"`},
@@ -190,7 +191,7 @@ func TestMatchImage(t *testing.T) {
 	t.Parallel()
 	imgs := []Image{
 		{ID: "sha256:aaa111", Tags: []string{"nginx:1.25", "nginx:latest"}, Size: 190e6, Created: now.Add(-40 * 24 * time.Hour),
-			Containers: []string{"c1", "c2"}, RunningContainers: 1, Labels: map[string]string{"maintainer": "NGINX"}},
+			Containers: []string{"c1", "c2"}, RunningContainers: 1, Running: 1, Labels: map[string]string{"maintainer": "NGINX"}},
 		{ID: "sha256:bbb222", Tags: []string{"ghcr.io/Org/App:v2"}, Size: 2e9, Created: now.Add(-2 * time.Hour),
 			Containers: []string{"c3"}},
 		{ID: "sha256:ccc333", Tags: []string{"alpine:3"}, Size: 7e6, Created: now.Add(-400 * 24 * time.Hour)},
@@ -258,6 +259,26 @@ func TestMatchImage(t *testing.T) {
 	}
 }
 
+// TestImageIsRunningFollowsDockerStates: an image whose only container is
+// paused is in use, not running; Link counts both from the states.
+func TestImageIsRunningFollowsDockerStates(t *testing.T) {
+	t.Parallel()
+	s := &Snapshot{
+		Images: []Image{{ID: "sha256:a", Tags: []string{"paused:1"}}, {ID: "sha256:b", Tags: []string{"running:1"}}},
+		Containers: []Container{
+			{ID: "c1", ImageID: "sha256:a", State: StatePaused},
+			{ID: "c2", ImageID: "sha256:b", State: StateRunning},
+			{ID: "c3", ImageID: "sha256:b", State: StateRestarting},
+		},
+	}
+	s.Link()
+	for q, want := range map[string][]int{"is:running": {1}, "is:in-use": {0, 1}, "is:stopped": nil} {
+		if got := FilterImages(s.Images, mustFilter(t, q), now); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("%s: %v, want %v", q, got, want)
+		}
+	}
+}
+
 func TestMatchContainer(t *testing.T) {
 	t.Parallel()
 	ctrs := []Container{
@@ -278,7 +299,13 @@ func TestMatchContainer(t *testing.T) {
 		{"9f8e", []int{1}},
 		{"fed7", []int{2}},
 		{"shop", []int{2}},
-		{"is:running", []int{0, 2}},
+		{"is:running", []int{0}}, // docker ps --filter status=running: not the paused one
+		{"is:paused", []int{2}},
+		{"is:exited", []int{1}},
+		{"is:created", []int{3}},
+		{"is:restarting", nil},
+		{"is:dead", nil},
+		{"is:removing", nil},
 		{"is:in-use", []int{0, 2}},
 		{"is:stopped", []int{1, 3}},
 		{"is:unused", nil},

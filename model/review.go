@@ -11,7 +11,7 @@ import (
 // first or leaves because of them.
 type ImageReview struct {
 	ID   string
-	Name string
+	Name string // the image's Label: untagged images by their short ID too
 	// Running names the running (paused, restarting) containers that use
 	// the image and stay: the engine refuses the image while they exist.
 	Running []string
@@ -101,7 +101,7 @@ func ReviewImages(s *Snapshot, r PlanRequest) []ImageReview {
 	at := map[string]int{}
 	for i, img := range order {
 		at[img.ID] = i
-		rv := ImageReview{ID: img.ID, Name: img.Name()}
+		rv := ImageReview{ID: img.ID, Name: img.Label()}
 		for _, cid := range img.Containers {
 			c, ok := ctrs[cid]
 			if !ok || goes(c) {
@@ -113,7 +113,7 @@ func ReviewImages(s *Snapshot, r PlanRequest) []ImageReview {
 		}
 		for _, ch := range children[img.ID] {
 			if !marked[ch.ID] {
-				rv.Children = append(rv.Children, ch.Name())
+				rv.Children = append(rv.Children, ch.Label())
 			}
 		}
 		sort.Strings(rv.Running)
@@ -131,7 +131,7 @@ func ReviewImages(s *Snapshot, r PlanRequest) []ImageReview {
 			var blocked []string
 			for _, ch := range children[img.ID] {
 				if j, ok := at[ch.ID]; ok && reviews[j].Blocked() {
-					blocked = append(blocked, ch.Name())
+					blocked = append(blocked, ch.Label())
 				}
 			}
 			if len(blocked) > 0 {

@@ -51,6 +51,7 @@ func (s *Snapshot) Link() {
 	for i := range s.Images {
 		s.Images[i].Containers = nil
 		s.Images[i].RunningContainers = 0
+		s.Images[i].Running = 0
 		imgIdx[s.Images[i].ID] = i
 	}
 	volIdx := make(map[string]int, len(s.Volumes))
@@ -69,6 +70,9 @@ func (s *Snapshot) Link() {
 			s.Images[i].Containers = append(s.Images[i].Containers, c.ID)
 			if c.Active() {
 				s.Images[i].RunningContainers++
+			}
+			if c.State == StateRunning {
+				s.Images[i].Running++
 			}
 		}
 		for _, m := range c.Mounts {

@@ -1,6 +1,9 @@
 package model
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // ImageStatus is what the Images tab says about an image's use.
 type ImageStatus int
@@ -56,6 +59,32 @@ func (c *Container) StateText() string {
 		return "unknown"
 	}
 	return c.State
+}
+
+// Label is the image's name where it must be told apart from others (a
+// warning, a result, a list of children): its first tag, or <none>:<none>
+// and its short ID, since untagged images all share that name.
+func (i *Image) Label() string {
+	if len(i.Tags) == 0 {
+		return i.Name() + " " + ShortID(i.ID)
+	}
+	return i.Name()
+}
+
+// ImageText is the container's image as docker ps shows it: the short ID
+// when the container was created from the image's ID (or its tag went to
+// another image), the reference without its digest otherwise.
+func (c *Container) ImageText() string {
+	switch {
+	case c.Image == "":
+		return "<no image>"
+	case c.ImageID != "" && ShortID(c.Image) == ShortID(c.ImageID):
+		return ShortID(c.ImageID)
+	}
+	if name, _, ok := strings.Cut(c.Image, "@"); ok && name != "" {
+		return name
+	}
+	return c.Image
 }
 
 // Stopped reports a container that is not active: exited, created, dead or

@@ -89,3 +89,35 @@ func TestNetworkUnused(t *testing.T) {
 		})
 	}
 }
+
+// TestContainerImageText follows docker ps's IMAGE column.
+func TestContainerImageText(t *testing.T) {
+	t.Parallel()
+	const id = "sha256:e253dd4bd5e07e4a3b4e3b3c1c2a4f6f1d1f0e3b6a6f7c8d9e0a1b2c3d4e5f6a"
+	tests := []struct{ image, imageID, want string }{
+		{"nginx:1.25", id, "nginx:1.25"},
+		{id, id, "e253dd4bd5e0"},
+		{"e253dd4bd5e0", id, "e253dd4bd5e0"},
+		{"e253dd", id, "e253dd"}, // a shorter prefix stays as typed, as in docker ps
+		{"nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", id, "nginx"},
+		{"nginx:1.25@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", id, "nginx:1.25"},
+		{"", id, "<no image>"},
+	}
+	for _, tt := range tests {
+		c := Container{Image: tt.image, ImageID: tt.imageID}
+		if got := c.ImageText(); got != tt.want {
+			t.Errorf("ImageText(%q) = %q, want %q", tt.image, got, tt.want)
+		}
+	}
+}
+
+func TestImageLabel(t *testing.T) {
+	t.Parallel()
+	const id = "sha256:4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a"
+	if got := (&Image{ID: id}).Label(); got != "<none>:<none> 4b227777d4dd" {
+		t.Errorf("untagged: %q", got)
+	}
+	if got := (&Image{ID: id, Tags: []string{"a:1", "b:2"}}).Label(); got != "a:1" {
+		t.Errorf("tagged: %q", got)
+	}
+}

@@ -75,6 +75,9 @@ type Image struct {
 	// RunningContainers counts those of Containers that are running,
 	// paused or restarting.
 	RunningContainers int
+	// Running counts those of Containers in the running state alone (as
+	// docker ps --filter status=running): not paused, not restarting.
+	Running int
 	// Layers, oldest first; nil until known.
 	Layers []Layer
 	// BuildKit reports an image BuildKit built: build-cache records hold

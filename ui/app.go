@@ -388,17 +388,16 @@ func (a *App) engineDown(err error) {
 	a.connErr = oneLine(err.Error())
 }
 
+// unreachable is the engine's way of saying it cannot be reached: its
+// connection and timeout errors (dockerapi.ConnectError, TimeoutError)
+// report Unreachable. Checked by type, never by the words of a message.
+type unreachable interface{ Unreachable() bool }
+
+// isConnErr reports an error that means the engine is not reachable (or
+// stopped answering), as opposed to one call that failed.
 func isConnErr(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	msg := strings.ToLower(err.Error())
-	for _, s := range []string{"cannot connect", "connection refused", "no such file", "connection reset", "eof", "broken pipe", "i/o timeout", "permission denied", "is the docker daemon running"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
+	var u unreachable
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &u) && u.Unreachable()
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -42,6 +42,11 @@ type confirmDialog struct {
 	reclaim model.Reclaim
 	// What needs a further confirmation.
 	running, named []string
+	// refused are the marked named volumes a container that stays mounts:
+	// the engine would refuse them, so they are left out of the plan (and
+	// of the named-volume question) with a warning; the containers that
+	// mount each.
+	refused map[string][]string
 	// Stopped containers of marked images (offered for cascade).
 	stoppedUsers int
 
@@ -85,10 +90,20 @@ func (a *App) openConfirm() {
 func (d *confirmDialog) request() model.PlanRequest {
 	// Until a step is answered, the set is shown as if the answer were
 	// yes: the user sees what saying yes includes.
+	vols := d.marks.IDs(model.KindVolume)
+	if len(d.refused) > 0 {
+		kept := vols[:0:0]
+		for _, v := range vols {
+			if _, ok := d.refused[v]; !ok {
+				kept = append(kept, v)
+			}
+		}
+		vols = kept
+	}
 	return model.PlanRequest{
 		Images:       d.marks.IDs(model.KindImage),
 		Containers:   d.marks.IDs(model.KindContainer),
-		Volumes:      d.marks.IDs(model.KindVolume),
+		Volumes:      vols,
 		Networks:     d.marks.IDs(model.KindNetwork),
 		BuildCache:   d.marks.IDs(model.KindBuildCache),
 		Cascade:      d.cascade,
@@ -106,7 +121,18 @@ func (a *App) refreshDialog() {
 	for i := range s.Containers {
 		ctrs[s.Containers[i].ID] = &s.Containers[i]
 	}
+	vols := map[string]*model.Volume{}
+	for i := range s.Volumes {
+		vols[s.Volumes[i].Name] = &s.Volumes[i]
+	}
+	d.refused = nil
 	plan := model.NewPlan(s, d.request())
+	// Which containers go does not depend on the volumes: the named
+	// volumes one that stays mounts are known from this plan.
+	if refused := refusedVolumes(plan, d.marks.IDs(model.KindVolume), vols, ctrs); len(refused) > 0 {
+		d.refused = refused
+		plan = model.NewPlan(s, d.request())
+	}
 	// What the plan deletes, as marks, for the exact figure.
 	pm := model.NewMarks()
 	for _, it := range plan.Items {
@@ -120,13 +146,11 @@ func (a *App) refreshDialog() {
 			d.running = append(d.running, c.Name)
 		}
 	}
-	vols := map[string]*model.Volume{}
-	for i := range s.Volumes {
-		vols[s.Volumes[i].Name] = &s.Volumes[i]
-	}
 	for _, name := range d.marks.IDs(model.KindVolume) {
-		if v, ok := vols[name]; ok && !v.Anonymous() {
-			d.named = append(d.named, name)
+		if _, no := d.refused[name]; !no {
+			if v, ok := vols[name]; ok && !v.Anonymous() {
+				d.named = append(d.named, name)
+			}
 		}
 	}
 
@@ -145,6 +169,16 @@ func (a *App) refreshDialog() {
 		warn = append(warn, fmt.Sprintf("%d named %s left out: %s", n, plural(n, "volume is", "volumes are"), strings.Join(d.named, ", ")))
 	default:
 		warn = append(warn, fmt.Sprintf("%d named %s data: %s%s", n, plural(n, "volume holds", "volumes hold"), strings.Join(d.named, ", "), askedLater(d.step)))
+	}
+	for _, name := range sortedKeys(d.refused) {
+		by := d.refused[name]
+		warn = append(warn, fmt.Sprintf("named volume %s is left out: %s %s, which %s (the engine refuses a volume in use)",
+			name, plural(len(by), "container", "containers"), someNames(by, 8), plural(len(by), "stays, mounts it", "stay, mount it")))
+	}
+	for _, it := range plan.Items {
+		if it.Kind == model.KindBuildCache && inUseRecord(s, it.ID) {
+			warn = append(warn, fmt.Sprintf("build-cache record %s is in use (a build holds it): the engine will keep it", itemName(it.Kind, it.ID, it.Name)))
+		}
 	}
 	warn = append(warn, d.networkWarnings(s, plan, ctrs)...)
 	if d.reclaim.HeldByBuildCache > 0 {
@@ -178,10 +212,7 @@ func (a *App) refreshDialog() {
 	for _, rv := range d.reviews {
 		img := imgs[rv.ID]
 		d.stoppedUsers += len(rv.Stopped) + len(rv.Cascaded) + len(rv.LeftOut)
-		name := img.Name()
-		if len(img.Tags) == 0 {
-			name += " " + model.ShortID(img.ID)
-		}
+		name := rv.Name
 		if rv.Blocked() {
 			w := fmt.Sprintf("%s stays: %s", name, rv.Reason())
 			if n := len(rv.Running); n > 0 {
@@ -241,10 +272,7 @@ func (a *App) refreshDialog() {
 		lines = append(lines, st.DetailHead.Render(fmt.Sprintf("%s (%d)", k.String(), len(items))))
 		names := make([]string, 0, len(items))
 		for _, it := range items {
-			n := shortName(it.Name)
-			if it.Name == "" || it.Kind == model.KindImage && strings.HasPrefix(it.Name, "<none>") {
-				n = it.Name + " " + model.ShortID(it.ID)
-			}
+			n := itemName(it.Kind, it.ID, it.Name)
 			if it.Cascade {
 				n += st.Muted.Render(" (stopped, uses a marked image)")
 			}
@@ -348,10 +376,7 @@ func describeChanges(cs []model.PlanChange) []string {
 }
 
 func changeName(ch model.PlanChange) string {
-	n := shortName(ch.Name)
-	if ch.Name == "" || ch.Kind == model.KindImage && strings.HasPrefix(ch.Name, "<none>") {
-		n = ch.Name + " " + model.ShortID(ch.ID)
-	}
+	n := itemName(ch.Kind, ch.ID, ch.Name)
 	if ch.Cascade {
 		n += ", stopped, uses a marked image"
 	}
@@ -426,6 +451,66 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// refusedVolumes are the marked named volumes that a container the plan
+// keeps mounts, each with the names of those containers.
+func refusedVolumes(plan model.Plan, marked []string, vols map[string]*model.Volume, ctrs map[string]*model.Container) map[string][]string {
+	going := map[string]bool{}
+	for _, it := range plan.Items {
+		if it.Kind == model.KindContainer {
+			going[it.ID] = true
+		}
+	}
+	var out map[string][]string
+	for _, name := range marked {
+		v, ok := vols[name]
+		if !ok || v.Anonymous() {
+			continue
+		}
+		var by []string
+		for _, id := range v.Containers {
+			if c, ok := ctrs[id]; ok && !going[id] {
+				by = append(by, c.Name)
+			}
+		}
+		if len(by) > 0 {
+			if out == nil {
+				out = map[string][]string{}
+			}
+			sort.Strings(by)
+			out[name] = by
+		}
+	}
+	return out
+}
+
+func inUseRecord(s *model.Snapshot, id string) bool {
+	for i := range s.BuildCache {
+		if s.BuildCache[i].ID == id {
+			return s.BuildCache[i].InUse
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// itemName names one object of a plan so that it can be told apart: an
+// untagged image (all are <none>:<none>) or a nameless object by its short
+// ID too, an anonymous volume by its short ID.
+func itemName(k model.Kind, id, name string) string {
+	if name == "" || k == model.KindImage && strings.HasPrefix(name, "<none>") && !strings.Contains(name, model.ShortID(id)) {
+		return strings.TrimSpace(name + " " + model.ShortID(id))
+	}
+	return shortName(name)
 }
 
 func shortName(s string) string {
@@ -527,6 +612,9 @@ func (a *App) dialogNext() tea.Cmd {
 	d := a.dialog
 	for {
 		d.step++
+		// The answers so far decide what the next step asks: a named
+		// volume that a container left out mounts is not asked about.
+		a.refreshDialog()
 		if d.step == stepRunning && len(d.running) > 0 {
 			break
 		}
@@ -534,7 +622,6 @@ func (a *App) dialogNext() tea.Cmd {
 			break
 		}
 		if d.step > stepNamedVolumes {
-			a.refreshDialog()
 			plan := a.dialogPlan
 			a.dialog = nil
 			if plan.Len() == 0 {
@@ -545,7 +632,6 @@ func (a *App) dialogNext() tea.Cmd {
 		}
 	}
 	d.top = 0
-	a.refreshDialog()
 	return nil
 }
 

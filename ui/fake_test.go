@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -30,8 +29,14 @@ func newFakeEngine(s *model.Snapshot, du *model.DiskUsage) *fakeEngine {
 	return &fakeEngine{snap: s, du: du, calls: map[string]int{}, events: make(chan model.Event, 16), layers: map[string]model.ImageLayers{}, refuse: map[string]string{}}
 }
 
-//lint:ignore ST1005 the engine's own words, as the client reports them
-var errOffline = errors.New("Cannot connect to the Docker daemon at unix:///fake.sock. Is the docker daemon running?")
+// offlineError is what dockerapi returns for an engine it cannot reach:
+// an error that reports Unreachable.
+type offlineError struct{ msg string }
+
+func (e offlineError) Error() string     { return e.msg }
+func (e offlineError) Unreachable() bool { return true }
+
+var errOffline error = offlineError{"Cannot connect to the Docker daemon at unix:///fake.sock. Is the docker daemon running?"}
 
 func (f *fakeEngine) call(name string) error {
 	f.mu.Lock()

@@ -60,7 +60,9 @@ func (imagesView) kind() model.Kind { return model.KindImage }
 func (imagesView) columns() []column {
 	return []column{
 		{title: "TAG", min: 18, flex: 3, sort: model.SortName, sortable: true, elide: true},
-		{title: "IMAGE ID", min: 12, drop: 2},
+		// Untagged images all read <none>:<none>: without this column
+		// the name says which one.
+		{title: "IMAGE ID", min: 12, drop: 2, foldFrom: "<none>:<none>", foldTo: "<none> "},
 		{title: "CREATED", min: 14, sort: model.SortAge, sortable: true, drop: 4},
 		{title: "SIZE", min: 9, right: true, sort: model.SortSize, sortable: true},
 		{title: "SHARED", min: 9, right: true, sort: model.SortShared, sortable: true, drop: 6},
@@ -234,7 +236,7 @@ func (containersView) cells(st *Styles, s *model.Snapshot, i int, now time.Time)
 	}
 	return []cell{
 		{text: c.Name},
-		{text: c.Image},
+		{text: c.ImageText()},
 		state,
 		{text: ageText(now, c.Created)},
 		sizeCell(st, c.SizeRw),
@@ -253,7 +255,11 @@ func (containersView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimIn
 	d.kv("Writable layer", model.SizeText(c.SizeRw))
 	d.kv("With image", model.SizeText(c.SizeRootFs))
 	d.section("Image")
-	d.line(c.Image)
+	// Created from the image's ID (or its tag moved on), the reference
+	// is that ID: name it once.
+	if c.ImageText() != model.ShortID(c.ImageID) {
+		d.line(c.Image)
+	}
 	d.line(c.ImageID)
 	d.section(fmt.Sprintf("Mounts (%d)", len(c.Mounts)))
 	if len(c.Mounts) == 0 {

@@ -197,25 +197,58 @@ func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// applyPreset replaces the marks with what the preset removes and shows
-// them; nothing is deleted until the user presses d and confirms.
+// applyPreset adds what the preset removes to the marks (marks made by
+// hand or by another preset stay) and shows them; the status line says
+// what changed. Nothing is deleted until the user presses d and confirms.
 func (a *App) applyPreset(p preset) {
 	age := a.presets.age
-	m, r := a.presetMarks(p, age)
+	m, _ := a.presetMarks(p, age)
 	a.presets = nil
-	a.marks = m
-	a.tally = a.index.TallyOf(a.marks)
+	added, already := 0, 0
+	for _, k := range model.Kinds {
+		for _, id := range m.IDs(k) {
+			if a.marks.Has(k, id) {
+				already++
+				continue
+			}
+			a.setMark(k, id, true)
+			added++
+		}
+	}
 	a.reclaim = a.tally.Result()
 	title := p.title
 	if p.aged {
 		title = strings.Replace(title, "N", formatAge(age), 1)
 	}
-	a.flash = fmt.Sprintf("%s: %d marked, frees %s — review, then d to delete", title, m.Len(), freesText(r))
+	a.flash = presetFlash(title, added, already, a.marks.Len(), freesText(a.reclaim))
 	if p.kind >= 0 {
 		a.setActive(int(p.kind) + 1)
 	} else {
 		a.setActive(0)
 	}
+}
+
+// presetFlash says what a preset changed in the marks.
+func presetFlash(title string, added, already, total int, frees string) string {
+	var what string
+	switch {
+	case added == 0 && already == 0:
+		what = "nothing to mark"
+	case added == 0:
+		what = fmt.Sprintf("nothing new (its %d already marked)", already)
+	case already == 0:
+		what = fmt.Sprintf("+%d marked", added)
+	default:
+		were := "were"
+		if already == 1 {
+			were = "was"
+		}
+		what = fmt.Sprintf("+%d marked, %d already %s", added, already, were)
+	}
+	if total == added {
+		return fmt.Sprintf("%s: %s, frees %s — review, then d to delete", title, what, frees)
+	}
+	return fmt.Sprintf("%s: %s · %d marked in all, frees %s — review, then d to delete", title, what, total, frees)
 }
 
 func formatAge(d time.Duration) string {
@@ -232,7 +265,7 @@ func untilFlag(d time.Duration) string {
 func (a *App) presetsBody() []string {
 	st := &a.st
 	pm := a.presets
-	lines := []string{st.DetailHead.Render("Prune presets") + st.Muted.Render("  each marks exactly what the docker command would remove now; review and edit the marks, then d"), ""}
+	lines := []string{st.DetailHead.Render("Prune presets") + st.Muted.Render("  each adds to the marks exactly what the docker command would remove now; review and edit them, then d"), ""}
 	lines = append(lines, pm.rows...)
 	lines = append(lines, "")
 	if pm.editing {
@@ -241,7 +274,7 @@ func (a *App) presetsBody() []string {
 			lines = append(lines, "  "+st.Error.Render(pm.errorMsg))
 		}
 	} else {
-		lines = append(lines, st.Muted.Render("  press a number to mark · esc closes · named volumes and running containers still need their own confirmation"))
+		lines = append(lines, st.Muted.Render("  press a number to add to the marks · esc closes · named volumes and running containers still need their own confirmation"))
 	}
 	return lines
 }

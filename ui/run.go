@@ -69,6 +69,9 @@ type cleanup struct {
 	// marked are the marks when the run was confirmed, given back if it
 	// is cancelled before anything is deleted.
 	marked *model.Marks
+	// remarked counts the marked items that did not go and are marked
+	// again, for another try.
+	remarked int
 }
 
 // cancelledReason starts the worker's reason for an item that had not
@@ -164,6 +167,7 @@ func (a *App) onOutcome(msg outcomeMsg) tea.Cmd {
 		// or cancelled stays marked for another try.
 		a.setMark(o.Item.Kind, o.Item.ID, true)
 		a.reclaim = a.tally.Result()
+		r.remarked++
 	}
 	return waitOutcome(r.ch)
 }
@@ -394,7 +398,15 @@ func (a *App) resultLines(room int) []string {
 		parts = append(parts, fmt.Sprintf("%d cancelled before they started", r.cancelledN))
 	}
 	n := r.failed + r.skipped + r.cancelledN
-	head := wrapHanging(strings.Join(parts, ", ")+" · x dismisses", "  "+st.Error.Render(fmt.Sprintf("Not deleted (%d):", n))+" ", "  ", w, st.Muted)
+	tail := " · x dismisses"
+	switch {
+	case r.remarked == 0:
+	case r.remarked == n:
+		tail = " · still marked: d tries again" + tail
+	default:
+		tail = fmt.Sprintf(" · %d of them still marked: d tries again", r.remarked) + tail
+	}
+	head := wrapHanging(strings.Join(parts, ", ")+tail, "  "+st.Error.Render(fmt.Sprintf("Not deleted (%d):", n))+" ", "  ", w, st.Muted)
 	// Failures with the engine's whole reason, then what was skipped and
 	// why, wrapped.
 	var list []string
@@ -458,7 +470,7 @@ func afterCell(r *cleanup, s string) string {
 }
 
 func outcomeText(o model.Outcome) string {
-	return fmt.Sprintf("%s %s: %s", strings.ToLower(kindNoun(o.Item.Kind, 1)), shortName(o.Item.Name), o.Err)
+	return fmt.Sprintf("%s %s: %s", strings.ToLower(kindNoun(o.Item.Kind, 1)), itemName(o.Item.Kind, o.Item.ID, o.Item.Name), o.Err)
 }
 
 func signedSize(n int64) string {

@@ -24,6 +24,10 @@ type column struct {
 	// elide cuts long text in the middle, keeping its last path segment
 	// (an image's name:tag matters more than its registry).
 	elide bool
+	// While this column is dropped, a row whose first cell reads
+	// foldFrom shows foldTo and this column's text there instead: the
+	// untagged images, all <none>:<none>, by their IDs.
+	foldFrom, foldTo string
 }
 
 // cell is one table cell: its text and, optionally, a style of its own.
@@ -174,6 +178,16 @@ func renderHeader(st *Styles, cols []column, widths []int, sort model.Sort) stri
 
 // renderRow draws one row. The cursor row is drawn in one style so its
 // background runs unbroken; other rows keep their cells' own colours.
+// folded is the first cell's text with what a dropped fold column adds.
+func folded(cols []column, widths []int, cells []cell, text string) string {
+	for j := range cols {
+		if cols[j].foldFrom != "" && widths[j] == 0 && text == cols[j].foldFrom && j < len(cells) {
+			return cols[j].foldTo + cells[j].text
+		}
+	}
+	return text
+}
+
 func renderRow(st *Styles, cols []column, widths []int, cells []cell, cursor, stale bool, width int) string {
 	var b strings.Builder
 	first := true
@@ -188,6 +202,9 @@ func renderRow(st *Styles, cols []column, widths []int, cells []cell, cursor, st
 		var c cell
 		if i < len(cells) {
 			c = cells[i]
+		}
+		if i == 0 {
+			c.text = folded(cols, widths, cells, c.text)
 		}
 		var text string
 		if cols[i].elide {
