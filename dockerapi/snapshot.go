@@ -136,10 +136,10 @@ func (e *Engine) resolveParents(ctx context.Context, imgs []model.Image) error {
 
 func mapImage(s *image.Summary) model.Image {
 	img := model.Image{
-		ID:         s.ID,
-		ParentID:   s.ParentID,
-		Created:    time.Unix(s.Created, 0).UTC(),
-		Labels:     s.Labels,
+		ID:          s.ID,
+		ParentID:    s.ParentID,
+		Created:     time.Unix(s.Created, 0).UTC(),
+		Labels:      s.Labels,
 		Size:        s.Size,
 		SharedSize:  s.SharedSize,
 		ContentSize: contentSize(s),

@@ -47,7 +47,7 @@ import (
 
 // Unit key prefixes: snapshots are keyed by their chain ID ("sha256:…").
 const (
-	blobGroupKey  = "blobs " // + the group's first diff ID
+	blobGroupKey  = "blobs "   // + the group's first diff ID
 	ownContentKey = "content " // + the image ID
 )
 
