@@ -434,3 +434,57 @@ func snapImage(snap *model.Snapshot, id string) *model.Image {
 	}
 	return nil
 }
+
+// TestFreesAloneMatchesRmi deletes the seeded images no container uses,
+// one at a time, and checks each time that FREES ALONE (ReclaimIndex.
+// FreesAlone, the Images table's column) is what df's images SIZE drops
+// by, and HeldAlone what its build-cache SIZE grows by. Each deletion is
+// predicted on a fresh snapshot, so the later ones see what the earlier
+// freed (the dangling image's base is then shared by fewer images). To
+// the byte, on every engine (see TestExactReclaimMatchesEngine for how
+// each engine measures).
+func TestFreesAloneMatchesRmi(t *testing.T) {
+	e := enginetest.Require(t)
+	lock(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	s := enginetest.Seed(t, e)
+	t.Logf("run %s", s.RunID)
+	for _, role := range []string{"built", "delta", "dangling"} {
+		id := s.Images[role].ID
+		eng, snap := bilgeSnapshot(ctx, t, e)
+		ix := model.NewReclaimIndex(snap)
+		frees, known := ix.FreesAlone(id)
+		held := ix.HeldAlone(id)
+		if !known {
+			t.Fatalf("%s: FREES ALONE not known", role)
+		}
+		if img := snapImage(snap, id); img == nil || len(img.Containers) > 0 {
+			t.Fatalf("%s: not in the snapshot, or used by a container: %+v", role, img)
+		}
+		req := model.PlanRequest{Images: []string{id}}
+		plan := model.NewPlan(snap, req)
+		beforeDF, err := e.SystemDF(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for o := range eng.Delete(ctx, plan, 1) {
+			if o.Status != model.Started && o.Status != model.Deleted {
+				t.Fatalf("%s: %v %s", role, o.Status, o.Err)
+			}
+		}
+		afterDF, err := e.SystemDF(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, after := totalsOf(beforeDF), totalsOf(afterDF)
+		drop, grew := before.images-after.images, after.buildCache-before.buildCache
+		t.Logf("%s: FREES ALONE %d (held by build cache %d); rmi: df images SIZE dropped %d, build cache grew %d", role, frees, held, drop, grew)
+		if frees != drop {
+			t.Errorf("%s: FREES ALONE %d, df's images SIZE dropped %d", role, frees, drop)
+		}
+		if held != grew {
+			t.Errorf("%s: held by build cache %d, df's build-cache SIZE grew %d", role, held, grew)
+		}
+	}
+}
