@@ -39,3 +39,27 @@ func TestContentSize(t *testing.T) {
 		}
 	}
 }
+
+func TestUnpackedOK(t *testing.T) {
+	layers := []model.Layer{{ChainID: "sha256:a", Size: 2748416}, {ChainID: "sha256:b", Size: 2514944}}
+	mf := func(unpacked int64, available bool) image.ManifestSummary {
+		m := image.ManifestSummary{Available: available, ImageData: &image.ImageProperties{}}
+		m.ImageData.Size.Unpacked = unpacked
+		return m
+	}
+	for name, tc := range map[string]struct {
+		ms   []image.ManifestSummary
+		want bool
+	}{
+		"no manifests (graph driver, API < 1.48)": {nil, true},
+		"agrees":                         {[]image.ManifestSummary{mf(5263360, true)}, true},
+		"another platform agrees":        {[]image.ManifestSummary{mf(0, true), mf(5263360, true)}, true},
+		"damaged entry":                  {[]image.ManifestSummary{mf(5263361, true)}, false},
+		"only an unavailable one agrees": {[]image.ManifestSummary{mf(1, true), mf(5263360, false)}, false},
+		"attestation only":               {[]image.ManifestSummary{{Available: true}}, true},
+	} {
+		if got := unpackedOK(layers, image.InspectResponse{Manifests: tc.ms}); got != tc.want {
+			t.Errorf("%s: unpackedOK = %v, want %v", name, got, tc.want)
+		}
+	}
+}

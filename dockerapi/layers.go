@@ -16,6 +16,8 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/versions"
 	"golang.org/x/sync/errgroup"
 
 	"bilge/model"
@@ -45,7 +47,12 @@ func (e *Engine) ImageLayers(ctx context.Context, imageID string) ([]model.Layer
 
 func (e *Engine) inspectImage(ctx context.Context, imageID string) (image.InspectResponse, error) {
 	ictx, done := e.start(ctx, "GET /images/"+shortImageID(imageID)+"/json", e.timeouts.Call)
-	ins, err := e.api.ImageInspect(ictx, imageID)
+	var opts []client.ImageInspectOption
+	if e.containerd.Load() && versions.GreaterThanOrEqualTo(e.api.ClientVersion(), "1.48") {
+		// The manifests' unpacked sizes check cached layers (unpackedOK).
+		opts = append(opts, client.ImageInspectWithManifests(true))
+	}
+	ins, err := e.api.ImageInspect(ictx, imageID, opts...)
 	if err = done(err); err != nil {
 		return image.InspectResponse{}, fmt.Errorf("inspect image %s: %w", shortImageID(imageID), e.explain(err))
 	}
@@ -75,6 +82,29 @@ func (e *Engine) fitSize(ins image.InspectResponse) int64 {
 		return -1
 	}
 	return ins.Size
+}
+
+// unpackedOK reports whether cached layers (the snapshots' sizes, on the
+// containerd image store) add up to the unpacked size of one of the
+// image's manifests, as the engine sums the same snapshots
+// (daemon/containerd/image_manifest.go SnapshotUsage). Without the
+// manifests (a graph driver, or API < 1.48) there is nothing to check.
+func unpackedOK(layers []model.Layer, ins image.InspectResponse) bool {
+	var sum int64
+	for _, l := range layers {
+		sum += l.Size
+	}
+	seen := false
+	for _, m := range ins.Manifests {
+		if m.ImageData == nil || !m.Available {
+			continue
+		}
+		seen = true
+		if m.ImageData.Size.Unpacked == sum {
+			return true
+		}
+	}
+	return !seen
 }
 
 // builtByBuildKit reports an image whose newest history entry BuildKit
@@ -371,7 +401,7 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 					// Entries written before bilge knew the containerd
 					// store fitted its layers to inspect's Size: not
 					// the snapshots' sizes.
-					if (c.unfitted || !e.containerd.Load()) && checkCached(id, c.layers, chk) == nil {
+					if (c.unfitted || !e.containerd.Load()) && checkCached(id, c.layers, chk) == nil && unpackedOK(c.layers, ins) {
 						cache.trust(id, c)
 						report(id, slices.Clone(c.layers), c.buildkit)
 						return nil
