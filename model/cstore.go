@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// The containerd image store (Docker 29's default; engine-notes "Exact
-// reclaim on the containerd image store").
+// The containerd image store (Docker 29's default; engine-notes "Engine 29
+// (API 1.55) and the containerd image store"; the engine's code read is
+// moby tag docker-v29.7.2, daemon/containerd).
 //
 // There an image is a containerd image record naming a manifest (or an
 // index of manifests). What it keeps on disk is, each counted once however
