@@ -52,6 +52,22 @@ const (
 	ownContentKey = "content " // + the image ID
 )
 
+// OnContainerdStore reports a snapshot of an engine with the containerd
+// image store: flagged so by the engine's reading, or with images that
+// have packed content (a snapshot put together from the image list alone,
+// before the flag is set, still counts right).
+func (s *Snapshot) OnContainerdStore() bool {
+	if s.ContainerdStore {
+		return true
+	}
+	for i := range s.Images {
+		if s.Images[i].ContentSize > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // isContentUnit reports a unit that is packed content, not a snapshot.
 func isContentUnit(key string) bool {
 	return strings.HasPrefix(key, blobGroupKey) || strings.HasPrefix(key, ownContentKey)

@@ -101,3 +101,14 @@ func TestContainerdUnsolvable(t *testing.T) {
 		t.Error("FreesAlone(delta) known before disk usage")
 	}
 }
+
+func TestOnContainerdStore(t *testing.T) {
+	s := cstoreSnap()
+	s.ContainerdStore = false // an early snapshot of the image list alone
+	if !s.OnContainerdStore() {
+		t.Error("images with packed content: not seen as the containerd store")
+	}
+	if (&Snapshot{Images: []Image{{ID: "a", ContentSize: Unknown}, {ID: "b"}}}).OnContainerdStore() {
+		t.Error("graph-driver images seen as the containerd store")
+	}
+}

@@ -240,7 +240,7 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 		cOK    []bool
 		cOwn   []int64
 	)
-	if s.ContainerdStore {
+	if s.OnContainerdStore() {
 		ix.containerd = true
 		cUnits, cOK, cOwn = containerdUnits(s)
 	}
