@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -52,6 +53,10 @@ type Engine struct {
 	names rawNames // engine spellings of names SafeText changed
 	// callTimeout bounds each call of a deletion (0: DefaultCallTimeout).
 	callTimeout time.Duration
+	// containerd is set once an image list shows the containerd image
+	// store (see contentSize); layers are then read without fitting them
+	// to inspect's Size.
+	containerd atomic.Bool
 }
 
 // Endpoint returns where the engine was found.

@@ -16,6 +16,8 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/versions"
 	"golang.org/x/sync/errgroup"
 
 	"bilge/model"
@@ -45,7 +47,12 @@ func (e *Engine) ImageLayers(ctx context.Context, imageID string) ([]model.Layer
 
 func (e *Engine) inspectImage(ctx context.Context, imageID string) (image.InspectResponse, error) {
 	ictx, done := e.start(ctx, "GET /images/"+shortImageID(imageID)+"/json", e.timeouts.Call)
-	ins, err := e.api.ImageInspect(ictx, imageID)
+	var opts []client.ImageInspectOption
+	if e.containerd.Load() && versions.GreaterThanOrEqualTo(e.api.ClientVersion(), "1.48") {
+		// The manifests' unpacked sizes check cached layers (unpackedOK).
+		opts = append(opts, client.ImageInspectWithManifests(true))
+	}
+	ins, err := e.api.ImageInspect(ictx, imageID, opts...)
 	if err = done(err); err != nil {
 		return image.InspectResponse{}, fmt.Errorf("inspect image %s: %w", shortImageID(imageID), e.explain(err))
 	}
@@ -59,11 +66,45 @@ func (e *Engine) layersOf(ctx context.Context, imageID string, ins image.Inspect
 	if err = done(err); err != nil {
 		return nil, false, fmt.Errorf("history of image %s: %w", shortImageID(imageID), e.explain(err))
 	}
-	layers, _, err := alignLayers(ins.RootFS.Layers, hist.Items, ins.Size)
+	layers, _, err := alignLayers(ins.RootFS.Layers, hist.Items, e.fitSize(ins))
 	if err != nil {
 		return nil, false, fmt.Errorf("layers of image %s: %w", shortImageID(imageID), err)
 	}
 	return layers, builtByBuildKit(hist.Items), nil
+}
+
+// fitSize is the size an image's layers add up to: inspect's Size on a
+// graph driver; none (-1) on the containerd image store, where inspect's
+// Size is the packed content and the history's sizes are each snapshot's
+// own usage, exact as they are (daemon/containerd/image_history.go).
+func (e *Engine) fitSize(ins image.InspectResponse) int64 {
+	if e.containerd.Load() {
+		return -1
+	}
+	return ins.Size
+}
+
+// unpackedOK reports whether cached layers (the snapshots' sizes, on the
+// containerd image store) add up to the unpacked size of one of the
+// image's manifests, as the engine sums the same snapshots
+// (daemon/containerd/image_manifest.go SnapshotUsage). Without the
+// manifests (a graph driver, or API < 1.48) there is nothing to check.
+func unpackedOK(layers []model.Layer, ins image.InspectResponse) bool {
+	var sum int64
+	for _, l := range layers {
+		sum += l.Size
+	}
+	seen := false
+	for _, m := range ins.Manifests {
+		if m.ImageData == nil || !m.Available {
+			continue
+		}
+		seen = true
+		if m.ImageData.Size.Unpacked == sum {
+			return true
+		}
+	}
+	return !seen
 }
 
 // builtByBuildKit reports an image whose newest history entry BuildKit
@@ -355,7 +396,12 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 			ins, err := e.inspectImage(wctx, id)
 			if err == nil {
 				if c, ok := unchecked[id]; ok {
-					if checkCached(id, c.layers, ins) == nil {
+					chk := ins
+					chk.Size = e.fitSize(ins)
+					// Entries written before bilge knew the containerd
+					// store fitted its layers to inspect's Size: not
+					// the snapshots' sizes.
+					if (c.unfitted || !e.containerd.Load()) && checkCached(id, c.layers, chk) == nil && unpackedOK(c.layers, ins) {
 						cache.trust(id, c)
 						report(id, slices.Clone(c.layers), c.buildkit)
 						return nil
@@ -368,7 +414,7 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 			switch {
 			case err == nil:
 				// A cache that cannot write still keeps the entry in memory.
-				_ = cache.Put(id, layers, bk)
+				_ = cache.put(id, layers, bk, e.containerd.Load())
 				report(id, layers, bk)
 			case cerrdefs.IsNotFound(err):
 			case wctx.Err() != nil:
@@ -475,6 +521,9 @@ type cachedLayers struct {
 	layers   []model.Layer
 	buildkit bool
 	checked  bool // from the engine, or compared with it, in this process
+	// unfitted marks sizes read from the history as they are, not fitted
+	// to inspect's Size (the containerd image store; see fitSize).
+	unfitted bool
 }
 
 // layerFile is one cache entry on disk.
@@ -482,6 +531,7 @@ type layerFile struct {
 	Version  int         `json:"v"`
 	ID       string      `json:"id"`
 	BuildKit bool        `json:"buildkit"`
+	Unfitted bool        `json:"unfitted,omitempty"`
 	Layers   []layerJSON `json:"layers"`
 }
 
@@ -601,7 +651,12 @@ func (c *LayerCache) drop(id string) {
 // Put stores an image's layers, read from the engine. The entry is kept
 // in memory even when writing it to disk fails (the error says so).
 func (c *LayerCache) Put(id string, layers []model.Layer, buildkit bool) error {
-	e := cachedLayers{layers: slices.Clone(layers), buildkit: buildkit, checked: true}
+	return c.put(id, layers, buildkit, false)
+}
+
+// put is Put with the sizes' kind (see cachedLayers.unfitted).
+func (c *LayerCache) put(id string, layers []model.Layer, buildkit, unfitted bool) error {
+	e := cachedLayers{layers: slices.Clone(layers), buildkit: buildkit, checked: true, unfitted: unfitted}
 	if e.layers == nil {
 		e.layers = []model.Layer{} // known to have no layers, not unknown
 	}
@@ -612,7 +667,7 @@ func (c *LayerCache) Put(id string, layers []model.Layer, buildkit bool) error {
 	if path == "" || c.readOnly {
 		return nil
 	}
-	f := layerFile{Version: layerCacheVersion, ID: id, BuildKit: buildkit, Layers: make([]layerJSON, len(layers))}
+	f := layerFile{Version: layerCacheVersion, ID: id, BuildKit: buildkit, Unfitted: unfitted, Layers: make([]layerJSON, len(layers))}
 	for i, l := range layers {
 		f.Layers[i] = layerJSON{ChainID: l.ChainID, DiffID: l.DiffID, Size: l.Size}
 	}
@@ -648,7 +703,7 @@ func readLayerFile(path, id string) (cachedLayers, bool) {
 	if err := json.Unmarshal(data, &f); err != nil || f.Version != layerCacheVersion || f.ID != id || f.Layers == nil {
 		return cachedLayers{}, false
 	}
-	e := cachedLayers{layers: make([]model.Layer, len(f.Layers)), buildkit: f.BuildKit}
+	e := cachedLayers{layers: make([]model.Layer, len(f.Layers)), buildkit: f.BuildKit, unfitted: f.Unfitted}
 	for i, l := range f.Layers {
 		if l.ChainID == "" || l.DiffID == "" || l.Size < 0 || (i == 0 && l.ChainID != l.DiffID) {
 			return cachedLayers{}, false

@@ -46,6 +46,7 @@ func (e *Engine) Lists(ctx context.Context, early func([]model.Image)) (*model.S
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	s.ContainerdStore = e.containerd.Load()
 	s.ClearSizes()
 	s.Link()
 	s.ListedAt = e.now()
@@ -71,7 +72,9 @@ func (e *Engine) Snapshot(ctx context.Context) (*model.Snapshot, error) {
 // them), without sizes the list call cannot give.
 func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
 	lctx, done := e.start(ctx, "GET /images/json", e.timeouts.Call)
-	res, err := e.api.ImageList(lctx, client.ImageListOptions{})
+	// Manifests (API ≥ 1.47; the client leaves it out before) is what
+	// tells the containerd image store and gives its content sizes.
+	res, err := e.api.ImageList(lctx, client.ImageListOptions{Manifests: true})
 	if err = done(err); err != nil {
 		return nil, fmt.Errorf("list images: %w", e.explain(err))
 	}
@@ -79,6 +82,9 @@ func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
 	for i := range res.Items {
 		out[i] = mapImage(&res.Items[i])
 		e.safeImage(&out[i])
+		if out[i].ContentSize >= 0 {
+			e.containerd.Store(true)
+		}
 	}
 	if err := e.resolveParents(ctx, out); err != nil {
 		return nil, err
@@ -131,12 +137,13 @@ func (e *Engine) resolveParents(ctx context.Context, imgs []model.Image) error {
 
 func mapImage(s *image.Summary) model.Image {
 	img := model.Image{
-		ID:         s.ID,
-		ParentID:   s.ParentID,
-		Created:    time.Unix(s.Created, 0).UTC(),
-		Labels:     s.Labels,
-		Size:       s.Size,
-		SharedSize: s.SharedSize,
+		ID:          s.ID,
+		ParentID:    s.ParentID,
+		Created:     time.Unix(s.Created, 0).UTC(),
+		Labels:      s.Labels,
+		Size:        s.Size,
+		SharedSize:  s.SharedSize,
+		ContentSize: contentSize(s),
 	}
 	for _, t := range s.RepoTags {
 		if t != "<none>:<none>" && t != "" {
@@ -151,6 +158,38 @@ func mapImage(s *image.Summary) model.Image {
 	}
 	return img
 }
+
+// contentSize is the packed content of an image on the containerd image
+// store, as the engine's df counts it: each manifest's present content
+// (Size.Content: the manifest, its config and its compressed layers,
+// daemon/containerd/image_list.go), plus the index blob when the image's
+// target is an index (its ID names no manifest of the list). Only the
+// containerd store reports manifests; elsewhere, and before API 1.47, it is
+// Unknown.
+func contentSize(s *image.Summary) int64 {
+	if len(s.Manifests) == 0 {
+		return model.Unknown
+	}
+	var size int64
+	index := true
+	for _, m := range s.Manifests {
+		if m.Size.Content < 0 {
+			return model.Unknown
+		}
+		size += m.Size.Content
+		if m.ID == s.ID {
+			index = false
+		}
+	}
+	if index && s.Descriptor != nil && s.Descriptor.Digest.String() == s.ID && s.Descriptor.Size > 0 {
+		size += s.Descriptor.Size
+	}
+	return size
+}
+
+// ContainerdStore reports whether an image list has shown the containerd
+// image store.
+func (e *Engine) ContainerdStore() bool { return e.containerd.Load() }
 
 // Containers lists every container, in any state, without sizes.
 func (e *Engine) Containers(ctx context.Context) ([]model.Container, error) {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"slices"
+	"time"
 )
 
 // Exact reclaim (design §6, engine-notes "Exact reclaim"): the bytes that
@@ -126,6 +127,16 @@ type ReclaimIndex struct {
 	layerUsers []int32 // images using layer l: layerUsers[layerStart[l]:layerStart[l+1]]
 	layerStart []int32
 
+	// On the containerd image store (Snapshot.ContainerdStore) the units
+	// are snapshots and content (cstore.go). layerContent marks content
+	// units; layerSlack is, per snapshot, the largest own content of the
+	// BuildKit-built images using it (how much blob a build-cache record
+	// of that layer can hold beyond the snapshot).
+	containerd   bool
+	layerContent []bool
+	layerSlack   []int64
+	layerBuilt   []time.Time // newest creation of the BuildKit images using it
+
 	ctrs    []ixContainer
 	ctrByID map[string]int32
 	vols    []ixVolume
@@ -168,6 +179,7 @@ type ixRecord struct {
 	id            string
 	size          int64
 	shared, inUse bool
+	created       time.Time
 }
 
 type ixNetwork struct {
@@ -221,6 +233,17 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 	// stamp, per layer: 1 + the last image that referenced it.
 	var stamp []int32
 	imgSrc := make([]*Image, 0, len(s.Images))
+	// On the containerd image store an image's units are its snapshots
+	// (its layers, by chain ID) and its content (cstore.go).
+	var (
+		cUnits [][]Layer
+		cOK    []bool
+		cOwn   []int64
+	)
+	if s.OnContainerdStore() {
+		ix.containerd = true
+		cUnits, cOK, cOwn = containerdUnits(s)
+	}
 	for i := range s.Images {
 		img := &s.Images[i]
 		if _, dup := ix.imgByID[img.ID]; dup {
@@ -237,9 +260,14 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 			bare:     len(img.Tags) == 0 && len(img.Digests) == 0,
 			l0:       int32(len(ix.imgLayers)),
 		}
-		if layersKnown(img.Layers) {
+		units, known := img.Layers, layersKnown(img.Layers)
+		if ix.containerd && known {
+			known = cOK[i]
+			units = append(slices.Clone(units), cUnits[i]...)
+		}
+		if known {
 			e.known = true
-			for _, ly := range img.Layers {
+			for _, ly := range units {
 				l, ok := ix.layerByChain[ly.ChainID]
 				if !ok {
 					l = int32(len(ix.layerSize))
@@ -248,6 +276,17 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 					ix.layerTotal = append(ix.layerTotal, 0)
 					ix.layerBK = append(ix.layerBK, 0)
 					stamp = append(stamp, 0)
+					if ix.containerd {
+						ix.layerSlack = append(ix.layerSlack, 0)
+						ix.layerBuilt = append(ix.layerBuilt, time.Time{})
+						ix.layerContent = append(ix.layerContent, isContentUnit(ly.ChainID))
+					}
+				}
+				if ix.containerd && img.BuildKit {
+					ix.layerSlack[l] = max(ix.layerSlack[l], cOwn[i])
+					if img.Created.After(ix.layerBuilt[l]) {
+						ix.layerBuilt[l] = img.Created
+					}
 				}
 				if stamp[l] == n+1 {
 					continue // the same layer twice in one image
@@ -424,7 +463,7 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 			continue
 		}
 		ix.recByID[r.ID] = int32(len(ix.recs))
-		ix.recs = append(ix.recs, ixRecord{id: r.ID, size: r.Size, shared: r.Shared, inUse: r.InUse})
+		ix.recs = append(ix.recs, ixRecord{id: r.ID, size: r.Size, shared: r.Shared, inUse: r.InUse, created: r.Created})
 	}
 	ix.groupBuildCache()
 	return ix
@@ -468,10 +507,62 @@ func (ix *ReclaimIndex) groupBuildCache() {
 		ix.groupRecs[g]++
 		ix.recGroup[r] = g
 	}
+	if ix.containerd {
+		ix.groupContainerd()
+		return
+	}
 	for l, size := range ix.layerSize {
 		if g, ok := bySize[size]; ok {
 			ix.layerGroup[l] = g
 		}
+	}
+}
+
+// groupContainerd matches snapshots with Shared build-cache records on
+// the containerd image store. There a record holds its layer's snapshot
+// and its compressed blob, and its Size is both; the blob's own size is
+// not reported (it is part of the image's own content). A snapshot of
+// size s of a BuildKit-built image goes with the record whose size S
+// exceeds s by the least, and by no more than that image's own content
+// (the blob cannot be bigger than the content it is part of). Of several
+// such records (the same files built again: a compressed blob differs by
+// a few bytes from build to build), the one created nearest the image
+// goes with it, and of equally near ones the smallest. The bytes held are
+// the record's size, snapshot and blob.
+func (ix *ReclaimIndex) groupContainerd() {
+	// near[g] is, for the layer at hand, how far the nearest record of
+	// group g was created from the image.
+	near := make([]time.Duration, len(ix.groupSize))
+	for l, size := range ix.layerSize {
+		if ix.layerContent[l] || ix.layerBK[l] == 0 || ix.layerSlack[l] <= 0 {
+			continue
+		}
+		for g := range near {
+			near[g] = -1
+		}
+		for r := range ix.recs {
+			g := ix.recGroup[r]
+			if g < 0 {
+				continue
+			}
+			if d := ix.groupSize[g] - size; d <= 0 || d > ix.layerSlack[l] {
+				continue
+			}
+			dt := ix.recs[r].created.Sub(ix.layerBuilt[l]).Abs()
+			if near[g] < 0 || dt < near[g] {
+				near[g] = dt
+			}
+		}
+		best := int32(-1)
+		for g, dt := range near {
+			if dt < 0 {
+				continue
+			}
+			if best < 0 || dt < near[best] || (dt == near[best] && ix.groupSize[g] < ix.groupSize[best]) {
+				best = int32(g)
+			}
+		}
+		ix.layerGroup[l] = best
 	}
 }
 

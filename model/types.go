@@ -70,6 +70,12 @@ type Image struct {
 	// SharedSize is the part of Size other images also use (Unknown until
 	// disk usage arrives).
 	SharedSize int64
+	// ContentSize is, on the containerd image store, the packed content
+	// of the image present in the content store: every manifest's
+	// compressed layers, config and manifest, plus the index when the image
+	// is one (Unknown when not known, and on a graph driver, which keeps no
+	// packed content).
+	ContentSize int64
 	// Containers are the IDs of containers (any state) created from it.
 	Containers []string
 	// RunningContainers counts those of Containers that are running,
@@ -282,6 +288,11 @@ type Snapshot struct {
 	// disk usage (API 1.52 and later), nil when the engine leaves it to the
 	// client: Usage follows it when present.
 	Reported []Usage
+	// ContainerdStore reports an engine that keeps images in containerd's
+	// image store (Docker 29's default): what deleting an image frees is
+	// its unpacked snapshots and its content-store blobs, each once (see
+	// containerdUnits), not graph-driver layers.
+	ContainerdStore bool
 	// Sized reports that the costly sizes (disk usage) are merged in.
 	Sized bool
 	// ContainersPending reports a snapshot of the image list alone, shown
