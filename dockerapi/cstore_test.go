@@ -19,6 +19,12 @@ func TestContentSize(t *testing.T) {
 		s.Size.Content = content
 		return s
 	}
+	platform := func(m image.ManifestSummary, unpacked int64) image.ManifestSummary {
+		m.Kind = image.ManifestKindImage
+		m.ImageData = &image.ImageProperties{}
+		m.ImageData.Size.Unpacked = unpacked
+		return m
+	}
 	desc := func(d string, size int64) *ocispec.Descriptor {
 		return &ocispec.Descriptor{Digest: digest.Digest(d), Size: size}
 	}
@@ -33,6 +39,11 @@ func TestContentSize(t *testing.T) {
 		// Before API 1.48 there is no descriptor: the index blob is not known.
 		"index, no descriptor": {image.Summary{ID: idx, Manifests: []image.ManifestSummary{man(m1, 1000)}}, 1000},
 		"negative":             {image.Summary{ID: m1, Manifests: []image.ManifestSummary{man(m1, -1)}}, model.Unknown},
+		// Pulled for one platform of several: only that one is unpacked.
+		"one platform unpacked": {image.Summary{ID: idx, Manifests: []image.ManifestSummary{platform(man(m1, 1000), 3000), platform(man(m2, 0), 0)}}, 1000},
+		// Two platforms unpacked: the layers bilge knows are one platform's,
+		// so the figure would be low: unknown instead.
+		"two platforms unpacked": {image.Summary{ID: idx, Manifests: []image.ManifestSummary{platform(man(m1, 1000), 3000), platform(man(m2, 900), 2800)}}, model.Unknown},
 	} {
 		if got := contentSize(&tc.s); got != tc.want {
 			t.Errorf("%s: contentSize = %d, want %d", name, got, tc.want)

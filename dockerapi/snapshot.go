@@ -82,8 +82,8 @@ func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
 	for i := range res.Items {
 		out[i] = mapImage(&res.Items[i])
 		e.safeImage(&out[i])
-		if out[i].ContentSize >= 0 {
-			e.containerd.Store(true)
+		if len(res.Items[i].Manifests) > 0 {
+			e.containerd.Store(true) // only that store lists manifests
 		}
 	}
 	if err := e.resolveParents(ctx, out); err != nil {
@@ -172,14 +172,24 @@ func contentSize(s *image.Summary) int64 {
 	}
 	var size int64
 	index := true
+	unpacked := 0
 	for _, m := range s.Manifests {
 		if m.Size.Content < 0 {
 			return model.Unknown
+		}
+		if m.Kind == image.ManifestKindImage && m.ImageData != nil && m.ImageData.Size.Unpacked > 0 {
+			unpacked++
 		}
 		size += m.Size.Content
 		if m.ID == s.ID {
 			index = false
 		}
+	}
+	if unpacked > 1 {
+		// Several platforms unpacked: bilge's layers are one platform's
+		// (the history's), so what deleting the image frees would come
+		// out low. Unknown, not a figure bilge cannot stand behind.
+		return model.Unknown
 	}
 	if index && s.Descriptor != nil && s.Descriptor.Digest.String() == s.ID && s.Descriptor.Size > 0 {
 		size += s.Descriptor.Size
