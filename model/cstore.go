@@ -46,10 +46,24 @@ import (
 // shared by two manifests) the image's figure is not guessed: its units
 // stay unknown and what deleting it frees is pending.
 
+// Snapshots no diff ID names. The engine's df walks each image's
+// snapshot chain by parent from its top chain ID (daemon/containerd/
+// service.go ImageDiskUsage), and a committed container's image has an
+// ancestor there that is no layer: docker commit applies the container's
+// diff onto the container's own parent, its init snapshot (/etc/hosts,
+// /dev, … a few blocks; image_commit.go applyDiffLayer), not onto the
+// image's chain. The history names every layer's own usage, the list's
+// unpacked size the whole walk (SnapshotUsage): the difference, Size −
+// ContentSize − the layers, is those ancestors. They are a unit of the
+// image, keyed by its top chain ID, less what an image it extends (its
+// top chain is one of this one's) has below that; images built on it
+// share it.
+
 // Unit key prefixes: snapshots are keyed by their chain ID ("sha256:…").
 const (
 	blobGroupKey  = "blobs "   // + the group's first diff ID
 	ownContentKey = "content " // + the image ID
+	hiddenKey     = "below "   // + the top chain ID of the image
 )
 
 // OnContainerdStore reports a snapshot of an engine with the containerd
@@ -68,9 +82,56 @@ func (s *Snapshot) OnContainerdStore() bool {
 	return false
 }
 
-// isContentUnit reports a unit that is packed content, not a snapshot.
+// isContentUnit reports a unit that no build-cache record holds as a
+// layer's snapshot: packed content, or snapshots no diff ID names.
 func isContentUnit(key string) bool {
-	return strings.HasPrefix(key, blobGroupKey) || strings.HasPrefix(key, ownContentKey)
+	return strings.HasPrefix(key, blobGroupKey) || strings.HasPrefix(key, ownContentKey) || strings.HasPrefix(key, hiddenKey)
+}
+
+// hiddenUnits returns, by index in s.Images, the units of the snapshots
+// below each image's chain that no diff ID names (see hiddenKey).
+func hiddenUnits(s *Snapshot, layersOK []bool) [][]Layer {
+	n := len(s.Images)
+	hidden := make([]int64, n)
+	top := map[string]int{}
+	var order []int
+	for i := range s.Images {
+		img := &s.Images[i]
+		if !layersOK[i] || len(img.Layers) == 0 || img.Size < 0 || img.ContentSize < 0 {
+			continue
+		}
+		h := img.Size - img.ContentSize
+		seen := map[string]bool{}
+		for _, l := range img.Layers {
+			if !seen[l.ChainID] {
+				seen[l.ChainID] = true
+				h -= l.Size
+			}
+		}
+		if h < 0 {
+			h = 0 // not unpacked, or other platforms' content: nothing hidden
+		}
+		hidden[i] = h
+		top[img.Layers[len(img.Layers)-1].ChainID] = i
+		order = append(order, i)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(s.Images[a].Layers) - len(s.Images[b].Layers) })
+	units := make([][]Layer, n)
+	for _, i := range order {
+		ls := s.Images[i].Layers
+		var below int64
+		for k := len(ls) - 2; k >= 0; k-- {
+			if j, ok := top[ls[k].ChainID]; ok && len(s.Images[j].Layers) == k+1 {
+				units[i] = slices.Clone(units[j])
+				below = hidden[j]
+				break
+			}
+		}
+		if h := hidden[i] - below; h > 0 {
+			units[i] = append(units[i], Layer{ChainID: hiddenKey + ls[len(ls)-1].ChainID, Size: h})
+		}
+	}
+	return units
 }
 
 // containerdUnits computes the content units of every image of s (by index
@@ -215,6 +276,11 @@ func containerdUnits(s *Snapshot) (units [][]Layer, ok []bool, own []int64) {
 		}
 		own[i] = s.Images[i].ContentSize - sharedBlob[i]
 		units[i] = append(units[i], Layer{ChainID: ownContentKey + s.Images[i].ID, Size: own[i]})
+	}
+	for i, h := range hiddenUnits(s, layersOK) {
+		if ok[i] {
+			units[i] = append(units[i], h...)
+		}
 	}
 	return units, ok, own
 }

@@ -112,3 +112,72 @@ func TestOnContainerdStore(t *testing.T) {
 		t.Error("graph-driver images seen as the containerd store")
 	}
 }
+
+// mixSnap is issue 11's table on Engine 29.7.2 with the containerd image
+// store as the engine reported it (run 6c063c2293 of enginetest.SeedMix):
+// imported (the base snapshot b, used by a container), committed (b and
+// the commit's layer c; the engine's walk of its chain also meets the
+// container's init snapshot, 28,672 B that no diff ID names: its list
+// Size says so), built (BuildKit, FROM imported) and la, lb (loaded on
+// b). Every image shares b's snapshot and blob.
+func mixSnap() *Snapshot {
+	b := Layer{ChainID: "c:b", DiffID: "d:b", Size: 2748416}
+	img := func(id string, size, content int64, ls ...Layer) Image {
+		return Image{ID: id, Tags: []string{id + ":latest"}, Size: size, SharedSize: 4532224, ContentSize: content,
+			Layers: append([]Layer{b}, ls...), Created: time.Date(2026, 12, 2, 5, 49, 0, 0, time.UTC)}
+	}
+	imported := img("imported", 4533026, 1784610)
+	imported.Containers = []string{"writer"}
+	built := img("built", 6549942, 2785718, Layer{ChainID: "c:b/k", DiffID: "d:k", Size: 1015808})
+	built.BuildKit = true
+	return &Snapshot{
+		ContainerdStore: true,
+		Sized:           true,
+		LayersSize:      18920846,
+		Images: []Image{
+			imported,
+			img("committed", 10863034, 4932026, Layer{ChainID: "c:b/c", DiffID: "d:c", Size: 3153920}),
+			built,
+			img("la", 8551550, 3787902, Layer{ChainID: "c:b/la", DiffID: "d:la", Size: 2015232}),
+			img("lb", 6552190, 2787966, Layer{ChainID: "c:b/lb", DiffID: "d:lb", Size: 1015808}),
+		},
+		Containers: []Container{{ID: "writer", Name: "writer", ImageID: "imported", State: "exited"}},
+		BuildCache: []BuildRecord{
+			// The FROM's record: b's blob alone, created first.
+			{ID: "from", Size: 1783808, Shared: true, Created: time.Date(2026, 12, 2, 5, 49, 0, 442668418, time.UTC)},
+			{ID: "copy", Size: 2016372, Shared: true, Created: time.Date(2026, 12, 2, 5, 49, 0, 494235680, time.UTC)},
+			{ID: "ctx", Size: 1007616},
+			{ID: "ctx2", Size: 1011712},
+		},
+	}
+}
+
+func TestContainerdCommitAndFromLocal(t *testing.T) {
+	s := mixSnap()
+	ix := NewReclaimIndex(s)
+	// Measured: rmi of committed dropped df's images SIZE by 6,330,810
+	// (its init snapshot with it); rmi of built by 2,017,718, and build
+	// cache grew by 2,016,372 (its COPY record, not the FROM's).
+	if got, known := ix.FreesAlone("committed"); got != 6330810 || !known {
+		t.Errorf("FreesAlone(committed) = %d, %v, want 6330810", got, known)
+	}
+	if got, known := ix.FreesAlone("built"); got != 2017718 || !known {
+		t.Errorf("FreesAlone(built) = %d, %v, want 2017718", got, known)
+	}
+	if got := ix.HeldAlone("built"); got != 2016372 {
+		t.Errorf("HeldAlone(built) = %d, want its COPY record, 2016372", got)
+	}
+	// image prune -a: everything but what imported keeps (its Size).
+	if r := ix.Compute(rcMarks("i:committed", "i:built", "i:la", "i:lb")); r.Images != 18920846-4533026 || r.HeldByBuildCache != 2016372 || r.Pending {
+		t.Errorf("prune: %+v, want images %d held 2016372", r, 18920846-4533026)
+	}
+	// Every unit once: df's images SIZE (the container gone).
+	s.Containers, s.Images[0].Containers = nil, nil
+	all := NewMarks()
+	for _, img := range s.Images {
+		all.Set(KindImage, img.ID, true)
+	}
+	if r := NewReclaimIndex(s).Compute(all); r.Images != s.LayersSize {
+		t.Errorf("all images: %+v, want images %d", r, s.LayersSize)
+	}
+}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -529,7 +530,19 @@ func (ix *ReclaimIndex) groupBuildCache() {
 // a few bytes from build to build), the one created nearest the image
 // goes with it, and of equally near ones the smallest. The bytes held are
 // the record's size, snapshot and blob.
+//
+// A build FROM a local image makes a Shared record of the base's blob
+// alone (its size is the blob's, to the byte: seen on Engine 29.7.2 with
+// a base imported, issue 11's table); it is the base's, never a snapshot
+// plus blob of the build's own layers, so records of a shared blob
+// group's size are left out.
 func (ix *ReclaimIndex) groupContainerd() {
+	blobSize := map[int64]bool{}
+	for key, l := range ix.layerByChain {
+		if strings.HasPrefix(key, blobGroupKey) {
+			blobSize[ix.layerSize[l]] = true
+		}
+	}
 	// near[g] is, for the layer at hand, how far the nearest record of
 	// group g was created from the image.
 	near := make([]time.Duration, len(ix.groupSize))
@@ -545,7 +558,7 @@ func (ix *ReclaimIndex) groupContainerd() {
 			if g < 0 {
 				continue
 			}
-			if d := ix.groupSize[g] - size; d <= 0 || d > ix.layerSlack[l] {
+			if d := ix.groupSize[g] - size; d <= 0 || d > ix.layerSlack[l] || blobSize[ix.groupSize[g]] {
 				continue
 			}
 			dt := ix.recs[r].created.Sub(ix.layerBuilt[l]).Abs()
