@@ -5,6 +5,7 @@
 #   scripts/bench.sh -out bench.txt          # also write the figures to bench.txt
 #   scripts/bench.sh -idle 30s -skip delete  # shorter idle window, no deletion phase
 #   scripts/bench.sh -cleanup bench-XXXX     # remove what an interrupted run left
+#   scripts/bench.sh -engine 29c             # a private Engine 29 daemon, containerd store
 #
 # One command on a fresh machine: starts (installing docker.io if needed) a
 # daemon with scripts/dockerd.sh, installs tmux if it is missing (apt-get),
@@ -28,11 +29,20 @@
 # docker group. It seeds the daemon DOCKER_HOST names, else the development
 # daemon on /var/run/docker.sock (it says which); the tests never use that
 # one, they start their own. It takes that daemon's engine lock (per
-# socket), so two benches do not overlap. Flags: go run ./cmd/bilge-bench -help.
+# socket), so two benches do not overlap. With -engine debian|29o|29c it
+# starts no development daemon: the bench starts a private one of that
+# engine (Debian's dockerd; Engine 29.7.2 from ../shared/engines/ on
+# overlay2 or on the containerd image store) with its own socket, data root
+# and address pool, measures that one and stops it by its PID at the end,
+# also on Ctrl-C. Flags: go run ./cmd/bilge-bench -help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/dockerd.sh
+private=
+for a in "$@"; do
+	case $a in -engine | --engine | -engine=* | --engine=*) private=1 ;; esac
+done
+[ -n "$private" ] || bash scripts/dockerd.sh
 
 if ! command -v tmux >/dev/null; then
 	SUDO=

@@ -256,10 +256,7 @@ func (b *bench) bilgeFigures(ctx context.Context) error {
 	if b.cfg.skip["start"] {
 		runs = 1
 	}
-	dpid, err := dockerdPID()
-	if err != nil {
-		return err
-	}
+	dpid := b.cfg.dockerd
 	var rows, screen, lists, sized []time.Duration
 	var idle *idleFigures
 	for r := 1; r <= runs; r++ {

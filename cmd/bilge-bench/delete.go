@@ -43,10 +43,7 @@ func (b *bench) deleteFigures(ctx context.Context) error {
 			return b.deleteWorker(ctx, set, 16)
 		}},
 	}
-	dpid, err := dockerdPID()
-	if err != nil {
-		return err
-	}
+	dpid := b.cfg.dockerd
 	results := map[string]deleteResult{}
 	var seedTook []time.Duration
 	for i, m := range methods {

@@ -22,6 +22,13 @@
 // its objects exist, and removes everything labelled with its run IDs
 // (bilge.test=bench-…) at the end, also on failure and on Ctrl-C; nothing
 // else is touched. -cleanup RUNID removes what an interrupted run left.
+//
+// It measures the daemon DOCKER_HOST names (else /var/run/docker.sock),
+// or with -engine debian|29o|29c a private daemon it starts through
+// package enginetest (Debian's dockerd, or Engine 29.7.2 from the bundle
+// on overlay2 or on the containerd image store): its own socket, data
+// root and address pool, stopped by its PID and removed at the end, also
+// on Ctrl-C.
 package main
 
 import (
@@ -37,6 +44,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -59,6 +67,15 @@ type config struct {
 	seedParallel int
 	skip         map[string]bool
 	cleanup      string
+	engine       string // enginetest engine of a private daemon; "" for DOCKER_HOST's
+	dockerd      int    // PID of the measured dockerd
+}
+
+// benchEngines maps -engine to the engines of package enginetest.
+var benchEngines = map[string]string{
+	"debian": enginetest.EngineDebian,
+	"29o":    enginetest.Engine29Overlay2,
+	"29c":    enginetest.Engine29Containerd,
 }
 
 func main() {
@@ -87,6 +104,8 @@ func run() int {
 	flag.IntVar(&c.seedParallel, "seed-parallel", 12, "engine calls at once while seeding and cleaning up")
 	flag.StringVar(&skip, "skip", "", "comma-separated phases to skip: api, start, idle, delete")
 	flag.StringVar(&c.cleanup, "cleanup", "", "only remove the objects of this earlier bench run ID (bench-…) and exit")
+	var engine string
+	flag.StringVar(&engine, "engine", "", "start a private daemon of this engine and measure it instead of DOCKER_HOST's: debian (Debian's dockerd, overlay2), 29o (Engine 29 bundle, overlay2), 29c (Engine 29 bundle, containerd image store)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "bilge-bench: unexpected argument %q\n", flag.Arg(0))
@@ -94,6 +113,16 @@ func run() int {
 	}
 	if c.running < 0 {
 		c.running = c.containers / 4
+	}
+	if engine != "" {
+		if c.engine = benchEngines[engine]; c.engine == "" {
+			fmt.Fprintf(os.Stderr, "bilge-bench: unknown -engine %q: want debian, 29o or 29c\n", engine)
+			return 2
+		}
+		if c.cleanup != "" {
+			fmt.Fprintln(os.Stderr, "bilge-bench: -cleanup is for DOCKER_HOST's daemon; a private daemon (-engine) is removed whole at the end")
+			return 2
+		}
 	}
 	c.skip = map[string]bool{}
 	for _, p := range strings.Split(skip, ",") {
@@ -109,6 +138,22 @@ func run() int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// The private daemon (-engine), stopped by its PID at the end and when
+	// the bench gives up on a signal.
+	var daemon *enginetest.Daemon
+	var daemonMu sync.Mutex
+	closeDaemon := func() {
+		daemonMu.Lock()
+		defer daemonMu.Unlock()
+		if daemon != nil {
+			logf("stopping the private daemon (pid %d) and removing %s…", daemon.PID(), daemon.Dir())
+			if err := daemon.Close(); err != nil {
+				logf("private daemon: %v", err)
+			}
+			daemon = nil
+		}
+	}
+	defer closeDaemon()
 	go func() {
 		<-ctx.Done()
 		// Keep catching signals while cleaning up; the third one gives up.
@@ -118,20 +163,44 @@ func run() int {
 		for range ch {
 			n++
 			if n >= 2 {
-				logf("interrupted again: exiting without finishing the cleanup (remove the rest with -cleanup RUNID)")
+				if c.engine != "" {
+					logf("interrupted again: stopping the private daemon without finishing the cleanup")
+					closeDaemon()
+				} else {
+					logf("interrupted again: exiting without finishing the cleanup (remove the rest with -cleanup RUNID)")
+				}
 				os.Exit(130)
 			}
 			logf("cleaning up what the bench created; interrupt twice more to abandon")
 		}
 	}()
 
-	e, err := enginetest.Connect()
-	if err != nil {
-		logf("%v (start a daemon with scripts/dockerd.sh)", err)
-		return 1
+	var e *enginetest.Engine
+	var err error
+	if c.engine != "" {
+		logf("starting a private daemon: engine %s…", c.engine)
+		d, err := enginetest.StartDaemon(c.engine)
+		if err != nil {
+			logf("%v", err)
+			return 1
+		}
+		daemonMu.Lock()
+		daemon = d
+		daemonMu.Unlock()
+		c.dockerd = d.PID()
+		if e, err = enginetest.ConnectHost(d.Host()); err != nil {
+			logf("%v", err)
+			return 1
+		}
+		logf("using the private daemon %s", d)
+	} else {
+		if e, err = enginetest.Connect(); err != nil {
+			logf("%v (start a daemon with scripts/dockerd.sh)", err)
+			return 1
+		}
+		// It seeds (and removes) hundreds of objects: say on which daemon.
+		logf("using the daemon at %s (API %s; DOCKER_HOST chooses another)", e.Host(), e.APIVersion())
 	}
-	// It seeds (and removes) hundreds of objects: say on which daemon.
-	logf("using the daemon at %s (API %s; DOCKER_HOST chooses another)", e.Host(), e.APIVersion())
 	if c.cleanup != "" {
 		if !strings.HasPrefix(c.cleanup, "bench-") {
 			logf("-cleanup takes a bench run ID (bench-…), got %q", c.cleanup)
@@ -150,7 +219,7 @@ func run() int {
 		}
 		return 0
 	}
-	if err := preflight(); err != nil {
+	if err := preflight(&c); err != nil {
 		logf("%v", err)
 		return 1
 	}
@@ -186,6 +255,12 @@ func run() int {
 	defer unlock()
 
 	b := &bench{cfg: c, e: e, base: "bench-" + enginetest.NewRunID(), started: time.Now()}
+	b.rep.group("engine")
+	if daemon != nil {
+		b.rep.add("engine: private daemon, %s", daemon)
+	} else {
+		b.rep.add("engine: the daemon at %s (API %s), dockerd pid %d", e.Host(), e.APIVersion(), c.dockerd)
+	}
 	tmp, err := os.MkdirTemp("", "bilge-bench-")
 	if err != nil {
 		logf("%v", err)
@@ -253,12 +328,18 @@ func lockEngine(host string) (func(), error) {
 	return unlock, err
 }
 
-func preflight() error {
+// preflight checks for tmux and finds the dockerd whose CPU the bench
+// measures (already known for a private daemon).
+func preflight(c *config) error {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		return errors.New("tmux is missing: install it (apt-get install tmux)")
 	}
-	if _, err := dockerdPID(); err != nil {
-		return err
+	if c.dockerd == 0 {
+		pid, err := dockerdPID()
+		if err != nil {
+			return err
+		}
+		c.dockerd = pid
 	}
 	return nil
 }

@@ -371,22 +371,39 @@ func (e *Engine) scaleImages(ctx context.Context, s *ScaleState, n int) error {
 			return err
 		}
 		s.Archives++
-		s.Images = append(s.Images, ids...)
 		progress(ctx, "images %d/%d (archive %d, %.1f MB)", hi, n, s.Archives, float64(len(archive))/1e6)
 	}
 	s.Tagged = n - s.Dangling
 	s.ContainerImage = imgs[s.Dangling].tags[0]
 	// Check: every generated image is there.
+	ids, err := e.labelledImages(ctx, s.RunID, n)
+	if err != nil {
+		return err
+	}
+	s.Images = append(s.Images, ids...)
+	return nil
+}
+
+// labelledImages returns the IDs, as the engine knows them, of the n
+// images labelled with run runID, and records them for Cleanup. They are
+// the generated config digests on a graph driver, the manifest digests on
+// the containerd image store (where a config digest is no image ID).
+func (e *Engine) labelledImages(ctx context.Context, runID string, n int) ([]string, error) {
 	var ls []struct {
 		ID string `json:"Id"`
 	}
-	if err := e.Do(ctx, http.MethodGet, "/images/json", LabelFilters(s.RunID), nil, &ls); err != nil {
-		return err
+	if err := e.Do(ctx, http.MethodGet, "/images/json", LabelFilters(runID), nil, &ls); err != nil {
+		return nil, err
 	}
 	if len(ls) != n {
-		return fmt.Errorf("loaded %d images, the engine lists %d with the run's label", n, len(ls))
+		return nil, fmt.Errorf("loaded %d images, the engine lists %d with the label of run %s", n, len(ls), runID)
 	}
-	return nil
+	ids := make([]string, len(ls))
+	for i, im := range ls {
+		ids[i] = im.ID
+	}
+	e.recordImages(runID, ids...)
+	return ids, nil
 }
 
 func (e *Engine) scaleNetworks(ctx context.Context, s *ScaleState) error {
@@ -426,7 +443,7 @@ func (e *Engine) scaleVolumes(ctx context.Context, s *ScaleState, n, containers 
 	fill := min(10, n-s.VolumesMounted)
 	err = parallel(ctx, fill, func(ctx context.Context, k int) error {
 		j := s.VolumesMounted + k
-		id, err := e.scaleContainer(ctx, s, fmt.Sprintf("fill-%d", k), s.Images[s.Dangling], "none",
+		id, err := e.scaleContainer(ctx, s, fmt.Sprintf("fill-%d", k), s.ContainerImage, "none",
 			[]string{"write", "/data/blob", fmt.Sprint(2000 + 1000*k)},
 			[]map[string]any{{"Type": "volume", "Source": s.volumeName(j), "Target": "/data"}})
 		if err != nil {
@@ -629,10 +646,12 @@ func (e *Engine) SeedDeleteSet(ctx context.Context, s *ScaleState, runID string,
 			return d, err
 		}
 		for _, img := range imgs {
-			d.Images = append(d.Images, img.id)
+			e.recordImages(runID, img.id)
 		}
-		e.recordImages(runID, d.Images...)
 		if err := e.loadArchive(ctx, archive); err != nil {
+			return d, err
+		}
+		if d.Images, err = e.labelledImages(ctx, runID, images); err != nil {
 			return d, err
 		}
 	}
