@@ -1,17 +1,14 @@
 package enginetest
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -40,15 +37,7 @@ const CommitWrite = 3 << 20
 // own role).
 func SeedMix(t testing.TB, e *Engine) *State {
 	t.Helper()
-	runID := NewRunID()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if err := e.Cleanup(ctx, runID); err != nil {
-			t.Errorf("enginetest: cleanup of run %s: %v", runID, err)
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	runID, ctx, cancel := startRun(t, e)
 	defer cancel()
 	s := &State{
 		RunID:      runID,
@@ -202,56 +191,26 @@ type savedImage struct {
 // saveArchive builds a docker-save archive of images, whose layer tars
 // are in tars by diff ID.
 func saveArchive(arch string, s *State, tars map[string][]byte, images []savedImage) ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(name string, data []byte) error {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: layerEpoch}); err != nil {
-			return err
-		}
-		_, err := tw.Write(data)
-		return err
-	}
-	written := map[string]bool{}
-	var manifest []manifestEntry
+	w := newSaveWriter(false)
 	for _, im := range images {
 		var c imageConfig
 		c.Architecture, c.OS, c.Created = arch, "linux", layerEpoch
 		c.Config.Entrypoint = []string{ProgPath}
 		c.Config.Labels = map[string]string{Label: s.RunID, RoleLabel: im.role}
 		c.RootFS.Type = "layers"
-		m := manifestEntry{RepoTags: []string{s.Repo + "/" + im.tag}}
+		var paths []string
 		for _, l := range im.layers {
-			hexID := strings.TrimPrefix(l.DiffID, "sha256:")
-			if !written[hexID] {
-				written[hexID] = true
-				if err := add(hexID+"/layer.tar", tars[l.DiffID]); err != nil {
-					return nil, err
-				}
+			path, err := w.layer(l.DiffID, tars[l.DiffID])
+			if err != nil {
+				return nil, err
 			}
+			paths = append(paths, path)
 			c.RootFS.DiffIDs = append(c.RootFS.DiffIDs, l.DiffID)
 			c.History = append(c.History, history{Created: layerEpoch, CreatedBy: "COPY " + l.Name + " / # buildkit"})
-			m.Layers = append(m.Layers, hexID+"/layer.tar")
 		}
-		cb, err := json.Marshal(c)
-		if err != nil {
+		if _, err := w.image(c, []string{s.Repo + "/" + im.tag}, paths); err != nil {
 			return nil, err
 		}
-		sum := sha256.Sum256(cb)
-		m.Config = hex.EncodeToString(sum[:]) + ".json"
-		if err := add(m.Config, cb); err != nil {
-			return nil, err
-		}
-		manifest = append(manifest, m)
 	}
-	mb, err := json.Marshal(manifest)
-	if err != nil {
-		return nil, err
-	}
-	if err := add("manifest.json", mb); err != nil {
-		return nil, err
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return w.bytes()
 }

@@ -1,12 +1,10 @@
 package enginetest
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -117,17 +115,7 @@ type genImage struct {
 // writeArchive builds a docker-save archive of imgs (each layer once) and
 // sets their IDs.
 func writeArchive(arch string, imgs []*genImage) ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(name string, data []byte) error {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: layerEpoch}); err != nil {
-			return err
-		}
-		_, err := tw.Write(data)
-		return err
-	}
-	written := map[string]bool{}
-	var manifest []manifestEntry
+	w := newSaveWriter(true)
 	for _, img := range imgs {
 		var c imageConfig
 		c.Architecture, c.OS, c.Created = arch, "linux", img.created
@@ -138,50 +126,27 @@ func writeArchive(arch string, imgs []*genImage) ([]byte, error) {
 		c.Config.WorkingDir = "/"
 		c.Config.Labels = img.labels
 		c.RootFS.Type = "layers"
-		var m manifestEntry
+		var paths []string
 		for i, l := range img.layers {
-			dir := strings.TrimPrefix(l.diffID, "sha256:")
-			if !written[dir] {
-				written[dir] = true
-				if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755, ModTime: layerEpoch}); err != nil {
-					return nil, err
-				}
-				if err := add(dir+"/layer.tar", l.tar); err != nil {
-					return nil, err
-				}
+			path, err := w.layer(l.diffID, l.tar)
+			if err != nil {
+				return nil, err
 			}
+			paths = append(paths, path)
 			c.RootFS.DiffIDs = append(c.RootFS.DiffIDs, l.diffID)
-			m.Layers = append(m.Layers, dir+"/layer.tar")
 			c.History = append(c.History, history{Created: img.created, CreatedBy: fmt.Sprintf("COPY layer%d / # buildkit", i)})
 			if i == 0 {
 				c.History = append(c.History, history{Created: img.created, CreatedBy: `ENTRYPOINT ["` + ProgPath + `"]`, EmptyLayer: true})
 			}
 		}
 		c.History = append(c.History, history{Created: img.created, CreatedBy: `CMD ["sleep"]`, EmptyLayer: true})
-		cb, err := json.Marshal(c)
+		id, err := w.image(c, img.tags, paths)
 		if err != nil {
 			return nil, err
 		}
-		sum := sha256.Sum256(cb)
-		img.id = "sha256:" + hex.EncodeToString(sum[:])
-		m.Config = hex.EncodeToString(sum[:]) + ".json"
-		if err := add(m.Config, cb); err != nil {
-			return nil, err
-		}
-		m.RepoTags = img.tags
-		manifest = append(manifest, m)
+		img.id = id
 	}
-	mb, err := json.Marshal(manifest)
-	if err != nil {
-		return nil, err
-	}
-	if err := add("manifest.json", mb); err != nil {
-		return nil, err
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return w.bytes()
 }
 
 // loadArchive loads a docker-save archive.

@@ -100,12 +100,10 @@ func NewRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Seed seeds a new run on the daemon (see the package documentation),
-// registers a t.Cleanup that removes it, and fails the test if seeding fails.
-// The cleanup is registered before anything is created, so a partial seed is
-// removed too.
-func Seed(t testing.TB, e *Engine) *State {
-	t.Helper()
+// startRun names a new run and registers a t.Cleanup that removes what it
+// makes — before anything is made, so a partial seed goes too — and
+// returns the context seeding runs under.
+func startRun(t testing.TB, e *Engine) (string, context.Context, context.CancelFunc) {
 	runID := NewRunID()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -115,6 +113,16 @@ func Seed(t testing.TB, e *Engine) *State {
 		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	return runID, ctx, cancel
+}
+
+// Seed seeds a new run on the daemon (see the package documentation),
+// registers a t.Cleanup that removes it, and fails the test if seeding fails.
+// The cleanup is registered before anything is created, so a partial seed is
+// removed too.
+func Seed(t testing.TB, e *Engine) *State {
+	t.Helper()
+	runID, ctx, cancel := startRun(t, e)
 	defer cancel()
 	s, err := e.SeedRun(ctx, runID)
 	if err != nil {
@@ -309,27 +317,14 @@ func saveTar(runID, repo, arch string, prog []byte, now time.Time) ([]byte, map[
 		}
 	}
 
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(name string, data []byte) error {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: layerEpoch}); err != nil {
-			return err
-		}
-		_, err := tw.Write(data)
-		return err
-	}
+	w := newSaveWriter(true)
 	for _, name := range order {
-		dir := strings.TrimPrefix(layers[name].l.DiffID, "sha256:")
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755, ModTime: layerEpoch}); err != nil {
-			return nil, nil, err
-		}
-		if err := add(dir+"/layer.tar", layers[name].tar); err != nil {
+		if _, err := w.layer(layers[name].l.DiffID, layers[name].tar); err != nil {
 			return nil, nil, err
 		}
 	}
 
 	images := map[string]*Image{}
-	var manifest []manifestEntry
 	for _, sp := range imageSpecs {
 		created := now.Add(-sp.age).UTC().Truncate(time.Second)
 		var c imageConfig
@@ -342,13 +337,13 @@ func saveTar(runID, repo, arch string, prog []byte, now time.Time) ([]byte, map[
 		c.Config.Labels = map[string]string{Label: runID, RoleLabel: sp.role}
 		c.RootFS.Type = "layers"
 		img := &Image{Role: sp.role, Created: created}
-		var m manifestEntry
+		var paths, tags []string
 		for i, name := range sp.layers {
 			l := layers[name].l
 			img.Layers = append(img.Layers, l)
 			img.Size += l.Size
 			c.RootFS.DiffIDs = append(c.RootFS.DiffIDs, l.DiffID)
-			m.Layers = append(m.Layers, strings.TrimPrefix(l.DiffID, "sha256:")+"/layer.tar")
+			paths = append(paths, strings.TrimPrefix(l.DiffID, "sha256:")+"/layer.tar")
 			by := fmt.Sprintf("COPY %s /opt/%s/ # buildkit", name, name)
 			if name == "base" {
 				by = "COPY testprog filler / # buildkit"
@@ -364,34 +359,22 @@ func saveTar(runID, repo, arch string, prog []byte, now time.Time) ([]byte, map[
 		c.History = append(c.History,
 			history{Created: created, CreatedBy: fmt.Sprintf("LABEL %s=%s %s=%s", Label, runID, RoleLabel, sp.role), EmptyLayer: true},
 			history{Created: created, CreatedBy: `CMD ["sleep"]`, EmptyLayer: true})
-		cb, err := json.Marshal(c)
+		for _, tg := range sp.tags {
+			tags = append(tags, repo+"/"+tg)
+		}
+		img.Tags = tags
+		id, err := w.image(c, tags, paths)
 		if err != nil {
 			return nil, nil, err
 		}
-		sum := sha256.Sum256(cb)
-		img.ID = "sha256:" + hex.EncodeToString(sum[:])
-		m.Config = hex.EncodeToString(sum[:]) + ".json"
-		if err := add(m.Config, cb); err != nil {
-			return nil, nil, err
-		}
-		for _, tg := range sp.tags {
-			m.RepoTags = append(m.RepoTags, repo+"/"+tg)
-			img.Tags = append(img.Tags, repo+"/"+tg)
-		}
-		manifest = append(manifest, m)
+		img.ID = id
 		images[sp.role] = img
 	}
-	mb, err := json.Marshal(manifest)
+	archive, err := w.bytes()
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := add("manifest.json", mb); err != nil {
-		return nil, nil, err
-	}
-	if err := tw.Close(); err != nil {
-		return nil, nil, err
-	}
-	return buf.Bytes(), images, nil
+	return archive, images, nil
 }
 
 // loadedRef returns how to find img after a load whose progress messages
