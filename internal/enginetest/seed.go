@@ -343,7 +343,11 @@ func saveTar(runID, repo, arch string, prog []byte, now time.Time) ([]byte, map[
 			img.Layers = append(img.Layers, l)
 			img.Size += l.Size
 			c.RootFS.DiffIDs = append(c.RootFS.DiffIDs, l.DiffID)
-			paths = append(paths, strings.TrimPrefix(l.DiffID, "sha256:")+"/layer.tar")
+			path, err := w.layer(l.DiffID, layers[name].tar) // written above: its path
+			if err != nil {
+				return nil, nil, err
+			}
+			paths = append(paths, path)
 			by := fmt.Sprintf("COPY %s /opt/%s/ # buildkit", name, name)
 			if name == "base" {
 				by = "COPY testprog filler / # buildkit"
