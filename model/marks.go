@@ -152,49 +152,24 @@ func (m *Marks) Retain(s *Snapshot) int {
 		return 0
 	}
 	dropped := 0
-	keep := func(p map[string]bool, present map[string]struct{}) {
+	for _, k := range Kinds {
+		p := *m.of(k)
+		// Build cache is known only with disk usage: without it, keep the marks.
+		if len(p) == 0 || (k == KindBuildCache && !s.Sized) {
+			continue
+		}
+		present := make(map[string]struct{}, len(p))
+		s.eachID(k, func(id string) {
+			if p[id] {
+				present[id] = struct{}{}
+			}
+		})
 		for id := range p {
 			if _, ok := present[id]; !ok {
 				delete(p, id)
 				dropped++
 			}
 		}
-	}
-	if len(m.Images) > 0 {
-		present := make(map[string]struct{}, len(s.Images))
-		for i := range s.Images {
-			present[s.Images[i].ID] = struct{}{}
-		}
-		keep(m.Images, present)
-	}
-	if len(m.Containers) > 0 {
-		present := make(map[string]struct{}, len(s.Containers))
-		for i := range s.Containers {
-			present[s.Containers[i].ID] = struct{}{}
-		}
-		keep(m.Containers, present)
-	}
-	if len(m.Volumes) > 0 {
-		present := make(map[string]struct{}, len(s.Volumes))
-		for i := range s.Volumes {
-			present[s.Volumes[i].Name] = struct{}{}
-		}
-		keep(m.Volumes, present)
-	}
-	if len(m.Networks) > 0 {
-		present := make(map[string]struct{}, len(s.Networks))
-		for i := range s.Networks {
-			present[s.Networks[i].ID] = struct{}{}
-		}
-		keep(m.Networks, present)
-	}
-	// Build cache is known only with disk usage: without it, keep the marks.
-	if len(m.BuildCache) > 0 && s.Sized {
-		present := make(map[string]struct{}, len(s.BuildCache))
-		for i := range s.BuildCache {
-			present[s.BuildCache[i].ID] = struct{}{}
-		}
-		keep(m.BuildCache, present)
 	}
 	return dropped
 }

@@ -124,10 +124,7 @@ func (s *Snapshot) ApplyDiskUsage(du *DiskUsage) {
 	if du == nil {
 		return
 	}
-	imgs := make(map[string]*ImageUsage, len(du.Images))
-	for i := range du.Images {
-		imgs[du.Images[i].ID] = &du.Images[i]
-	}
+	imgs := indexBy(du.Images, func(u *ImageUsage) string { return u.ID })
 	for i := range s.Images {
 		img := &s.Images[i]
 		if u, ok := imgs[img.ID]; ok {
@@ -139,10 +136,7 @@ func (s *Snapshot) ApplyDiskUsage(du *DiskUsage) {
 			}
 		}
 	}
-	ctrs := make(map[string]*ContainerUsage, len(du.Containers))
-	for i := range du.Containers {
-		ctrs[du.Containers[i].ID] = &du.Containers[i]
-	}
+	ctrs := indexBy(du.Containers, func(u *ContainerUsage) string { return u.ID })
 	for i := range s.Containers {
 		c := &s.Containers[i]
 		if u, ok := ctrs[c.ID]; ok {
@@ -150,10 +144,7 @@ func (s *Snapshot) ApplyDiskUsage(du *DiskUsage) {
 			c.SizeRootFs = u.SizeRootFs
 		}
 	}
-	vols := make(map[string]*VolumeUsage, len(du.Volumes))
-	for i := range du.Volumes {
-		vols[du.Volumes[i].Name] = &du.Volumes[i]
-	}
+	vols := indexBy(du.Volumes, func(u *VolumeUsage) string { return u.Name })
 	for i := range s.Volumes {
 		v := &s.Volumes[i]
 		if u, ok := vols[v.Name]; ok {
@@ -170,4 +161,39 @@ func (s *Snapshot) ApplyDiskUsage(du *DiskUsage) {
 	s.Sized = true
 	s.SizedAt = du.Taken
 	s.SizeDuration = du.Duration
+}
+
+// indexBy maps each element of xs by key to a pointer into xs.
+func indexBy[T any](xs []T, key func(*T) string) map[string]*T {
+	m := make(map[string]*T, len(xs))
+	for i := range xs {
+		m[key(&xs[i])] = &xs[i]
+	}
+	return m
+}
+
+// eachID calls f with the ID of every object of kind k (volumes by name).
+func (s *Snapshot) eachID(k Kind, f func(id string)) {
+	switch k {
+	case KindImage:
+		for i := range s.Images {
+			f(s.Images[i].ID)
+		}
+	case KindContainer:
+		for i := range s.Containers {
+			f(s.Containers[i].ID)
+		}
+	case KindVolume:
+		for i := range s.Volumes {
+			f(s.Volumes[i].Name)
+		}
+	case KindNetwork:
+		for i := range s.Networks {
+			f(s.Networks[i].ID)
+		}
+	case KindBuildCache:
+		for i := range s.BuildCache {
+			f(s.BuildCache[i].ID)
+		}
+	}
 }

@@ -120,15 +120,9 @@ func SortImages(imgs []Image, s Sort) { SortImagesBy(imgs, s, nil) }
 // now (FreesAlone less what the build cache keeps, the figure the FREES
 // column shows), unknown last; ix may be nil.
 func SortImagesBy(imgs []Image, s Sort, ix *ReclaimIndex) {
-	keys := make([]sortRow, len(imgs))
-	for i := range imgs {
-		img := &imgs[i]
-		r := sortRow{name: img.Name(), id: img.ID}
+	sortWith(imgs, s, func(img *Image) sortRow {
+		r := newSortRow(s.Key, img.Name(), img.ID, img.Size, img.Created)
 		switch s.Key {
-		case SortSize:
-			r.num, r.last = sizeKey(img.Size)
-		case SortAge:
-			r.num, r.last = timeKey(img.Created)
 		case SortName:
 			r.last = img.Dangling()
 		case SortShared:
@@ -148,22 +142,15 @@ func SortImagesBy(imgs []Image, s Sort, ix *ReclaimIndex) {
 				}
 			}
 		}
-		keys[i] = r
-	}
-	sortBy(imgs, keys, s)
+		return r
+	})
 }
 
 // SortContainers orders containers: size is SizeRw, name is Name.
 func SortContainers(ctrs []Container, s Sort) {
-	keys := make([]sortRow, len(ctrs))
-	for i := range ctrs {
-		c := &ctrs[i]
-		r := sortRow{name: c.Name, id: c.ID}
+	sortWith(ctrs, s, func(c *Container) sortRow {
+		r := newSortRow(s.Key, c.Name, c.ID, c.SizeRw, c.Created)
 		switch s.Key {
-		case SortSize:
-			r.num, r.last = sizeKey(c.SizeRw)
-		case SortAge:
-			r.num, r.last = timeKey(c.Created)
 		case SortVirtual:
 			r.num, r.last = sizeKey(c.SizeRootFs)
 		case SortMounts:
@@ -173,22 +160,15 @@ func SortContainers(ctrs []Container, s Sort) {
 				}
 			}
 		}
-		keys[i] = r
-	}
-	sortBy(ctrs, keys, s)
+		return r
+	})
 }
 
 // SortVolumes orders volumes: size is Size, name is Name.
 func SortVolumes(vols []Volume, s Sort) {
-	keys := make([]sortRow, len(vols))
-	for i := range vols {
-		v := &vols[i]
-		r := sortRow{name: v.Name, id: v.Name}
+	sortWith(vols, s, func(v *Volume) sortRow {
+		r := newSortRow(s.Key, v.Name, v.Name, v.Size, v.Created)
 		switch s.Key {
-		case SortSize:
-			r.num, r.last = sizeKey(v.Size)
-		case SortAge:
-			r.num, r.last = timeKey(v.Created)
 		case SortUsers:
 			// The engine's count when the container list names none (a
 			// container of another daemon view), as the CTRS column.
@@ -197,49 +177,48 @@ func SortVolumes(vols []Volume, s Sort) {
 				r.num = v.RefCount
 			}
 		}
-		keys[i] = r
-	}
-	sortBy(vols, keys, s)
+		return r
+	})
 }
 
 // SortNetworks orders networks. Networks take no disk space: by size they
 // all weigh 0, so the order falls back to the name.
 func SortNetworks(nets []Network, s Sort) {
-	keys := make([]sortRow, len(nets))
-	for i := range nets {
-		n := &nets[i]
-		r := sortRow{name: n.Name, id: n.ID}
-		switch s.Key {
-		case SortAge:
-			r.num, r.last = timeKey(n.Created)
-		case SortUsers:
+	sortWith(nets, s, func(n *Network) sortRow {
+		r := newSortRow(s.Key, n.Name, n.ID, 0, n.Created)
+		if s.Key == SortUsers {
 			r.num = int64(len(n.Containers))
 		}
-		keys[i] = r
-	}
-	sortBy(nets, keys, s)
+		return r
+	})
 }
 
 // SortBuildCache orders build-cache records: size is Size, name is
 // Description, then ID.
 func SortBuildCache(recs []BuildRecord, s Sort) {
-	keys := make([]sortRow, len(recs))
-	for i := range recs {
-		b := &recs[i]
-		r := sortRow{name: b.Description, id: b.ID}
+	sortWith(recs, s, func(b *BuildRecord) sortRow {
+		r := newSortRow(s.Key, b.Description, b.ID, b.Size, b.Created)
 		switch s.Key {
-		case SortSize:
-			r.num, r.last = sizeKey(b.Size)
-		case SortAge:
-			r.num, r.last = timeKey(b.Created)
 		case SortLastUsed:
 			r.num, r.last = timeKey(b.LastUsed)
 		case SortUses:
 			r.num = int64(b.UsageCount)
 		}
-		keys[i] = r
+		return r
+	})
+}
+
+// newSortRow is a row's key for the columns every kind has: size, age
+// and name; the Sort* functions fill in their own columns.
+func newSortRow(k SortKey, name, id string, size int64, created time.Time) sortRow {
+	r := sortRow{name: name, id: id}
+	switch k {
+	case SortSize:
+		r.num, r.last = sizeKey(size)
+	case SortAge:
+		r.num, r.last = timeKey(created)
 	}
-	sortBy(recs, keys, s)
+	return r
 }
 
 // sortRow is one row's precomputed sort key.
@@ -368,8 +347,13 @@ func compareNames(a, b *sortRow) int {
 	return strings.Compare(a.name, b.name)
 }
 
-// sortBy puts s in the order of rows.
-func sortBy[T any](s []T, rows []sortRow, srt Sort) {
+// sortWith puts s in the order srt asks for, computing each row's key
+// once with key.
+func sortWith[T any](s []T, srt Sort, key func(*T) sortRow) {
+	rows := make([]sortRow, len(s))
+	for i := range s {
+		rows[i] = key(&s[i])
+	}
 	permute(s, order(rows, srt))
 }
 
