@@ -74,6 +74,9 @@ type App struct {
 
 	filtering bool
 	filterErr string
+	// errLines is filterErr wrapped above the status line when it does
+	// not fit beside the input (layout.go).
+	errLines []string
 	// filterBefore is the filter in place when editing began.
 	filterBefore model.Filter
 	showHelp     bool

@@ -19,6 +19,7 @@ type helpPage struct {
 
 // layout lays out the screen for View.
 func (a *App) layout() {
+	a.errLines = a.filterErrLines() // first: the body's height depends on it
 	if a.width == 0 || a.mode() == modeTooSmall {
 		return // nothing but the too-small message is drawn
 	}

@@ -30,11 +30,11 @@ func (a *App) tableRows() int { return max(a.height-a.chrome()-1, 1) }
 
 // chrome is how many rows are not the body: header, tabs, status and
 // help lines, and a filter error too long for the status line.
-func (a *App) chrome() int { return chromeRows + len(a.filterErrLines()) }
+func (a *App) chrome() int { return chromeRows + len(a.errLines) }
 
 // filterErrLines is the filter's error wrapped over whole lines above the
 // status line, when it does not fit beside the input: an error is read in
-// full, never cut.
+// full, never cut. Layout keeps it in errLines.
 func (a *App) filterErrLines() []string {
 	if !a.filtering || a.filterErr == "" {
 		return nil
@@ -69,7 +69,7 @@ func (a *App) render() string {
 		}
 		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
 	}
-	errLines := a.filterErrLines()
+	errLines := a.errLines
 	bodyH := a.height - chromeRows - len(errLines)
 	var body []string
 	switch a.screen() {
@@ -677,7 +677,7 @@ func (a *App) statusLine() string {
 	case a.filtering:
 		left = a.input.View()
 		if a.filterErr != "" {
-			if len(a.filterErrLines()) == 0 {
+			if len(a.errLines) == 0 {
 				left += "  " + a.st.Error.Render(a.filterErr)
 			}
 		} else if t != nil {
