@@ -74,12 +74,19 @@ type App struct {
 
 	filtering bool
 	filterErr string
+	// errLines is filterErr wrapped above the status line when it does
+	// not fit beside the input (layout.go).
+	errLines []string
 	// filterBefore is the filter in place when editing began.
 	filterBefore model.Filter
 	showHelp     bool
 	helpTop      int // first line of the help shown
+	helpPage     helpPage
 	showDetails  bool
 	detailTop    int
+	// detail is the details of the object under the cursor, wrapped to
+	// their pane (layout.go).
+	detail []string
 
 	snap   *model.Snapshot
 	du     *model.DiskUsage
@@ -415,8 +422,11 @@ func (a *App) nextBackoff() time.Duration {
 // ---- Update
 
 // Update handles one message. It never does I/O: engine calls run in the
-// commands it returns.
+// commands it returns. Whatever the message changed (size, data, cursor,
+// filter, mode), the layout follows before the next View (layout.go), so
+// View only reads it and paging never depends on the last frame drawn.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer a.layout()
 	a.now = a.opts.Now()
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -825,17 +835,17 @@ func (a *App) onHelpKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Help), key.Matches(msg, k.ClearFilter):
 		a.showHelp = false
 	case key.Matches(msg, k.Down):
-		a.helpTop = min(a.helpTop+1, a.helpMaxTop())
+		a.helpTop = min(a.helpTop+1, a.helpPage.maxTop)
 	case key.Matches(msg, k.Up):
 		a.helpTop = max(a.helpTop-1, 0)
 	case key.Matches(msg, k.PageDown):
-		a.helpTop = min(a.helpTop+a.pageSize(), a.helpMaxTop())
+		a.helpTop = min(a.helpTop+a.pageSize(), a.helpPage.maxTop)
 	case key.Matches(msg, k.PageUp):
 		a.helpTop = max(a.helpTop-a.pageSize(), 0)
 	case key.Matches(msg, k.Top):
 		a.helpTop = 0
 	case key.Matches(msg, k.Bottom):
-		a.helpTop = a.helpMaxTop()
+		a.helpTop = a.helpPage.maxTop
 	}
 	return nil
 }
@@ -1001,16 +1011,12 @@ func (a *App) setFilter(f model.Filter) {
 		// the top, not from wherever the old position lands.
 		t.moveTo(a.snap, 0)
 	}
-	t.scroll(a.tableRows())
 }
 
 func (a *App) setActive(i int) {
 	a.active = i
 	a.showDetails = false
 	a.applyActive()
-	if t := a.tab(); t != nil {
-		t.scroll(a.tableRows())
-	}
 }
 
 // toggleSort is a press of s, a or n: the first selects that column in
@@ -1054,7 +1060,6 @@ func (a *App) setSort(t *tab, srt model.Sort, pressed bool) {
 	t.apply(a.snap, a.index, a.now)
 	// A new order is read from its top: the largest, the oldest, A.
 	t.moveTo(a.snap, 0)
-	t.scroll(a.tableRows())
 	again := "r"
 	if pressed {
 		again = a.sortKeyOf(srt.Key) + " or r"
@@ -1088,7 +1093,6 @@ func (a *App) moveCursor(delta int) {
 	}
 	t := a.tab()
 	t.move(a.snap, delta)
-	t.scroll(a.tableRows())
 	a.detailTop = 0
 }
 
@@ -1110,7 +1114,7 @@ func (a *App) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 	case modeBrowse, modeRunning, modeDetails:
 		a.moveCursor(delta)
 	case modeHelp:
-		a.helpTop = min(max(a.helpTop+delta, 0), a.helpMaxTop())
+		a.helpTop = min(max(a.helpTop+delta, 0), a.helpPage.maxTop)
 	case modeConfirm:
 		a.dialog.top = min(max(a.dialog.top+delta, 0), a.dialog.maxTop)
 	}

@@ -32,8 +32,12 @@ type confirmDialog struct {
 	// Answers of the later steps.
 	stopRunning, namedVolumes bool
 	// top is the first line of the scrolled part shown; page and maxTop
-	// are how many lines of it the screen showed last, and the last top.
+	// are how many lines of it the screen shows, and the last top
+	// (layoutDialog).
 	top, page, maxTop int
+	// head, scrollLine and foot are the lines above, under and below the
+	// scrolled part, as laid out for the screen.
+	head, scrollLine, foot []string
 
 	// Derived each time the answers change.
 	counts  string   // "66 containers · 241 images · …"
@@ -635,10 +639,10 @@ func (a *App) dialogNext() tea.Cmd {
 	return nil
 }
 
-// dialogBody draws the dialog in the body area: the question with the
-// count and the exact bytes, then (scrolled) what to watch out for and the
-// objects by kind, then the keys.
-func (a *App) dialogBody(h int) []string {
+// layoutDialog lays out the dialog in the body area: the question with
+// the count and the exact bytes, then (scrolled) what to watch out for and
+// the objects by kind, then the keys.
+func (a *App) layoutDialog(h int) {
 	d := a.dialog
 	st := &a.st
 	inner := max(a.width-4, 10)
@@ -714,13 +718,24 @@ func (a *App) dialogBody(h int) []string {
 	}
 	d.page, d.maxTop = room, max(len(d.wrapped)-room, 0)
 	d.top = min(max(d.top, 0), d.maxTop)
-	end := min(d.top+room, len(d.wrapped))
-	body := append(head, d.wrapped[d.top:end]...)
+	d.head, d.foot, d.scrollLine = head, foot, nil
 	if scrolls {
-		body = append(body, wrapHanging(scrollText(d.top+1, end), "", "", inner, st.Muted)...)
+		end := min(d.top+room, len(d.wrapped))
+		d.scrollLine = wrapHanging(scrollText(d.top+1, end), "", "", inner, st.Muted)
 	}
-	body = append(body, foot...)
-	return a.frame(body, h)
+}
+
+// dialogBody draws the dialog as layoutDialog laid it out, framed.
+func (a *App) dialogBody(h int) []string {
+	d := a.dialog
+	top := min(max(d.top, 0), len(d.wrapped)) // clamped by layout; this only guards
+	end := min(top+d.page, len(d.wrapped))
+	body := make([]string, 0, len(d.head)+end-top+len(d.scrollLine)+len(d.foot))
+	body = append(body, d.head...)
+	body = append(body, d.wrapped[top:end]...)
+	body = append(body, d.scrollLine...)
+	body = append(body, d.foot...)
+	return a.frame(body, h-2) // the frame takes a line above and one below
 }
 
 // frame draws lines in a rounded box the width of the screen.

@@ -56,7 +56,7 @@ func (a *App) footerKeys(m mode) (keys, always []key.Binding) {
 		return out, always
 	case modeHelp:
 		out := []key.Binding{hint(k.ClearFilter, "esc", "close")}
-		if a.helpMaxTop() > 0 {
+		if a.helpPage.maxTop > 0 {
 			out = append(out, scroll)
 		}
 		return out, []key.Binding{quit}

@@ -101,6 +101,7 @@ func TestViewFitsEverySize(t *testing.T) {
 				a.setActive(tab)
 				for _, details := range []bool{false, true} {
 					a.showDetails = details && tab > 0
+					a.layout() // as Update does after any change
 					out := ansi.Strip(a.View().Content)
 					lines := strings.Split(out, "\n")
 					if w >= minWidth && h >= minHeight && len(lines) != h {

@@ -132,7 +132,6 @@ func (a *App) toggleMark() {
 		return
 	}
 	t.move(a.snap, 1)
-	t.scroll(a.tableRows())
 }
 
 func (a *App) markAllShown() {

@@ -64,8 +64,10 @@ type cleanup struct {
 	afterErr     string
 
 	// The not-deleted list on the Overview scrolls: its first line shown,
-	// and its length and visible lines as last drawn.
+	// and its length and visible lines as laid out; shown is the results
+	// as laid out for the screen (layout.go).
 	listTop, listLen, listRoom int
+	shown                      []string
 	// marked are the marks when the run was confirmed, given back if it
 	// is cancelled before anything is deleted.
 	marked *model.Marks
@@ -333,7 +335,8 @@ func (a *App) progressLine() string {
 }
 
 // resultLines are the Overview's before → after table of the last run,
-// in at most room lines (the list of what was not deleted scrolls).
+// in at most room lines (the list of what was not deleted scrolls, from
+// listTop, which it clamps): layout's, never View's.
 func (a *App) resultLines(room int) []string {
 	r := a.lastRun
 	if r == nil {

@@ -30,11 +30,11 @@ func (a *App) tableRows() int { return max(a.height-a.chrome()-1, 1) }
 
 // chrome is how many rows are not the body: header, tabs, status and
 // help lines, and a filter error too long for the status line.
-func (a *App) chrome() int { return chromeRows + len(a.filterErrLines()) }
+func (a *App) chrome() int { return chromeRows + len(a.errLines) }
 
 // filterErrLines is the filter's error wrapped over whole lines above the
 // status line, when it does not fit beside the input: an error is read in
-// full, never cut.
+// full, never cut. Layout keeps it in errLines.
 func (a *App) filterErrLines() []string {
 	if !a.filtering || a.filterErr == "" {
 		return nil
@@ -45,8 +45,10 @@ func (a *App) filterErrLines() []string {
 	return wrapHanging(a.filterErr, "  ", "  ", a.width, a.st.Error)
 }
 
-// View draws the screen from state Update prepared: it only formats the
-// visible rows, so its cost does not grow with the number of objects.
+// View draws the screen from state Update prepared (layout.go): it only
+// formats the visible rows, so its cost does not grow with the number of
+// objects, and it changes nothing, so drawing a frame or not never
+// changes what the next key does.
 func (a *App) View() tea.View {
 	v := tea.NewView(a.render())
 	v.AltScreen = true
@@ -67,7 +69,7 @@ func (a *App) render() string {
 		}
 		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, ansi.Wordwrap(msg, a.width, ""))
 	}
-	errLines := a.filterErrLines()
+	errLines := a.errLines
 	bodyH := a.height - chromeRows - len(errLines)
 	var body []string
 	switch a.screen() {
@@ -263,19 +265,12 @@ func (a *App) tableBody(h int) []string {
 		return []string{a.st.Muted.Render("sorting…")}
 	}
 	width := a.width
-	var detail []string
+	detail := a.detail
 	if a.showDetails {
-		if i := t.current(); i >= 0 {
-			detail = t.view.details(&a.st, a.snap, a.index, i, a.now)
-			if len(detail) > 0 && a.marks.Has(t.view.kind(), t.view.id(a.snap, i)) {
-				detail[0] += "  " + a.st.Marked.Render("● marked")
-			}
-		}
 		if a.width < splitWidth {
-			return a.detailsFull(wrapLines(detail, a.width), h)
+			return a.detailsFull(detail, h)
 		}
 		width = a.width * 55 / 100
-		detail = wrapLines(detail, a.width-width-3)
 	}
 	lines := a.renderTable(t, width, h)
 	if a.showDetails {
@@ -325,8 +320,7 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 		return lines
 	}
 	stale := a.conn == connReconnecting
-	rows := h - 1
-	t.scroll(rows)
+	rows := h - 1 // from t.offset, which layout keeps around the cursor
 	kind := t.view.kind()
 	for pos := t.offset; pos < len(t.rows) && pos < t.offset+rows; pos++ {
 		i := t.rows[pos]
@@ -358,9 +352,7 @@ func (a *App) detailsFull(detail []string, h int) []string {
 	}
 	lines := make([]string, 0, h)
 	lines = append(lines, detail[0])
-	top := min(a.detailTop, max(len(detail)-h, 0))
-	a.detailTop = top
-	for i := 1 + top; i < len(detail) && len(lines) < h; i++ {
+	for i := 1 + a.detailTop; i < len(detail) && len(lines) < h; i++ {
 		lines = append(lines, detail[i])
 	}
 	return lines
@@ -369,8 +361,28 @@ func (a *App) detailsFull(detail []string, h int) []string {
 // ---- overview
 
 // overviewBody is the docker system df table with bilge's exact reclaimable
-// (docker's own figure beside it where they differ) and a bar per kind.
+// (docker's own figure beside it where they differ) and a bar per kind,
+// what is marked, then the last clean-up's results as layout laid them
+// out in the room left.
 func (a *App) overviewBody() []string {
+	st := &a.st
+	lines := a.overviewTop()
+	if r := a.lastRun; r != nil {
+		lines = append(lines, r.shown...)
+	}
+	if a.marks.Len() == 0 && a.lastRun == nil {
+		hint := "  enter opens the kind under the cursor; 2–6 jump to a tab; p offers prune presets"
+		if a.opts.ReadOnly {
+			hint = "  enter opens the kind under the cursor; 2–6 jump to a tab (read-only: nothing can be marked or deleted)"
+		}
+		lines = append(lines, "")
+		lines = append(lines, wrapHanging(strings.TrimSpace(hint), "  ", "  ", a.width, st.Muted)...)
+	}
+	return lines
+}
+
+// overviewTop is the Overview above the last clean-up's results.
+func (a *App) overviewTop() []string {
 	st := &a.st
 	cols := []column{
 		{title: "TYPE", min: 14},
@@ -468,17 +480,7 @@ func (a *App) overviewBody() []string {
 		lines = append(lines, "", st.Muted.Render(fmt.Sprintf("  sizes from the engine's disk usage scan %s ago (took %s); lists update live",
 			shortDur(a.now.Sub(a.snap.SizedAt)), a.snap.SizeDuration.Round(time.Millisecond))))
 	}
-	lines = append(lines, a.markedLines()...)
-	lines = append(lines, a.resultLines(a.height-chromeRows-len(lines))...)
-	if a.marks.Len() == 0 && a.lastRun == nil {
-		hint := "  enter opens the kind under the cursor; 2–6 jump to a tab; p offers prune presets"
-		if a.opts.ReadOnly {
-			hint = "  enter opens the kind under the cursor; 2–6 jump to a tab (read-only: nothing can be marked or deleted)"
-		}
-		lines = append(lines, "")
-		lines = append(lines, wrapHanging(strings.TrimSpace(hint), "  ", "  ", a.width, st.Muted)...)
-	}
-	return lines
+	return append(lines, a.markedLines()...)
 }
 
 func percentOf(n, of int64) string {
@@ -543,11 +545,29 @@ func (a *App) markedLines() []string {
 
 // ---- help
 
-// helpBody is the ? screen: every enabled key of the keymap, in as many
-// columns as the width allows, then the filter language and what the
-// numbers mean, wrapped to the width. It scrolls (helpTop) when it does
-// not fit.
+// helpBody is the ? screen as layout wrapped it (helpText), from helpTop
+// when it does not fit.
 func (a *App) helpBody(height int) []string {
+	st := &a.st
+	lines := a.helpPage.lines
+	// Scroll: the last line says how to.
+	if height > 0 && len(lines) > height {
+		top := min(max(a.helpTop, 0), len(lines)-height+1) // layout clamped it; this only guards
+		more := len(lines) - top - (height - 1)
+		lines = lines[top : top+height-1 : top+height-1]
+		hint := "  ↑/↓ scroll · ? or esc closes this help"
+		if more > 0 {
+			hint = fmt.Sprintf("  … %d more lines (↓ to scroll) · ? or esc closes this help", more)
+		}
+		return append(lines, st.Muted.Render(hint))
+	}
+	return append(lines[:len(lines):len(lines)], "", st.Muted.Render("  ? or esc closes this help"))
+}
+
+// helpText is the whole ? screen: every enabled key of the keymap, in as
+// many columns as the width allows, then the filter language and what the
+// numbers mean, wrapped to the width.
+func (a *App) helpText() []string {
 	st := &a.st
 	type entry struct{ key, desc string }
 	var groups [][]entry
@@ -623,27 +643,7 @@ func (a *App) helpBody(height int) []string {
 	lines = append(lines, "", st.DetailHead.Render("Numbers"), "")
 	lines = append(lines, wrap("RECLAIMABLE on the Overview is exact: what each kind's prune frees, each layer counted once; docker's own figure is beside it where they differ.")...)
 	lines = append(lines, wrap("FREES is what deleting that image alone frees on disk: the layers no other image uses. A * says build-cache records hold some of those layers too (BuildKit built the image, or builds used it as a base): those bytes leave the disk only once the build cache is pruned too.")...)
-	lines = append(lines, wrap("… is a size the engine's disk-usage scan has not delivered yet; ≥ a figure that is at least that much while some layers are still being read.")...)
-	// Scroll: the last line says how to; helpTop is clamped here, on a
-	// copy (View does not change the model).
-	if height > 0 && len(lines) > height {
-		top := min(max(a.helpTop, 0), len(lines)-height+1)
-		more := len(lines) - top - (height - 1)
-		lines = lines[top : top+height-1]
-		hint := "  ↑/↓ scroll · ? or esc closes this help"
-		if more > 0 {
-			hint = fmt.Sprintf("  … %d more lines (↓ to scroll) · ? or esc closes this help", more)
-		}
-		return append(lines, st.Muted.Render(hint))
-	}
-	return append(lines, "", st.Muted.Render("  ? or esc closes this help"))
-}
-
-// helpMaxTop is how far the help can scroll at the current size.
-func (a *App) helpMaxTop() int {
-	h := a.height - chromeRows
-	n := len(a.helpBody(0))
-	return max(0, n-h+1)
+	return append(lines, wrap("… is a size the engine's disk-usage scan has not delivered yet; ≥ a figure that is at least that much while some layers are still being read.")...)
 }
 
 // notForText names the filter's terms this tab's kind cannot match.
@@ -677,7 +677,7 @@ func (a *App) statusLine() string {
 	case a.filtering:
 		left = a.input.View()
 		if a.filterErr != "" {
-			if len(a.filterErrLines()) == 0 {
+			if len(a.errLines) == 0 {
 				left += "  " + a.st.Error.Render(a.filterErr)
 			}
 		} else if t != nil {
