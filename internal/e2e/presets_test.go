@@ -275,8 +275,8 @@ func TestPresetsMatchEnginePrune(t *testing.T) {
 	})
 
 	t.Run("network prune", func(t *testing.T) {
-		b, snap, _ := setup(t)
-		ids := restrict(a, model.KindNetwork, snap.UnusedNetworks())
+		b, _, ix := setup(t)
+		ids := restrict(a, model.KindNetwork, ix.PruneNetworks())
 		rep := enginePrune(ctx, t, e, b, "/networks/prune", nil)
 		// NetworksDeleted names networks by name; roleOf maps either.
 		sameRoles(t, "unused networks", rolesOf(a, model.KindNetwork, ids),
