@@ -163,3 +163,16 @@ func TestPresetAges(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPresets10k computes every preset once, as the menu does when
+// it opens or its age changes.
+func BenchmarkPresets10k(b *testing.B) {
+	s := bigSnap(10_000)
+	ix := NewReclaimIndex(s)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, p := range Presets {
+			p.Marks(s, ix, presetNow, 30*presetDay)
+		}
+	}
+}

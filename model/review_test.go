@@ -306,3 +306,24 @@ func TestReview(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkReview10k reviews every image and container of a large state
+// marked, as the dialog does on each answer.
+func BenchmarkReview10k(b *testing.B) {
+	s := bigSnap(10_000)
+	ix := NewReclaimIndex(s)
+	req := PlanRequest{StopRunning: true, NamedVolumes: true, Cascade: true}
+	for i := range s.Images {
+		req.Images = append(req.Images, s.Images[i].ID)
+	}
+	for i := range s.Containers {
+		req.Containers = append(req.Containers, s.Containers[i].ID)
+	}
+	for i := range s.Volumes {
+		req.Volumes = append(req.Volumes, s.Volumes[i].Name)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		Review(s, ix, req)
+	}
+}
