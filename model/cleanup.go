@@ -22,18 +22,6 @@ func (du *DiskUsage) Totals() map[Kind]int64 {
 	return t
 }
 
-// UnusedNetworks lists what `docker network prune` removes: networks no
-// container is attached to, never bridge, host or none.
-func (s *Snapshot) UnusedNetworks() []string {
-	var ids []string
-	for i := range s.Networks {
-		if n := &s.Networks[i]; n.Unused() {
-			ids = append(ids, n.ID)
-		}
-	}
-	return ids
-}
-
 // KindReclaim is the exact bytes a kind's prune frees.
 type KindReclaim struct {
 	Bytes   int64

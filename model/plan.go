@@ -140,15 +140,13 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 		}
 		imageItems = append(imageItems, it)
 	}
-	inImages := map[string]bool{}
-	for _, it := range imageItems {
-		inImages[it.ID] = true
+	at := make(map[string]int, len(imageItems))
+	for i, it := range imageItems {
+		at[it.ID] = i
 	}
-	for i := range imageItems {
-		for _, other := range imageItems {
-			if o := imgs[other.ID]; o != nil && o.ParentID == imageItems[i].ID {
-				imageItems[i].After = append(imageItems[i].After, other.ID)
-			}
+	for _, child := range imageItems {
+		if i, ok := at[imgs[child.ID].ParentID]; ok {
+			imageItems[i].After = append(imageItems[i].After, child.ID)
 		}
 	}
 	p.Items = append(p.Items, orderByAfter(imageItems)...)

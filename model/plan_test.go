@@ -87,3 +87,28 @@ func TestPlanDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanParentsWaitForChildren: a marked parent image waits for its
+// marked children (the engine refuses a parent while a child exists), and
+// comes after them.
+func TestPlanParentsWaitForChildren(t *testing.T) {
+	t.Parallel()
+	s := planState()
+	s.Images = append(s.Images, Image{ID: "sha256:child2", Tags: []string{"child:2"}, ParentID: "sha256:base"},
+		Image{ID: "sha256:grandchild", Tags: []string{"gc:1"}, ParentID: "sha256:child2"})
+	s.Link()
+	p := NewPlan(s, PlanRequest{Images: []string{"sha256:base", "sha256:child", "sha256:child2", "sha256:grandchild", "sha256:used"}})
+	after := map[string]string{}
+	for _, it := range p.Items {
+		after[it.ID] = strings.Join(it.After, ",")
+	}
+	want := map[string]string{"sha256:base": "sha256:child,sha256:child2", "sha256:child2": "sha256:grandchild", "sha256:child": "", "sha256:grandchild": "", "sha256:used": ""}
+	for id, w := range want {
+		if after[id] != w {
+			t.Errorf("%s waits for %q, want %q", id, after[id], w)
+		}
+	}
+	if got := ids(p); got != "I:sha256:child I:sha256:grandchild I:sha256:child2 I:sha256:base I:sha256:used" {
+		t.Errorf("plan %s", got)
+	}
+}

@@ -1220,7 +1220,7 @@ func (t *Tally) Result() Reclaim {
 // and that is not an ancestor of an image a container uses (the engine
 // refuses to delete a parent while a child remains).
 func (ix *ReclaimIndex) PruneImages(all bool) (Reclaim, []string) {
-	gone := ix.pruneImages(all, func(c int32) bool { return false })
+	gone := ix.pruneImages(all, func(c int32) bool { return false }, nil)
 	m := &Marks{Images: map[string]bool{}}
 	var ids []string
 	for i, g := range gone {
@@ -1233,8 +1233,10 @@ func (ix *ReclaimIndex) PruneImages(all bool) (Reclaim, []string) {
 }
 
 // pruneImages marks the images an image prune removes, counting the
-// containers for which removed(c) holds as gone already.
-func (ix *ReclaimIndex) pruneImages(all bool, removed func(c int32) bool) []bool {
+// containers for which removed(c) holds as gone already. With all, the
+// images keep[i] names stay as if used (an until filter's newer images),
+// and so do their ancestors.
+func (ix *ReclaimIndex) pruneImages(all bool, removed func(c int32) bool, keep []bool) []bool {
 	used := func(i int) bool {
 		for _, c := range ix.imgs[i].users {
 			if !removed(c) {
@@ -1247,7 +1249,7 @@ func (ix *ReclaimIndex) pruneImages(all bool, removed func(c int32) bool) []bool
 	if all {
 		kept := make([]bool, len(ix.imgs))
 		for i := range ix.imgs {
-			if !used(i) {
+			if !used(i) && (keep == nil || !keep[i]) {
 				continue
 			}
 			for p := int32(i); p >= 0 && !kept[p]; p = ix.imgs[p].parent {
@@ -1347,12 +1349,10 @@ func (ix *ReclaimIndex) PruneSystem(volumes bool) (Reclaim, *Marks) {
 		}
 		return true
 	}
-	for n := range ix.nets {
-		if net := &ix.nets[n]; !net.builtin && allRemoved(net.users) {
-			m.Networks[net.id] = true
-		}
+	for _, id := range ix.PruneNetworks() {
+		m.Networks[id] = true
 	}
-	for i, g := range ix.pruneImages(true, removed) {
+	for i, g := range ix.pruneImages(true, removed, nil) {
 		if g {
 			m.Images[ix.imgs[i].id] = true
 		}

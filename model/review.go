@@ -12,6 +12,8 @@ import (
 type ImageReview struct {
 	ID   string
 	Name string // the image's Label: untagged images by their short ID too
+	// Tags are the image's tags: deleting it by ID removes every one.
+	Tags []string
 	// Running names the running (paused, restarting) containers that use
 	// the image and stay: the engine refuses the image while they exist.
 	Running []string
@@ -101,7 +103,7 @@ func ReviewImages(s *Snapshot, r PlanRequest) []ImageReview {
 	at := map[string]int{}
 	for i, img := range order {
 		at[img.ID] = i
-		rv := ImageReview{ID: img.ID, Name: img.Label()}
+		rv := ImageReview{ID: img.ID, Name: img.Label(), Tags: img.Tags}
 		for _, cid := range img.Containers {
 			c, ok := ctrs[cid]
 			if !ok || goes(c) {
@@ -253,4 +255,183 @@ func DiffPlans(old, cur Plan, oldRev, curRev []ImageReview) []PlanChange {
 		}
 	}
 	return out
+}
+
+// PlanReview is everything the confirmation of a request shows: the plan
+// and what it frees, what needs a question of its own, and what the engine
+// will refuse, keep or break.
+type PlanReview struct {
+	// Request is the request the plan is for: the one reviewed less the
+	// Refused volumes.
+	Request PlanRequest
+	Plan    Plan
+	// Reclaim is what the plan's deletions free, exactly; its
+	// HeldByBuildCache is the part of the images' bytes that stays in the
+	// build cache until that is pruned.
+	Reclaim Reclaim
+	// Running names the marked containers that run (paused, restarting):
+	// they go only if the user confirms stopping them. Marked order.
+	Running []string
+	// Named names the marked named volumes the plan may remove (not
+	// Refused): their data goes only if the user confirms. Marked order.
+	Named []string
+	// Refused are the marked named volumes a container that stays mounts:
+	// the engine would refuse them, so they are left out of the plan and
+	// of the named-volume question. By name.
+	Refused []RefusedVolume
+	// InUse are the plan's build-cache records a build holds: the engine
+	// keeps them.
+	InUse []PlanItem
+	// BusyNetworks names the marked networks a running (paused,
+	// restarting) container that stays is attached to: the engine refuses
+	// them. IdleNetworks names those only stopped containers that stay are
+	// attached to: the engine removes them, and those containers then fail
+	// to start. Snapshot order.
+	BusyNetworks, IdleNetworks []string
+	// Mounted are the plan's volumes a container that stays mounts (the
+	// engine refuses them), from Reclaim.Blocked.
+	Mounted []string
+	// Images reviews each marked image (ReviewImages).
+	Images []ImageReview
+	// StoppedUsers counts the stopped containers of marked images: what
+	// cascade can add (or adds).
+	StoppedUsers int
+}
+
+// RefusedVolume is a marked named volume that containers that stay mount.
+type RefusedVolume struct {
+	Name string
+	By   []string // the names of those containers, sorted
+}
+
+// Review reviews what the user marked with the answers given so far (the
+// request): the plan for it and everything that stands in its way. ix is
+// the snapshot's reclaim index.
+func Review(s *Snapshot, ix *ReclaimIndex, req PlanRequest) PlanReview {
+	ctrs := make(map[string]*Container, len(s.Containers))
+	for i := range s.Containers {
+		ctrs[s.Containers[i].ID] = &s.Containers[i]
+	}
+	vols := make(map[string]*Volume, len(s.Volumes))
+	for i := range s.Volumes {
+		vols[s.Volumes[i].Name] = &s.Volumes[i]
+	}
+	r := PlanReview{Request: req, Plan: NewPlan(s, req)}
+	// Which containers go does not depend on the volumes: the named
+	// volumes a container that stays mounts are known from this plan.
+	going := goingContainers(r.Plan)
+	refused := map[string]bool{}
+	for _, name := range sortedUnique(req.Volumes) {
+		v, ok := vols[name]
+		if !ok || v.Anonymous() {
+			continue
+		}
+		var by []string
+		for _, id := range v.Containers {
+			if c, ok := ctrs[id]; ok && !going[id] {
+				by = append(by, c.Name)
+			}
+		}
+		if len(by) > 0 {
+			sort.Strings(by)
+			r.Refused = append(r.Refused, RefusedVolume{Name: name, By: by})
+			refused[name] = true
+		}
+	}
+	if len(refused) > 0 {
+		kept := make([]string, 0, len(req.Volumes))
+		for _, v := range req.Volumes {
+			if !refused[v] {
+				kept = append(kept, v)
+			}
+		}
+		r.Request.Volumes = kept
+		r.Plan = NewPlan(s, r.Request)
+	}
+	// What the plan deletes, as marks, for the exact figure.
+	pm := NewMarks()
+	for _, it := range r.Plan.Items {
+		pm.Set(it.Kind, it.ID, true)
+	}
+	r.Reclaim = ix.Compute(pm)
+
+	for _, id := range sortedUnique(req.Containers) {
+		if c, ok := ctrs[id]; ok && c.Active() {
+			r.Running = append(r.Running, c.Name)
+		}
+	}
+	for _, name := range sortedUnique(req.Volumes) {
+		if v, ok := vols[name]; ok && !v.Anonymous() && !refused[name] {
+			r.Named = append(r.Named, name)
+		}
+	}
+	inUse := map[string]bool{}
+	for i := range s.BuildCache {
+		if rec := &s.BuildCache[i]; rec.InUse {
+			inUse[rec.ID] = true
+		}
+	}
+	for _, it := range r.Plan.Items {
+		if it.Kind == KindBuildCache && inUse[it.ID] {
+			r.InUse = append(r.InUse, it)
+		}
+	}
+	r.BusyNetworks, r.IdleNetworks = attachedNetworks(s, req.Networks, going, ctrs)
+	for _, b := range r.Reclaim.Blocked {
+		if b.Kind == KindVolume && len(b.By) > 0 {
+			r.Mounted = append(r.Mounted, b.ID)
+		}
+	}
+	r.Images = ReviewImages(s, r.Request)
+	for _, rv := range r.Images {
+		r.StoppedUsers += len(rv.Stopped) + len(rv.Cascaded) + len(rv.LeftOut)
+	}
+	return r
+}
+
+// goingContainers are the containers a plan removes.
+func goingContainers(p Plan) map[string]bool {
+	going := map[string]bool{}
+	for _, it := range p.Items {
+		if it.Kind == KindContainer {
+			going[it.ID] = true
+		}
+	}
+	return going
+}
+
+// attachedNetworks names the marked networks that containers that stay
+// are attached to: busy when one of them runs (the engine refuses the
+// network: "has active endpoints"), idle when all are stopped (the engine
+// removes it from under them).
+func attachedNetworks(s *Snapshot, marked []string, going map[string]bool, ctrs map[string]*Container) (busy, idle []string) {
+	want := make(map[string]bool, len(marked))
+	for _, id := range marked {
+		want[id] = true
+	}
+	for i := range s.Networks {
+		n := &s.Networks[i]
+		if !want[n.ID] {
+			continue
+		}
+		running, stopped := false, false
+		for _, cid := range n.Containers {
+			c := ctrs[cid]
+			if c == nil || going[cid] {
+				continue
+			}
+			if c.Active() {
+				running = true
+			} else {
+				stopped = true
+			}
+		}
+		switch {
+		case running:
+			busy = append(busy, n.Name)
+		case stopped:
+			idle = append(idle, n.Name)
+		}
+	}
+	return busy, idle
 }

@@ -164,3 +164,166 @@ func TestDiffPlans(t *testing.T) {
 		})
 	}
 }
+
+// planReviewState: app (BuildKit-built, its own layer held by a shared
+// build-cache record) is used by the running main and the stopped old1;
+// solo (two tags) by the stopped solo-old. main mounts the named pgdata
+// and an anonymous volume and is attached to front; old1 is attached to
+// stale; solo-old mounts the named cache. old-data and idle are unused;
+// r-u is a build-cache record in use.
+func planReviewState() *Snapshot {
+	anon := strings.Repeat("ab", 32)
+	s := rcSnap([]Image{
+		{ID: "sha256:app", Tags: []string{"app:1"}, BuildKit: true, Layers: ly("base=1000", "k1=50")},
+		{ID: "sha256:solo", Tags: []string{"solo:1", "solo:latest"}, Layers: ly("s=7")},
+	}, []Container{
+		{ID: "c-main", Name: "main", ImageID: "sha256:app", State: StateRunning, Networks: []string{"n-front"},
+			Mounts: []Mount{{Type: "volume", Name: "pgdata"}, {Type: "volume", Name: anon}}},
+		{ID: "c-old1", Name: "old1", ImageID: "sha256:app", State: StateExited, Networks: []string{"n-stale"}},
+		{ID: "c-solo", Name: "solo-old", ImageID: "sha256:solo", State: StateExited, Mounts: []Mount{{Type: "volume", Name: "cache"}}},
+	}, []Volume{
+		{Name: "pgdata", Size: 100, RefCount: 1},
+		{Name: "cache", Size: 10, RefCount: 1},
+		{Name: "old-data", Size: 1, RefCount: 0},
+		{Name: anon, Size: 5, RefCount: 1},
+	}, []BuildRecord{
+		{ID: "r-s", Shared: true, Size: 50},
+		{ID: "r-u", InUse: true, Size: 40, Description: "mount /src"},
+		{ID: "r-p", Size: 300},
+	})
+	s.Networks = []Network{{ID: "n-bridge", Name: "bridge"}, {ID: "n-front", Name: "front"}, {ID: "n-stale", Name: "stale"}, {ID: "n-idle", Name: "idle"}}
+	s.Link()
+	return s
+}
+
+// describePlanReview is a review in one line per field that is set.
+func describePlanReview(r PlanReview) string {
+	var out []string
+	add := func(what string, names []string) {
+		if len(names) > 0 {
+			out = append(out, what+"="+strings.Join(names, ","))
+		}
+	}
+	out = append(out, "plan="+ids(r.Plan))
+	add("running", r.Running)
+	add("named", r.Named)
+	var refused, inUse, mounted []string
+	for _, v := range r.Refused {
+		refused = append(refused, v.Name+"<"+strings.Join(v.By, "+")+">")
+	}
+	add("refused", refused)
+	for _, it := range r.InUse {
+		inUse = append(inUse, it.ID)
+	}
+	add("inuse", inUse)
+	add("busy", r.BusyNetworks)
+	add("idle", r.IdleNetworks)
+	for _, v := range r.Mounted {
+		mounted = append(mounted, ShortID(v))
+	}
+	add("mounted", mounted)
+	if r.StoppedUsers > 0 {
+		out = append(out, fmt.Sprintf("stoppedUsers=%d", r.StoppedUsers))
+	}
+	if r.Reclaim.HeldByBuildCache > 0 {
+		out = append(out, fmt.Sprintf("held=%d", r.Reclaim.HeldByBuildCache))
+	}
+	for _, rv := range r.Images {
+		out = append(out, "["+describe(rv)+"]")
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestReview: what the dialog shows for each answer: the plan, the
+// questions still to ask, the named volumes left out because a container
+// that stays mounts them (and the plan without them), in-use build-cache
+// records, networks with containers that stay, mounted anonymous volumes,
+// image reviews, the stopped users cascade can take, the bytes held by the
+// build cache.
+func TestReview(t *testing.T) {
+	t.Parallel()
+	anon := strings.Repeat("ab", 32)
+	all := PlanRequest{
+		Images: []string{"sha256:app", "sha256:solo"}, Containers: []string{"c-main"},
+		Volumes:  []string{"pgdata", "cache", "old-data", anon},
+		Networks: []string{"n-front", "n-stale", "n-idle"}, BuildCache: []string{"r-u", "r-p"},
+	}
+	with := func(f func(r *PlanRequest)) PlanRequest {
+		r := all
+		f(&r)
+		return r
+	}
+	cases := []struct {
+		name string
+		req  PlanRequest
+		want string
+	}{
+		{"all answered yes: a stopped container that stays keeps its named volume out; its network goes from under another",
+			with(func(r *PlanRequest) { r.StopRunning, r.NamedVolumes = true, true }),
+			"plan=C:c-main! I:sha256:app I:sha256:solo L:" + anon + " L:old-data L:pgdata N:n-front N:n-idle N:n-stale B:r-p B:r-u\n" +
+				"running=main\nnamed=old-data,pgdata\nrefused=cache<solo-old>\ninuse=r-u\nidle=stale\nstoppedUsers=2\n" +
+				"[app:1 blocked=false stopped=old1]\n[solo:1 blocked=false stopped=solo-old]"},
+		{"running container left out: it blocks its image, keeps its named volume out, mounts the anonymous one, keeps its network busy",
+			with(func(r *PlanRequest) { r.NamedVolumes = true }),
+			"plan=I:sha256:app I:sha256:solo L:" + anon + " L:old-data N:n-front N:n-idle N:n-stale B:r-p B:r-u\n" +
+				"running=main\nnamed=old-data\nrefused=cache<solo-old>,pgdata<main>\ninuse=r-u\nbusy=front\nidle=stale\nmounted=" + ShortID(anon) + "\nstoppedUsers=2\n" +
+				"[app:1 blocked=true running=main stopped=old1]\n[solo:1 blocked=false stopped=solo-old]"},
+		{"cascade takes the stopped users: no volume refused, no network left with containers",
+			with(func(r *PlanRequest) { r.StopRunning, r.NamedVolumes, r.Cascade = true, true, true }),
+			"plan=C:c-main! C:c-old1+ C:c-solo+ I:sha256:app I:sha256:solo L:" + anon + " L:cache L:old-data L:pgdata N:n-front N:n-idle N:n-stale B:r-p B:r-u\n" +
+				"running=main\nnamed=cache,old-data,pgdata\ninuse=r-u\nstoppedUsers=2\nheld=50\n" +
+				"[app:1 blocked=false cascaded=old1]\n[solo:1 blocked=false cascaded=solo-old]"},
+		{"named volumes left out: the question is still named, the plan has none",
+			with(func(r *PlanRequest) { r.StopRunning, r.Cascade = true, true }),
+			"plan=C:c-main! C:c-old1+ C:c-solo+ I:sha256:app I:sha256:solo L:" + anon + " N:n-front N:n-idle N:n-stale B:r-p B:r-u\n" +
+				"running=main\nnamed=cache,old-data,pgdata\ninuse=r-u\nstoppedUsers=2\nheld=50\n" +
+				"[app:1 blocked=false cascaded=old1]\n[solo:1 blocked=false cascaded=solo-old]"},
+		{"nothing marked", PlanRequest{}, "plan="},
+		{"marked objects gone from the snapshot are dropped",
+			PlanRequest{Images: []string{"sha256:gone"}, Containers: []string{"c-gone"}, Volumes: []string{"gone"}, Networks: []string{"n-gone"}, BuildCache: []string{"r-gone"}},
+			"plan="},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			s := planReviewState()
+			r := Review(s, NewReclaimIndex(s), c.req)
+			if got := describePlanReview(r); got != c.want {
+				t.Errorf("review:\n%s\nwant:\n%s", got, c.want)
+			}
+			// The plan is the one for the request less the refused volumes,
+			// and the figure is exactly what it deletes.
+			if p := NewPlan(s, r.Request); ids(p) != ids(r.Plan) {
+				t.Errorf("plan %s, its request plans %s", ids(r.Plan), ids(p))
+			}
+			m := NewMarks()
+			for _, it := range r.Plan.Items {
+				m.Set(it.Kind, it.ID, true)
+			}
+			if got := NewReclaimIndex(s).Compute(m); got.Total != r.Reclaim.Total || got.HeldByBuildCache != r.Reclaim.HeldByBuildCache {
+				t.Errorf("reclaim %+v, the plan frees %+v", r.Reclaim, got)
+			}
+		})
+	}
+}
+
+// BenchmarkReview10k reviews every image and container of a large state
+// marked, as the dialog does on each answer.
+func BenchmarkReview10k(b *testing.B) {
+	s := bigSnap(10_000)
+	ix := NewReclaimIndex(s)
+	req := PlanRequest{StopRunning: true, NamedVolumes: true, Cascade: true}
+	for i := range s.Images {
+		req.Images = append(req.Images, s.Images[i].ID)
+	}
+	for i := range s.Containers {
+		req.Containers = append(req.Containers, s.Containers[i].ID)
+	}
+	for i := range s.Volumes {
+		req.Volumes = append(req.Volumes, s.Volumes[i].Name)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		Review(s, ix, req)
+	}
+}

@@ -39,18 +39,13 @@ type confirmDialog struct {
 	// scrolled part, as laid out for the screen.
 	head, scrollLine, foot []string
 
-	// Derived each time the answers change.
+	// Derived each time the answers change, from model.Review.
 	counts  string   // "66 containers · 241 images · …"
 	warn    []string // what to watch out for, one entry each (drawn wrapped)
 	list    []string // the objects, grouped by kind, one line each
 	reclaim model.Reclaim
 	// What needs a further confirmation.
 	running, named []string
-	// refused are the marked named volumes a container that stays mounts:
-	// the engine would refuse them, so they are left out of the plan (and
-	// of the named-volume question) with a warning; the containers that
-	// mount each.
-	refused map[string][]string
 	// Stopped containers of marked images (offered for cascade).
 	stoppedUsers int
 
@@ -94,20 +89,10 @@ func (a *App) openConfirm() {
 func (d *confirmDialog) request() model.PlanRequest {
 	// Until a step is answered, the set is shown as if the answer were
 	// yes: the user sees what saying yes includes.
-	vols := d.marks.IDs(model.KindVolume)
-	if len(d.refused) > 0 {
-		kept := vols[:0:0]
-		for _, v := range vols {
-			if _, ok := d.refused[v]; !ok {
-				kept = append(kept, v)
-			}
-		}
-		vols = kept
-	}
 	return model.PlanRequest{
 		Images:       d.marks.IDs(model.KindImage),
 		Containers:   d.marks.IDs(model.KindContainer),
-		Volumes:      vols,
+		Volumes:      d.marks.IDs(model.KindVolume),
 		Networks:     d.marks.IDs(model.KindNetwork),
 		BuildCache:   d.marks.IDs(model.KindBuildCache),
 		Cascade:      d.cascade,
@@ -116,50 +101,10 @@ func (d *confirmDialog) request() model.PlanRequest {
 	}
 }
 
-// refreshDialog recomputes the dialog's lines and figures.
-func (a *App) refreshDialog() {
-	d := a.dialog
-	st := &a.st
-	s := a.snap
-	ctrs := map[string]*model.Container{}
-	for i := range s.Containers {
-		ctrs[s.Containers[i].ID] = &s.Containers[i]
-	}
-	vols := map[string]*model.Volume{}
-	for i := range s.Volumes {
-		vols[s.Volumes[i].Name] = &s.Volumes[i]
-	}
-	d.refused = nil
-	plan := model.NewPlan(s, d.request())
-	// Which containers go does not depend on the volumes: the named
-	// volumes one that stays mounts are known from this plan.
-	if refused := refusedVolumes(plan, d.marks.IDs(model.KindVolume), vols, ctrs); len(refused) > 0 {
-		d.refused = refused
-		plan = model.NewPlan(s, d.request())
-	}
-	// What the plan deletes, as marks, for the exact figure.
-	pm := model.NewMarks()
-	for _, it := range plan.Items {
-		pm.Set(it.Kind, it.ID, true)
-	}
-	d.reclaim = a.index.Compute(pm)
-
-	d.running, d.named = nil, nil
-	for _, id := range d.marks.IDs(model.KindContainer) {
-		if c, ok := ctrs[id]; ok && c.Active() {
-			d.running = append(d.running, c.Name)
-		}
-	}
-	for _, name := range d.marks.IDs(model.KindVolume) {
-		if _, no := d.refused[name]; !no {
-			if v, ok := vols[name]; ok && !v.Anonymous() {
-				d.named = append(d.named, name)
-			}
-		}
-	}
-
-	// The set-wide warnings first, then those about single images.
-	var warn []string
+// warnings says what to watch out for in the review, set-wide first, then
+// about single images; allTags are the images whose tags the list names
+// (several tags each, too many to say one by one).
+func (d *confirmDialog) warnings(rev model.PlanReview) (warn []string, allTags map[string]string) {
 	switch n := len(d.running); {
 	case n == 0:
 	case d.step > stepRunning && !d.stopRunning:
@@ -174,26 +119,22 @@ func (a *App) refreshDialog() {
 	default:
 		warn = append(warn, fmt.Sprintf("%d named %s data: %s%s", n, plural(n, "volume holds", "volumes hold"), strings.Join(d.named, ", "), askedLater(d.step)))
 	}
-	for _, name := range sortedKeys(d.refused) {
-		by := d.refused[name]
+	for _, rv := range rev.Refused {
+		by := rv.By
 		warn = append(warn, fmt.Sprintf("named volume %s is left out: %s %s, which %s (the engine refuses a volume in use)",
-			name, plural(len(by), "container", "containers"), someNames(by, 8), plural(len(by), "stays, mounts it", "stay, mount it")))
+			rv.Name, plural(len(by), "container", "containers"), someNames(by, 8), plural(len(by), "stays, mounts it", "stay, mount it")))
 	}
-	for _, it := range plan.Items {
-		if it.Kind == model.KindBuildCache && inUseRecord(s, it.ID) {
-			warn = append(warn, fmt.Sprintf("build-cache record %s is in use (a build holds it): the engine will keep it", itemName(it.Kind, it.ID, it.Name)))
-		}
+	for _, it := range rev.InUse {
+		warn = append(warn, fmt.Sprintf("build-cache record %s is in use (a build holds it): the engine will keep it", itemName(it.Kind, it.ID, it.Name)))
 	}
-	warn = append(warn, d.networkWarnings(s, plan, ctrs)...)
+	warn = append(warn, networkWarnings(rev.BusyNetworks, rev.IdleNetworks)...)
 	if d.reclaim.HeldByBuildCache > 0 {
 		warn = append(warn, fmt.Sprintf("frees %s from images; %s stays in build cache until it is pruned",
 			model.HumanSize(d.reclaim.Images), model.HumanSize(d.reclaim.HeldByBuildCache)))
 	}
-	var mounted []string
-	for _, b := range d.reclaim.Blocked {
-		if b.Kind == model.KindVolume && len(b.By) > 0 {
-			mounted = append(mounted, shortName(b.ID))
-		}
+	mounted := make([]string, len(rev.Mounted))
+	for i, v := range rev.Mounted {
+		mounted[i] = shortName(v)
 	}
 	if n := len(mounted); n > 3 {
 		warn = append(warn, fmt.Sprintf("%d marked volumes are mounted by containers that stay (%s): the engine will refuse them", n, someNames(mounted, 8)))
@@ -202,20 +143,10 @@ func (a *App) refreshDialog() {
 			warn = append(warn, fmt.Sprintf("volume %s is mounted by a container that stays: the engine will refuse", v))
 		}
 	}
-	imgs := map[string]*model.Image{}
-	for i := range s.Images {
-		imgs[s.Images[i].ID] = &s.Images[i]
-	}
-	// Per image (model.ReviewImages decides): what blocks it first, then
-	// what goes with it.
+	// Per image: what blocks it first, then what goes with it.
 	var usedWarn, tagWarn []string
-	var multiTag []*model.Image
-	d.stoppedUsers = 0
-	blocked := map[string]bool{}
-	d.reviews = model.ReviewImages(s, d.request())
-	for _, rv := range d.reviews {
-		img := imgs[rv.ID]
-		d.stoppedUsers += len(rv.Stopped) + len(rv.Cascaded) + len(rv.LeftOut)
+	var multiTag []model.ImageReview
+	for _, rv := range rev.Images {
 		name := rv.Name
 		if rv.Blocked() {
 			w := fmt.Sprintf("%s stays: %s", name, rv.Reason())
@@ -230,7 +161,6 @@ func (a *App) refreshDialog() {
 				w += fmt.Sprintf("; its %d stopped %s (%s) %s left too", n, plural(n, "container", "containers"), someNames(left, 8), plural(n, "is", "are"))
 			}
 			usedWarn = append(usedWarn, w)
-			blocked[rv.ID] = true
 		}
 		if n := len(rv.Cascaded); n > 0 {
 			usedWarn = append(usedWarn, fmt.Sprintf("%s: its stopped %s %s will be removed first (c to undo)",
@@ -240,9 +170,9 @@ func (a *App) refreshDialog() {
 			usedWarn = append(usedWarn, fmt.Sprintf("%s is used by stopped %s %s: press c to remove %s first, or the engine will refuse",
 				name, plural(n, "container", "containers"), someNames(rv.Stopped, 8), plural(n, "it", "them")))
 		}
-		if len(img.Tags) > 1 && !rv.Blocked() {
-			multiTag = append(multiTag, img)
-			tagWarn = append(tagWarn, fmt.Sprintf("%s goes with all %d tags: %s", model.ShortID(img.ID), len(img.Tags), strings.Join(img.Tags, ", ")))
+		if len(rv.Tags) > 1 && !rv.Blocked() {
+			multiTag = append(multiTag, rv)
+			tagWarn = append(tagWarn, fmt.Sprintf("%s goes with all %d tags: %s", model.ShortID(rv.ID), len(rv.Tags), strings.Join(rv.Tags, ", ")))
 		}
 	}
 	warn = append(warn, usedWarn...)
@@ -252,11 +182,29 @@ func (a *App) refreshDialog() {
 		tagWarn = []string{fmt.Sprintf("%d images have several tags: each goes with all of them (their tags are listed below)", len(multiTag))}
 	}
 	warn = append(warn, tagWarn...)
-	allTags := map[string]string{}
+	allTags = map[string]string{}
 	if len(multiTag) > 3 {
-		for _, img := range multiTag {
-			allTags[img.ID] = strings.Join(img.Tags, ", ")
+		for _, rv := range multiTag {
+			allTags[rv.ID] = strings.Join(rv.Tags, ", ")
 		}
+	}
+	return warn, allTags
+}
+
+// refreshDialog recomputes the dialog's lines and figures from the review
+// of the marks and answers (model.Review decides what is blocked, refused,
+// cascaded or held; this says it).
+func (a *App) refreshDialog() {
+	d := a.dialog
+	st := &a.st
+	rev := model.Review(a.snap, a.index, d.request())
+	plan := rev.Plan
+	d.reclaim, d.running, d.named = rev.Reclaim, rev.Running, rev.Named
+	d.stoppedUsers, d.reviews = rev.StoppedUsers, rev.Images
+	warn, allTags := d.warnings(rev)
+	blocked := map[string]bool{}
+	for _, rv := range rev.Images {
+		blocked[rv.ID] = rv.Blocked()
 	}
 
 	var lines, counts []string
@@ -395,41 +343,10 @@ func askedLater(step confirmStep) string {
 	return ""
 }
 
-// networkWarnings names the marked networks the engine will refuse (a
-// running container that stays is attached: "has active endpoints") and
-// those it removes from under stopped containers.
-func (d *confirmDialog) networkWarnings(s *model.Snapshot, plan model.Plan, ctrs map[string]*model.Container) []string {
-	going := map[string]bool{}
-	for _, it := range plan.Items {
-		if it.Kind == model.KindContainer {
-			going[it.ID] = true
-		}
-	}
-	var busy, idle []string
-	for i := range s.Networks {
-		n := &s.Networks[i]
-		if !d.marks.Has(model.KindNetwork, n.ID) {
-			continue
-		}
-		running, stopped := false, false
-		for _, cid := range n.Containers {
-			c := ctrs[cid]
-			if c == nil || going[cid] {
-				continue
-			}
-			if c.Active() {
-				running = true
-			} else {
-				stopped = true
-			}
-		}
-		switch {
-		case running:
-			busy = append(busy, n.Name)
-		case stopped:
-			idle = append(idle, n.Name)
-		}
-	}
+// networkWarnings says which marked networks the engine will refuse
+// (busy: a running container that stays is attached, "has active
+// endpoints") and which it removes from under stopped containers (idle).
+func networkWarnings(busy, idle []string) []string {
 	var warn []string
 	if n := len(busy); n > 0 {
 		warn = append(warn, fmt.Sprintf("%d marked %s running containers attached (%s): the engine will refuse %s unless those containers go first (mark them too)",
@@ -455,56 +372,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// refusedVolumes are the marked named volumes that a container the plan
-// keeps mounts, each with the names of those containers.
-func refusedVolumes(plan model.Plan, marked []string, vols map[string]*model.Volume, ctrs map[string]*model.Container) map[string][]string {
-	going := map[string]bool{}
-	for _, it := range plan.Items {
-		if it.Kind == model.KindContainer {
-			going[it.ID] = true
-		}
-	}
-	var out map[string][]string
-	for _, name := range marked {
-		v, ok := vols[name]
-		if !ok || v.Anonymous() {
-			continue
-		}
-		var by []string
-		for _, id := range v.Containers {
-			if c, ok := ctrs[id]; ok && !going[id] {
-				by = append(by, c.Name)
-			}
-		}
-		if len(by) > 0 {
-			if out == nil {
-				out = map[string][]string{}
-			}
-			sort.Strings(by)
-			out[name] = by
-		}
-	}
-	return out
-}
-
-func inUseRecord(s *model.Snapshot, id string) bool {
-	for i := range s.BuildCache {
-		if s.BuildCache[i].ID == id {
-			return s.BuildCache[i].InUse
-		}
-	}
-	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // itemName names one object of a plan so that it can be told apart: an

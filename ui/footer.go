@@ -5,6 +5,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
+
+	"bilge/model"
 )
 
 // The help line at the bottom offers the keys that act in the mode on
@@ -38,9 +40,9 @@ func (a *App) footerKeys(m mode) (keys, always []key.Binding) {
 			return []key.Binding{hint(k.Apply, "enter", "apply age"), hint(k.Cancel, "esc", "cancel")},
 				[]key.Binding{hint(key.NewBinding(key.WithKeys("ctrl+c")), "ctrl+c", "quit")}
 		}
-		ks := make([]string, len(presets))
-		for i, p := range presets {
-			ks[i] = p.key
+		ks := make([]string, len(model.Presets))
+		for i, p := range model.Presets {
+			ks[i] = p.Key
 		}
 		slices.Sort(ks)
 		return []key.Binding{hint(key.NewBinding(key.WithKeys(ks...)), ks[0]+"–"+ks[len(ks)-1], "mark a preset"), hint(k.Deny, "esc", "close")}, always

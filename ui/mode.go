@@ -3,6 +3,8 @@ package ui
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"bilge/model"
 )
 
 // mode is what the screen shows, and so which keys act: exactly one at a
@@ -78,8 +80,8 @@ func (a *App) modeKeys(m mode) []key.Binding {
 			return nil // typing the age
 		}
 		out := []key.Binding{k.Deny, k.Presets, k.Quit, k.Help} // esc, n, p close; q quits
-		for _, p := range presets {
-			out = append(out, key.NewBinding(key.WithKeys(p.key)))
+		for _, p := range model.Presets {
+			out = append(out, key.NewBinding(key.WithKeys(p.Key)))
 		}
 		return out
 	case modeConfirm:

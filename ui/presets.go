@@ -11,99 +11,12 @@ import (
 	"bilge/model"
 )
 
-// preset mirrors one docker prune command: choosing it marks exactly what
-// the command would remove on this state, for the user to review and edit.
-type preset struct {
-	key, title, docker string
-	kind               model.Kind // tab to show; -1 for the Overview
-	aged               bool       // takes an age ("older than N")
-}
-
-var presets = []preset{
-	{"1", "dangling images", "docker image prune", model.KindImage, false},
-	{"2", "unused images", "docker image prune -a", model.KindImage, false},
-	{"3", "unused images older than N", "docker image prune -a --filter until=N", model.KindImage, true},
-	{"4", "stopped containers", "docker container prune", model.KindContainer, false},
-	{"5", "unused anonymous volumes", "docker volume prune", model.KindVolume, false},
-	{"6", "all unused volumes", "docker volume prune -a", model.KindVolume, false},
-	{"7", "unused networks", "docker network prune", model.KindNetwork, false},
-	{"8", "all build cache", "docker builder prune -a", model.KindBuildCache, false},
-	{"9", "build cache unused for N", "docker builder prune -a --filter until=N", model.KindBuildCache, true},
-	{"0", "everything unused", "docker system prune -a --volumes", -1, false},
-}
-
-// presetMarks computes what a preset removes on the current state.
-func (a *App) presetMarks(p preset, age time.Duration) (*model.Marks, model.Reclaim) {
-	ix := a.index
-	m := model.NewMarks()
-	set := func(k model.Kind, ids []string) {
-		for _, id := range ids {
-			m.Set(k, id, true)
-		}
-	}
-	cutoff := a.now.Add(-age)
-	switch p.key {
-	case "1":
-		_, ids := ix.PruneImages(false)
-		set(model.KindImage, ids)
-	case "2":
-		_, ids := ix.PruneImages(true)
-		set(model.KindImage, ids)
-	case "3":
-		_, ids := ix.PruneImages(true)
-		created := map[string]time.Time{}
-		for i := range a.snap.Images {
-			created[a.snap.Images[i].ID] = a.snap.Images[i].Created
-		}
-		for _, id := range ids {
-			if created[id].Before(cutoff) {
-				m.Set(model.KindImage, id, true)
-			}
-		}
-	case "4":
-		_, ids := ix.PruneContainers()
-		set(model.KindContainer, ids)
-	case "5":
-		_, ids := ix.PruneVolumes(false)
-		set(model.KindVolume, ids)
-	case "6":
-		_, ids := ix.PruneVolumes(true)
-		set(model.KindVolume, ids)
-	case "7":
-		set(model.KindNetwork, a.snap.UnusedNetworks())
-	case "8":
-		_, ids := ix.PruneBuildCache()
-		set(model.KindBuildCache, ids)
-	case "9":
-		_, ids := ix.PruneBuildCache()
-		used := map[string]time.Time{}
-		for i := range a.snap.BuildCache {
-			r := &a.snap.BuildCache[i]
-			t := r.LastUsed
-			if t.IsZero() {
-				t = r.Created
-			}
-			used[r.ID] = t
-		}
-		for _, id := range ids {
-			if used[id].Before(cutoff) {
-				m.Set(model.KindBuildCache, id, true)
-			}
-		}
-	case "0":
-		_, sm := ix.PruneSystem(true)
-		m = sm
-		set(model.KindNetwork, a.snap.UnusedNetworks())
-	}
-	return m, ix.Compute(m)
-}
-
 // presetMenu is the open preset chooser.
 type presetMenu struct {
 	rows     []string // drawn once per age: computing them costs a reclaim each
 	age      time.Duration
 	editing  bool // typing the age
-	pending  *preset
+	pending  *model.Preset
 	errorMsg string
 }
 
@@ -117,11 +30,11 @@ func (a *App) presetRows() {
 	pm.rows = pm.rows[:0]
 	pm.rows = append(pm.rows, a.st.ColHeader.Render(fmt.Sprintf("     %-30s %7s  %9s   %-44s", "PRESET", "OBJECTS", "FREES", "MIRRORS")))
 	held := false
-	for _, p := range presets {
-		m, r := a.presetMarks(p, pm.age)
-		title := p.title
-		docker := p.docker
-		if p.aged {
+	for _, p := range model.Presets {
+		m, r := p.Marks(a.snap, a.index, a.now, pm.age)
+		title := p.Title
+		docker := p.Docker
+		if p.NeedsAge {
 			title = strings.Replace(title, "N", formatAge(pm.age), 1)
 			docker = strings.Replace(docker, "until=N", "until="+untilFlag(pm.age), 1)
 		}
@@ -134,7 +47,7 @@ func (a *App) presetRows() {
 			note = a.st.Warn.Render(fmt.Sprintf("+%s later*", model.HumanSize(r.HeldByBuildCache)))
 			held = true
 		}
-		pm.rows = append(pm.rows, fmt.Sprintf("  %s  %-30s %7d  %9s   %s %s", a.st.Prompt.Render(p.key), title, m.Len(), frees,
+		pm.rows = append(pm.rows, fmt.Sprintf("  %s  %-30s %7d  %9s   %s %s", a.st.Prompt.Render(p.Key), title, m.Len(), frees,
 			a.st.Muted.Render(fmt.Sprintf("%-44s", docker)), note))
 	}
 	if held {
@@ -179,12 +92,12 @@ func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.presets = nil
 		return nil
 	}
-	for i := range presets {
-		p := presets[i]
-		if msg.String() != p.key {
+	for i := range model.Presets {
+		p := model.Presets[i]
+		if msg.String() != p.Key {
 			continue
 		}
-		if p.aged {
+		if p.NeedsAge {
 			pm.editing, pm.pending, pm.errorMsg = true, &p, ""
 			a.input.Prompt = "older than: "
 			a.input.SetValue(formatAge(pm.age))
@@ -200,9 +113,9 @@ func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
 // applyPreset adds what the preset removes to the marks (marks made by
 // hand or by another preset stay) and shows them; the status line says
 // what changed. Nothing is deleted until the user presses d and confirms.
-func (a *App) applyPreset(p preset) {
+func (a *App) applyPreset(p model.Preset) {
 	age := a.presets.age
-	m, _ := a.presetMarks(p, age)
+	m, _ := p.Marks(a.snap, a.index, a.now, age)
 	a.presets = nil
 	added, already := 0, 0
 	for _, k := range model.Kinds {
@@ -216,13 +129,13 @@ func (a *App) applyPreset(p preset) {
 		}
 	}
 	a.reclaim = a.tally.Result()
-	title := p.title
-	if p.aged {
+	title := p.Title
+	if p.NeedsAge {
 		title = strings.Replace(title, "N", formatAge(age), 1)
 	}
 	a.flash = presetFlash(title, added, already, a.marks.Len(), freesText(a.reclaim))
-	if p.kind >= 0 {
-		a.setActive(int(p.kind) + 1)
+	if p.Kind >= 0 {
+		a.setActive(int(p.Kind) + 1)
 	} else {
 		a.setActive(0)
 	}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -275,8 +276,8 @@ func TestPresetsMatchEnginePrune(t *testing.T) {
 	})
 
 	t.Run("network prune", func(t *testing.T) {
-		b, snap, _ := setup(t)
-		ids := restrict(a, model.KindNetwork, snap.UnusedNetworks())
+		b, _, ix := setup(t)
+		ids := restrict(a, model.KindNetwork, ix.PruneNetworks())
 		rep := enginePrune(ctx, t, e, b, "/networks/prune", nil)
 		// NetworksDeleted names networks by name; roleOf maps either.
 		sameRoles(t, "unused networks", rolesOf(a, model.KindNetwork, ids),
@@ -364,4 +365,81 @@ func TestPresetsMatchEnginePrune(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNetworkPruneTakesStoppedContainersNetworks: the engine's network
+// prune removes a network that only a stopped container is attached to —
+// a stopped container has no endpoint — and bilge's network preset (ReclaimIndex.PruneNetworks)
+// marks exactly what the engine removes, that network included.
+func TestNetworkPruneTakesStoppedContainersNetworks(t *testing.T) {
+	e := enginetest.Require(t)
+	lock(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s := enginetest.Seed(t, e)
+	labels := map[string]string{enginetest.Label: s.RunID, enginetest.RoleLabel: "stale"}
+	name := s.Prefix + "-stale"
+	var nw struct {
+		ID string `json:"Id"`
+	}
+	if err := e.Do(ctx, http.MethodPost, "/networks/create", nil, jsonBody(t, map[string]any{"Name": name, "Driver": "bridge", "Labels": labels}), &nw); err != nil {
+		t.Fatal(err)
+	}
+	alpha := s.Images["alpha"]
+	var ctr struct {
+		ID string `json:"Id"`
+	}
+	body := map[string]any{
+		"Image": alpha.ID, "Cmd": []string{"exit", "0"}, "Labels": labels,
+		"HostConfig":       map[string]any{"NetworkMode": name},
+		"NetworkingConfig": map[string]any{"EndpointsConfig": map[string]any{name: map[string]any{}}},
+	}
+	if err := e.Do(ctx, http.MethodPost, "/containers/create", url.Values{"name": {name}}, jsonBody(t, body), &ctr); err != nil {
+		t.Fatal(err)
+	}
+	// Run it to its end: a container never started names no network ID.
+	if err := e.Do(ctx, http.MethodPost, "/containers/"+ctr.ID+"/start", nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Do(ctx, http.MethodPost, "/containers/"+ctr.ID+"/wait", nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	_, snap := bilgeSnapshot(ctx, t, e)
+	for i := range snap.Networks {
+		if n := &snap.Networks[i]; n.ID == nw.ID && !slices.Equal(n.Containers, []string{ctr.ID}) {
+			t.Fatalf("bilge sees %v attached to %s, want the stopped container %.12s", n.Containers, name, ctr.ID)
+		}
+	}
+	ix := model.NewReclaimIndex(snap)
+	ours := map[string]string{nw.ID: name} // the run's networks, ID → name
+	for _, n := range s.Networks {
+		ours[n.ID] = n.Name
+	}
+	var bilge []string
+	for _, id := range ix.PruneNetworks() {
+		if n, ok := ours[id]; ok {
+			bilge = append(bilge, n)
+		}
+	}
+	slices.Sort(bilge)
+	rep := enginePrune(ctx, t, e, s, "/networks/prune", nil)
+	engine := slices.Clone(rep.NetworksDeleted)
+	slices.Sort(engine)
+	t.Logf("bilge %v, engine %v", bilge, engine)
+	if !slices.Contains(engine, name) {
+		t.Fatalf("the engine kept %s, which only a stopped container is attached to: %v", name, engine)
+	}
+	if !slices.Equal(bilge, engine) {
+		t.Errorf("bilge's network preset marks %v, the engine's prune removed %v", bilge, engine)
+	}
+}
+
+func jsonBody(t *testing.T, v any) *bytes.Reader {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(b)
 }
