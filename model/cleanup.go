@@ -59,3 +59,47 @@ func (ix *ReclaimIndex) ExactReclaimable() map[Kind]KindReclaim {
 	out[KindBuildCache] = KindReclaim{r.BuildCache, r.PendingKinds.Has(KindBuildCache), 0}
 	return out
 }
+
+// SystemGap says why `docker system prune -a --volumes` frees another
+// amount than each kind's own prune (ExactReclaimable) added up, the
+// Overview's total. It removes the stopped containers first, so the images
+// and anonymous volumes only they use go too; it keeps named volumes,
+// which `volume prune -a` counts. The parts add up: System = Kinds +
+// StoppedImages + StoppedVolumes − NamedVolumes − Held.
+type SystemGap struct {
+	Kinds  int64 // Σ ExactReclaimable bytes
+	System int64 // what the system prune frees (its Reclaim.Total)
+	// Stopped is how many containers it removes.
+	Stopped int
+	// StoppedImages: image bytes freed only once the stopped containers
+	// go; StoppedVolumes: their anonymous volumes.
+	StoppedImages, StoppedVolumes int64
+	// NamedVolumes: unused named volumes, which it keeps.
+	NamedVolumes int64
+	// Held: image layers build-cache records in use keep on disk (image
+	// prune -a counts them, builder prune cannot free them).
+	Held int64
+	// Pending: some figure depends on sizes or layers not known yet.
+	Pending bool
+}
+
+// SystemGap compares the system prune with each kind's own prune.
+func (ix *ReclaimIndex) SystemGap() SystemGap {
+	var g SystemGap
+	for _, e := range ix.ExactReclaimable() {
+		g.Kinds += e.Bytes
+		g.Pending = g.Pending || e.Pending
+	}
+	sys, m := ix.PruneSystem(true)
+	imgs, _ := ix.PruneImages(true)
+	anon, _ := ix.PruneVolumes(false)
+	all, _ := ix.PruneVolumes(true)
+	g.System = sys.Total
+	g.Stopped = m.LenOf(KindContainer)
+	g.StoppedImages = sys.Images - imgs.Images
+	g.StoppedVolumes = sys.Volumes - anon.Volumes
+	g.NamedVolumes = all.Volumes - anon.Volumes
+	g.Held = sys.HeldByBuildCache
+	g.Pending = g.Pending || sys.Pending || anon.Pending || all.Pending
+	return g
+}
