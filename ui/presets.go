@@ -101,6 +101,8 @@ func (a *App) presetMarks(p preset, age time.Duration) (*model.Marks, model.Recl
 // presetMenu is the open preset chooser.
 type presetMenu struct {
 	rows     []string // drawn once per age: computing them costs a reclaim each
+	gap      string   // why preset 0 differs from the Overview's total
+	held     bool     // rows end with the footnote on build cache
 	age      time.Duration
 	editing  bool // typing the age
 	pending  *preset
@@ -140,6 +142,42 @@ func (a *App) presetRows() {
 	if held {
 		pm.rows = append(pm.rows, "", a.st.Muted.Render("  * freed only once the build cache is pruned too: its records hold those image layers"))
 	}
+	pm.gap, pm.held = a.systemGapText(), held
+}
+
+// systemGapText says why preset 0 frees another amount than the Overview's
+// total (each kind's own prune added up), in parts that add up; "" when
+// they agree or sizes are not in.
+func (a *App) systemGapText() string {
+	if !a.snap.Sized {
+		return ""
+	}
+	g := a.index.SystemGap()
+	if g.System == g.Kinds {
+		return ""
+	}
+	h := model.HumanSize
+	s := fmt.Sprintf("0's %s = the Overview's total %s", h(g.System), h(g.Kinds))
+	var stopped []string
+	if g.StoppedImages > 0 {
+		stopped = append(stopped, h(g.StoppedImages)+" images")
+	}
+	if g.StoppedVolumes > 0 {
+		stopped = append(stopped, h(g.StoppedVolumes)+" anonymous volumes")
+	}
+	if len(stopped) > 0 {
+		s += fmt.Sprintf(" + %s of the %d stopped %s it removes", strings.Join(stopped, " and "), g.Stopped, plural(g.Stopped, "container", "containers"))
+	}
+	if g.NamedVolumes > 0 {
+		s += fmt.Sprintf(" − %s named volumes it keeps", h(g.NamedVolumes))
+	}
+	if g.Held > 0 {
+		s += fmt.Sprintf(" − %s image layers build cache in use keeps", h(g.Held))
+	}
+	if g.Pending {
+		s += " (sizes pending)"
+	}
+	return s
 }
 
 func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -267,6 +305,12 @@ func (a *App) presetsBody() []string {
 	pm := a.presets
 	lines := []string{st.DetailHead.Render("Prune presets") + st.Muted.Render("  each adds to the marks exactly what the docker command would remove now; review and edit them, then d"), ""}
 	lines = append(lines, pm.rows...)
+	if pm.gap != "" {
+		if !pm.held {
+			lines = append(lines, "") // else it follows the other footnote
+		}
+		lines = append(lines, wrapHanging(pm.gap, "  ", "    ", a.width, st.Muted)...)
+	}
 	lines = append(lines, "")
 	if pm.editing {
 		lines = append(lines, "  "+a.input.View())

@@ -391,7 +391,7 @@ func (a *App) overviewBody() []string {
 	barW := a.width - fixed - 2
 	widths := layout(cols, fixed-colGap)
 	lines := []string{"  " + renderHeader(st, cols, widths, model.Sort{Key: -1}) + "  " + st.ColHeader.Render("SPACE")}
-	var largest, total, reclaim, dockerTotal int64
+	var largest, total, reclaim, dockerTotal, held int64
 	exactPending := false
 	for _, u := range a.usage {
 		largest = max(largest, u.Size)
@@ -411,6 +411,12 @@ func (a *App) overviewBody() []string {
 			if ok && u.Size >= 0 {
 				exact = e.Bytes
 				rec = percentOf(e.Bytes, u.Size)
+				if e.Held > 0 {
+					// As bilge df: a * on what BuildKit's cache keeps,
+					// said in the footnote under the table.
+					rec = strings.Replace(rec, model.HumanSize(e.Bytes), model.HumanSize(e.Bytes)+"*", 1)
+					held = e.Held
+				}
 				if e.Pending {
 					rec = "≥" + rec
 					exactPending = true
@@ -448,7 +454,12 @@ func (a *App) overviewBody() []string {
 		}
 		lines = append(lines, mark+row+"  "+bar)
 	}
-	lines = append(lines, "")
+	if held > 0 {
+		// In place of the spacer, as bilge df prints it under its table.
+		lines = append(lines, st.Muted.Render(fmt.Sprintf("  * of which %s stays in build cache until it is pruned too", model.HumanSize(held))))
+	} else {
+		lines = append(lines, "")
+	}
 	if a.snap.Sized {
 		txt := fmt.Sprintf("  %s %s on disk, %s reclaimable", st.DetailHead.Render("Total"), model.HumanSize(total), model.HumanSize(reclaim))
 		if exactPending {
@@ -526,17 +537,21 @@ func (a *App) markedLines() []string {
 		if n == 0 {
 			continue
 		}
-		frees := "-"
+		frees, note := "-", ""
 		if k != model.KindNetwork {
-			frees = model.HumanSize(per[k])
+			b := per[k]
+			if k == model.KindImage && r.HeldByBuildCache > 0 {
+				// The kinds add up to the total: the layers BuildKit's
+				// cache keeps are freed only with it, as the total says.
+				b -= r.HeldByBuildCache
+				note = st.Warn.Render(fmt.Sprintf(" (+%s once build cache is pruned)", model.HumanSize(r.HeldByBuildCache)))
+			}
+			frees = model.HumanSize(b)
 			if r.PendingKinds.Has(k) {
 				frees = "≥" + frees + " (pending)"
 			}
 		}
-		lines = append(lines, fmt.Sprintf("    %-14s %6d   frees %s", k.String(), n, frees))
-	}
-	if r.HeldByBuildCache > 0 {
-		lines = append(lines, st.Warn.Render(fmt.Sprintf("    ! %s of that stays in build cache until it is pruned", model.HumanSize(r.HeldByBuildCache))))
+		lines = append(lines, fmt.Sprintf("    %-14s %6d   frees %s", k.String(), n, frees)+note)
 	}
 	return lines
 }
