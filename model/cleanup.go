@@ -83,23 +83,23 @@ type SystemGap struct {
 	Pending bool
 }
 
-// SystemGap compares the system prune with each kind's own prune.
-func (ix *ReclaimIndex) SystemGap() SystemGap {
+// SystemGap compares the system prune with each kind's own prune, given
+// what both free on this index: exact from ExactReclaimable, sys and its
+// marks from PruneSystem(true) (the caller has them already: computing
+// them again would double the cost at scale).
+func (ix *ReclaimIndex) SystemGap(exact map[Kind]KindReclaim, sys Reclaim, m *Marks) SystemGap {
 	var g SystemGap
-	for _, e := range ix.ExactReclaimable() {
+	for _, e := range exact {
 		g.Kinds += e.Bytes
 		g.Pending = g.Pending || e.Pending
 	}
-	sys, m := ix.PruneSystem(true)
-	imgs, _ := ix.PruneImages(true)
 	anon, _ := ix.PruneVolumes(false)
-	all, _ := ix.PruneVolumes(true)
 	g.System = sys.Total
 	g.Stopped = m.LenOf(KindContainer)
-	g.StoppedImages = sys.Images - imgs.Images
+	g.StoppedImages = sys.Images - exact[KindImage].Bytes
 	g.StoppedVolumes = sys.Volumes - anon.Volumes
-	g.NamedVolumes = all.Volumes - anon.Volumes
+	g.NamedVolumes = exact[KindVolume].Bytes - anon.Volumes
 	g.Held = sys.HeldByBuildCache
-	g.Pending = g.Pending || sys.Pending || anon.Pending || all.Pending
+	g.Pending = g.Pending || sys.Pending || anon.Pending
 	return g
 }

@@ -1019,7 +1019,7 @@ func checkPruneInvariants(t *testing.T, seed int, s *Snapshot, ix *ReclaimIndex)
 	if !sys.Pending && !all.Pending && sys.Images < all.Images {
 		t.Fatalf("seed %d: system prune frees less from images (%d) than image prune -a (%d)", seed, sys.Images, all.Images)
 	}
-	if g := ix.SystemGap(); g.System != sys.Total || g.System != g.Kinds+g.StoppedImages+g.StoppedVolumes-g.NamedVolumes-g.Held ||
+	if g := ix.SystemGap(ix.ExactReclaimable(), sys, m); g.System != sys.Total || g.System != g.Kinds+g.StoppedImages+g.StoppedVolumes-g.NamedVolumes-g.Held ||
 		(!g.Pending && (g.StoppedImages < 0 || g.StoppedVolumes < 0 || g.NamedVolumes < 0 || g.Held < 0)) {
 		t.Fatalf("seed %d: system gap %+v does not add up (system prune frees %d)", seed, g, sys.Total)
 	}
@@ -1057,7 +1057,9 @@ func TestSystemGap(t *testing.T) {
 				tc.change(s)
 				s.Link()
 			}
-			g := NewReclaimIndex(s).SystemGap()
+			ix := NewReclaimIndex(s)
+			sys, m := ix.PruneSystem(true)
+			g := ix.SystemGap(ix.ExactReclaimable(), sys, m)
 			if g != tc.want {
 				t.Errorf("gap:\n got %+v\nwant %+v", g, tc.want)
 			}

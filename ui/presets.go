@@ -119,8 +119,13 @@ func (a *App) presetRows() {
 	pm.rows = pm.rows[:0]
 	pm.rows = append(pm.rows, a.st.ColHeader.Render(fmt.Sprintf("     %-30s %7s  %9s   %-44s", "PRESET", "OBJECTS", "FREES", "MIRRORS")))
 	held := false
+	var sysMarks *model.Marks
+	var sys model.Reclaim
 	for _, p := range presets {
 		m, r := a.presetMarks(p, pm.age)
+		if p.key == "0" {
+			sysMarks, sys = m, r
+		}
 		title := p.title
 		docker := p.docker
 		if p.aged {
@@ -142,17 +147,17 @@ func (a *App) presetRows() {
 	if held {
 		pm.rows = append(pm.rows, "", a.st.Muted.Render("  * freed only once the build cache is pruned too: its records hold those image layers"))
 	}
-	pm.gap, pm.held = a.systemGapText(), held
+	pm.gap, pm.held = a.systemGapText(sys, sysMarks), held
 }
 
-// systemGapText says why preset 0 frees another amount than the Overview's
-// total (each kind's own prune added up), in parts that add up; "" when
-// they agree or sizes are not in.
-func (a *App) systemGapText() string {
-	if !a.snap.Sized {
+// systemGapText says why preset 0 (sys, with its marks m) frees another
+// amount than the Overview's total (each kind's own prune added up), in
+// parts that add up; "" when they agree or sizes are not in.
+func (a *App) systemGapText(sys model.Reclaim, m *model.Marks) string {
+	if a.exact == nil || m == nil {
 		return ""
 	}
-	g := a.index.SystemGap()
+	g := a.index.SystemGap(a.exact, sys, m)
 	if g.System == g.Kinds {
 		return ""
 	}
