@@ -276,3 +276,32 @@ func TestReconcileGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestMarkedSaysWhyAboveReclaimable: marks of a kind free more than its
+// RECLAIMABLE on the same screen only because of marked containers (their
+// images, their volumes) or running ones; the line says which.
+func TestMarkedSaysWhyAboveReclaimable(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoaded(t, 160, 30)
+	press(a, "p", "0") // everything unused: the 3 stopped containers, then their images and anonymous volume
+	a.setMark(model.KindContainer, hexID("", 101), true) // db, running
+	a.reclaim = a.tally.Result()
+	press(a, "1")
+	out := screen(a)
+	for _, c := range []struct{ row, want string }{
+		{"    Images ", "frees 2.507GB (more than RECLAIMABLE: the marked containers' images go too)"},
+		{"    Containers ", "frees 64.51MB (more than RECLAIMABLE: running containers marked)"},
+		{"    Local Volumes ", "frees 15MB"},
+		{"    Build Cache ", "frees 640MB"},
+	} {
+		if l := strings.TrimRight(screenLine(t, out, c.row), " "); !strings.HasSuffix(l, c.want) {
+			t.Errorf("%q, want it to end %q", l, c.want)
+		}
+	}
+	// Marks within each kind's own prune: no note.
+	b, _ := newLoaded(t, 160, 30)
+	press(b, "p", "2", "p", "4", "1")
+	if out := screen(b); !strings.Contains(out, "● Marked: 5") || strings.Contains(out, "more than RECLAIMABLE") {
+		t.Errorf("a note on marks within RECLAIMABLE:\n%s", out)
+	}
+}

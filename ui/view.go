@@ -523,6 +523,15 @@ func (a *App) bar(size, reclaim, largest int64, w int) string {
 	return a.st.BarUsed.Render(strings.Repeat("█", used)) + a.st.BarFree.Render(strings.Repeat("▒", free))
 }
 
+// moreThanReclaimable says why marks of a kind can free more than its
+// RECLAIMABLE (its own prune on today's state): image and volume prunes
+// leave what containers use, container prune leaves running ones.
+var moreThanReclaimable = map[model.Kind]string{
+	model.KindImage:     "the marked containers' images go too",
+	model.KindVolume:    "the marked containers' volumes go too",
+	model.KindContainer: "running containers marked",
+}
+
 // markedLines is the Overview's "what is marked" section.
 func (a *App) markedLines() []string {
 	if a.marks.Len() == 0 {
@@ -549,6 +558,13 @@ func (a *App) markedLines() []string {
 			frees = model.HumanSize(b)
 			if r.PendingKinds.Has(k) {
 				frees = "≥" + frees + " (pending)"
+			}
+			if why := moreThanReclaimable[k]; why != "" && !r.PendingKinds.Has(k) {
+				// Above the kind's own prune (its RECLAIMABLE above) only
+				// because of marked containers: say so.
+				if e, ok := a.exact[k]; ok && !e.Pending && per[k] > e.Bytes && model.HumanSize(per[k]) != model.HumanSize(e.Bytes) {
+					note += st.Muted.Render(" (more than RECLAIMABLE: " + why + ")")
+				}
 			}
 		}
 		lines = append(lines, fmt.Sprintf("    %-14s %6d   frees %s", k.String(), n, frees)+note)
