@@ -283,7 +283,7 @@ func TestReconcileGolden(t *testing.T) {
 func TestMarkedSaysWhyAboveReclaimable(t *testing.T) {
 	t.Parallel()
 	a, _ := newLoaded(t, 160, 30)
-	press(a, "p", "0") // everything unused: the 3 stopped containers, then their images and anonymous volume
+	press(a, "p", "0")                                   // everything unused: the 3 stopped containers, then their images and anonymous volume
 	a.setMark(model.KindContainer, hexID("", 101), true) // db, running
 	a.reclaim = a.tally.Result()
 	press(a, "1")
