@@ -283,8 +283,10 @@ func TestReconcileGolden(t *testing.T) {
 func TestMarkedSaysWhyAboveReclaimable(t *testing.T) {
 	t.Parallel()
 	a, _ := newLoaded(t, 160, 30)
-	press(a, "p", "0")                                   // everything unused: the 3 stopped containers, then their images and anonymous volume
-	a.setMark(model.KindContainer, hexID("", 101), true) // db, running
+	// Everything unused: the 3 stopped containers, then their images and
+	// anonymous volume; and db, running.
+	press(a, "p", "0")
+	a.setMark(model.KindContainer, hexID("", 101), true)
 	a.reclaim = a.tally.Result()
 	press(a, "1")
 	out := screen(a)
