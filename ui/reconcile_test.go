@@ -300,6 +300,17 @@ func TestMarkedSaysWhyAboveReclaimable(t *testing.T) {
 			t.Errorf("%q, want it to end %q", l, c.want)
 		}
 	}
+	// At 80 columns, the short form.
+	a.Update(tea.WindowSizeMsg{Width: 80, Height: 30})
+	out = screen(a)
+	for _, c := range []struct{ row, want string }{
+		{"    Images ", "frees 2.507GB (incl. marked containers' images)"},
+		{"    Containers ", "frees 64.51MB (incl. running containers)"},
+	} {
+		if l := strings.TrimRight(screenLine(t, out, c.row), " "); !strings.HasSuffix(l, c.want) {
+			t.Errorf("80 columns: %q, want it to end %q", l, c.want)
+		}
+	}
 	// Marks within each kind's own prune: no note.
 	b, _ := newLoaded(t, 160, 30)
 	press(b, "p", "2", "p", "4", "1")

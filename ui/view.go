@@ -526,10 +526,11 @@ func (a *App) bar(size, reclaim, largest int64, w int) string {
 // moreThanReclaimable says why marks of a kind can free more than its
 // RECLAIMABLE (its own prune on today's state): image and volume prunes
 // leave what containers use, container prune leaves running ones.
-var moreThanReclaimable = map[model.Kind]string{
-	model.KindImage:     "the marked containers' images go too",
-	model.KindVolume:    "the marked containers' volumes go too",
-	model.KindContainer: "running containers marked",
+// The second form is for narrow screens.
+var moreThanReclaimable = map[model.Kind][2]string{
+	model.KindImage:     {"the marked containers' images go too", "incl. marked containers' images"},
+	model.KindVolume:    {"the marked containers' volumes go too", "incl. marked containers' volumes"},
+	model.KindContainer: {"running containers marked", "incl. running containers"},
 }
 
 // markedLines is the Overview's "what is marked" section.
@@ -559,15 +560,20 @@ func (a *App) markedLines() []string {
 			if r.PendingKinds.Has(k) {
 				frees = "≥" + frees + " (pending)"
 			}
-			if why := moreThanReclaimable[k]; why != "" && !r.PendingKinds.Has(k) {
-				// Above the kind's own prune (its RECLAIMABLE above) only
-				// because of marked containers: say so.
-				if e, ok := a.exact[k]; ok && !e.Pending && per[k] > e.Bytes && model.HumanSize(per[k]) != model.HumanSize(e.Bytes) {
-					note += st.Muted.Render(" (more than RECLAIMABLE: " + why + ")")
+		}
+		line := fmt.Sprintf("    %-14s %6d   frees %s", k.String(), n, frees) + note
+		if why, ok := moreThanReclaimable[k]; ok && !r.PendingKinds.Has(k) {
+			// Above the kind's own prune (its RECLAIMABLE above) only
+			// because of marked containers: say so, briefly when narrow.
+			if e, ok := a.exact[k]; ok && !e.Pending && per[k] > e.Bytes && model.HumanSize(per[k]) != model.HumanSize(e.Bytes) {
+				more := " (more than RECLAIMABLE: " + why[0] + ")"
+				if ansi.StringWidth(line+more) > a.width {
+					more = " (" + why[1] + ")"
 				}
+				line += st.Muted.Render(more)
 			}
 		}
-		lines = append(lines, fmt.Sprintf("    %-14s %6d   frees %s", k.String(), n, frees)+note)
+		lines = append(lines, line)
 	}
 	return lines
 }
