@@ -47,3 +47,47 @@ func (ix *ReclaimIndex) ExactReclaimable() map[Kind]KindReclaim {
 	out[KindBuildCache] = KindReclaim{r.BuildCache, r.PendingKinds.Has(KindBuildCache), 0}
 	return out
 }
+
+// SystemGap says why `docker system prune -a --volumes` frees another
+// amount than each kind's own prune (ExactReclaimable) added up, the
+// Overview's total. It removes the stopped containers first, so the images
+// and anonymous volumes only they use go too; it keeps named volumes,
+// which `volume prune -a` counts. The parts add up: System = Kinds +
+// StoppedImages + StoppedVolumes − NamedVolumes − Held.
+type SystemGap struct {
+	Kinds  int64 // Σ ExactReclaimable bytes
+	System int64 // what the system prune frees (its Reclaim.Total)
+	// Stopped is how many containers it removes.
+	Stopped int
+	// StoppedImages: image bytes freed only once the stopped containers
+	// go; StoppedVolumes: their anonymous volumes.
+	StoppedImages, StoppedVolumes int64
+	// NamedVolumes: unused named volumes, which it keeps.
+	NamedVolumes int64
+	// Held: image layers build-cache records in use keep on disk (image
+	// prune -a counts them, builder prune cannot free them).
+	Held int64
+	// Pending: some figure depends on sizes or layers not known yet.
+	Pending bool
+}
+
+// SystemGap compares the system prune with each kind's own prune, given
+// what both free on this index: exact from ExactReclaimable, sys and its
+// marks from PruneSystem(true) (the caller has them already: computing
+// them again would double the cost at scale).
+func (ix *ReclaimIndex) SystemGap(exact map[Kind]KindReclaim, sys Reclaim, m *Marks) SystemGap {
+	var g SystemGap
+	for _, e := range exact {
+		g.Kinds += e.Bytes
+		g.Pending = g.Pending || e.Pending
+	}
+	anon, _ := ix.PruneVolumes(false)
+	g.System = sys.Total
+	g.Stopped = m.LenOf(KindContainer)
+	g.StoppedImages = sys.Images - exact[KindImage].Bytes
+	g.StoppedVolumes = sys.Volumes - anon.Volumes
+	g.NamedVolumes = exact[KindVolume].Bytes - anon.Volumes
+	g.Held = sys.HeldByBuildCache
+	g.Pending = g.Pending || sys.Pending || anon.Pending
+	return g
+}

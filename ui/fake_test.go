@@ -23,6 +23,9 @@ type fakeEngine struct {
 	layers  map[string]model.ImageLayers
 	deleted []string
 	refuse  map[string]string
+	// afterDelete, when set, changes the state and disk usage once a plan
+	// is done, as the engine's would.
+	afterDelete func(s *model.Snapshot, du *model.DiskUsage)
 }
 
 func newFakeEngine(s *model.Snapshot, du *model.DiskUsage) *fakeEngine {
@@ -99,6 +102,8 @@ func (f *fakeEngine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	if err := f.call("df"); err != nil {
 		return nil, err
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	du := *f.du
 	return &du, nil
 }
@@ -155,6 +160,13 @@ func (f *fakeEngine) Delete(ctx context.Context, plan model.Plan, parallel int) 
 			}
 			ch <- model.Outcome{Item: it, Status: model.Deleted}
 		}
+		f.mu.Lock()
+		if f.afterDelete != nil {
+			s, du := cloneSnapshot(f.snap), *f.du
+			f.afterDelete(s, &du)
+			f.snap, f.du = s, &du
+		}
+		f.mu.Unlock()
 	}()
 	return ch
 }

@@ -14,6 +14,8 @@ import (
 // presetMenu is the open preset chooser.
 type presetMenu struct {
 	rows     []string // drawn once per age: computing them costs a reclaim each
+	gap      string   // why preset 0 differs from the Overview's total
+	held     bool     // rows end with the footnote on build cache
 	age      time.Duration
 	editing  bool // typing the age
 	pending  *model.Preset
@@ -30,8 +32,13 @@ func (a *App) presetRows() {
 	pm.rows = pm.rows[:0]
 	pm.rows = append(pm.rows, a.st.ColHeader.Render(fmt.Sprintf("     %-30s %7s  %9s   %-44s", "PRESET", "OBJECTS", "FREES", "MIRRORS")))
 	held := false
+	var sysMarks *model.Marks
+	var sys model.Reclaim
 	for _, p := range model.Presets {
 		m, r := p.Marks(a.snap, a.index, a.now, pm.age)
+		if p.Key == "0" {
+			sysMarks, sys = m, r
+		}
 		title := p.Title
 		docker := p.Docker
 		if p.NeedsAge {
@@ -53,6 +60,42 @@ func (a *App) presetRows() {
 	if held {
 		pm.rows = append(pm.rows, "", a.st.Muted.Render("  * freed only once the build cache is pruned too: its records hold those image layers"))
 	}
+	pm.gap, pm.held = a.systemGapText(sys, sysMarks), held
+}
+
+// systemGapText says why preset 0 (sys, with its marks m) frees another
+// amount than the Overview's total (each kind's own prune added up), in
+// parts that add up; "" when they agree or sizes are not in.
+func (a *App) systemGapText(sys model.Reclaim, m *model.Marks) string {
+	if a.exact == nil || m == nil {
+		return ""
+	}
+	g := a.index.SystemGap(a.exact, sys, m)
+	if g.System == g.Kinds {
+		return ""
+	}
+	h := model.HumanSize
+	s := fmt.Sprintf("0's %s = the Overview's total %s", h(g.System), h(g.Kinds))
+	var stopped []string
+	if g.StoppedImages > 0 {
+		stopped = append(stopped, h(g.StoppedImages)+" images")
+	}
+	if g.StoppedVolumes > 0 {
+		stopped = append(stopped, h(g.StoppedVolumes)+" anonymous volumes")
+	}
+	if len(stopped) > 0 {
+		s += fmt.Sprintf(" + %s of the %d stopped %s it removes", strings.Join(stopped, " and "), g.Stopped, plural(g.Stopped, "container", "containers"))
+	}
+	if g.NamedVolumes > 0 {
+		s += fmt.Sprintf(" − %s named volumes it keeps", h(g.NamedVolumes))
+	}
+	if g.Held > 0 {
+		s += fmt.Sprintf(" − %s image layers build cache in use keeps", h(g.Held))
+	}
+	if g.Pending {
+		s += " (sizes pending)"
+	}
+	return s
 }
 
 func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -180,6 +223,12 @@ func (a *App) presetsBody() []string {
 	pm := a.presets
 	lines := []string{st.DetailHead.Render("Prune presets") + st.Muted.Render("  each adds to the marks exactly what the docker command would remove now; review and edit them, then d"), ""}
 	lines = append(lines, pm.rows...)
+	if pm.gap != "" {
+		if !pm.held {
+			lines = append(lines, "") // else it follows the other footnote
+		}
+		lines = append(lines, wrapHanging(pm.gap, "  ", "    ", a.width, st.Muted)...)
+	}
 	lines = append(lines, "")
 	if pm.editing {
 		lines = append(lines, "  "+a.input.View())

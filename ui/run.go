@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"bilge/model"
 )
@@ -256,7 +257,13 @@ func (a *App) ExitReport() string {
 	} else {
 		b.WriteString("cancelled")
 	}
-	fmt.Fprintf(&b, ": %d deleted (freed %s), %d failed", r.deleted, model.HumanSize(r.freed.Result().Total), r.failed)
+	freed := r.freed.Result()
+	fmt.Fprintf(&b, ": %d deleted (freed %s", r.deleted, model.HumanSize(freed.Total))
+	if freed.HeldByBuildCache > 0 {
+		// As the marked total said it: those layers moved to build cache.
+		fmt.Fprintf(&b, "; +%s once build cache is pruned", model.HumanSize(freed.HeldByBuildCache))
+	}
+	fmt.Fprintf(&b, "), %d failed", r.failed)
 	if r.skipped > 0 {
 		fmt.Fprintf(&b, ", %d skipped", r.skipped)
 	}
@@ -370,12 +377,27 @@ func (a *App) resultLines(room int) []string {
 		model.KindImage: p.Images, model.KindContainer: p.Containers,
 		model.KindVolume: p.Volumes, model.KindBuildCache: p.BuildCache - p.HeldByBuildCache,
 	}
+	// Images and Build Cache say in place that bytes moved between them:
+	// the note when it fits, else a * for the footnote.
+	held := p.HeldByBuildCache
+	notes := map[model.Kind]string{}
+	if held > 0 {
+		notes[model.KindImage] = fmt.Sprintf("of which %s moved to build cache*", model.HumanSize(held))
+		notes[model.KindBuildCache] = fmt.Sprintf("took %s of image layers*", model.HumanSize(held))
+	}
 	var tb, ta, tp int64
 	for _, k := range []model.Kind{model.KindImage, model.KindContainer, model.KindVolume, model.KindBuildCache} {
 		b, af := r.before[k], r.after[k]
 		tb, ta, tp = tb+b, ta+af, tp+pred[k]
-		table = append(table, fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", k.String(), model.HumanSize(b), afterCell(r, model.HumanSize(af)),
-			afterCell(r, signedSize(b-af)), signedSize(pred[k])))
+		row := fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", k.String(), model.HumanSize(b), afterCell(r, model.HumanSize(af)),
+			afterCell(r, signedSize(b-af)), signedSize(pred[k]))
+		if n := notes[k]; n != "" {
+			if ansi.StringWidth(row)+2+ansi.StringWidth(n) > a.width {
+				n = "*"
+			}
+			row += st.Warn.Render("  " + n)
+		}
+		table = append(table, row)
 	}
 	total := fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", "Total", model.HumanSize(tb), afterCell(r, model.HumanSize(ta)), afterCell(r, signedSize(tb-ta)), signedSize(tp))
 	table = append(table, st.DetailHead.Render(total))
@@ -383,8 +405,8 @@ func (a *App) resultLines(room int) []string {
 		table = append(table, wrapHanging(fmt.Sprintf("PREDICTED is for the %d deleted of %d (all %d: %s)",
 			r.deleted, r.plan.Len(), r.plan.Len(), model.HumanSize(r.predicted.Total)), "  ", "  ", w, st.Muted)...)
 	}
-	if p.HeldByBuildCache > 0 {
-		table = append(table, wrapHanging(fmt.Sprintf("! %s of the freed image layers stays in build cache until it is pruned", model.HumanSize(p.HeldByBuildCache)), "  ", "    ", w, st.Warn)...)
+	if held > 0 {
+		table = append(table, wrapHanging(fmt.Sprintf("* %s of image layers moved to build cache: freed once it is pruned", model.HumanSize(held)), "  ", "    ", w, st.Warn)...)
 	}
 	if r.failed+r.skipped+r.cancelledN == 0 {
 		return table

@@ -403,7 +403,7 @@ func (a *App) overviewTop() []string {
 	barW := a.width - fixed - 2
 	widths := layout(cols, fixed-colGap)
 	lines := []string{"  " + renderHeader(st, cols, widths, model.Sort{Key: -1}) + "  " + st.ColHeader.Render("SPACE")}
-	var largest, total, reclaim, dockerTotal int64
+	var largest, total, reclaim, dockerTotal, held int64
 	exactPending := false
 	for _, u := range a.usage {
 		largest = max(largest, u.Size)
@@ -423,6 +423,12 @@ func (a *App) overviewTop() []string {
 			if ok && u.Size >= 0 {
 				exact = e.Bytes
 				rec = percentOf(e.Bytes, u.Size)
+				if e.Held > 0 {
+					// As bilge df: a * on what BuildKit's cache keeps,
+					// said in the footnote under the table.
+					rec = strings.Replace(rec, model.HumanSize(e.Bytes), model.HumanSize(e.Bytes)+"*", 1)
+					held = e.Held
+				}
 				if e.Pending {
 					rec = "≥" + rec
 					exactPending = true
@@ -460,7 +466,12 @@ func (a *App) overviewTop() []string {
 		}
 		lines = append(lines, mark+row+"  "+bar)
 	}
-	lines = append(lines, "")
+	if held > 0 {
+		// In place of the spacer, as bilge df prints it under its table.
+		lines = append(lines, st.Muted.Render(fmt.Sprintf("  * of which %s stays in build cache until it is pruned too", model.HumanSize(held))))
+	} else {
+		lines = append(lines, "")
+	}
 	if a.snap.Sized {
 		txt := fmt.Sprintf("  %s %s on disk, %s reclaimable", st.DetailHead.Render("Total"), model.HumanSize(total), model.HumanSize(reclaim))
 		if exactPending {
@@ -514,6 +525,16 @@ func (a *App) bar(size, reclaim, largest int64, w int) string {
 	return a.st.BarUsed.Render(strings.Repeat("█", used)) + a.st.BarFree.Render(strings.Repeat("▒", free))
 }
 
+// moreThanReclaimable says why marks of a kind can free more than its
+// RECLAIMABLE (its own prune on today's state): image and volume prunes
+// leave what containers use, container prune leaves running ones.
+// The second form is for narrow screens.
+var moreThanReclaimable = map[model.Kind][2]string{
+	model.KindImage:     {"the marked containers' images go too", "incl. marked containers' images"},
+	model.KindVolume:    {"the marked containers' volumes go too", "incl. marked containers' volumes"},
+	model.KindContainer: {"running containers marked", "incl. running containers"},
+}
+
 // markedLines is the Overview's "what is marked" section.
 func (a *App) markedLines() []string {
 	if a.marks.Len() == 0 {
@@ -528,17 +549,33 @@ func (a *App) markedLines() []string {
 		if n == 0 {
 			continue
 		}
-		frees := "-"
+		frees, note := "-", ""
 		if k != model.KindNetwork {
-			frees = model.HumanSize(per[k])
+			b := per[k]
+			if k == model.KindImage && r.HeldByBuildCache > 0 {
+				// The kinds add up to the total: the layers BuildKit's
+				// cache keeps are freed only with it, as the total says.
+				b -= r.HeldByBuildCache
+				note = st.Warn.Render(fmt.Sprintf(" (+%s once build cache is pruned)", model.HumanSize(r.HeldByBuildCache)))
+			}
+			frees = model.HumanSize(b)
 			if r.PendingKinds.Has(k) {
 				frees = "≥" + frees + " (pending)"
 			}
 		}
-		lines = append(lines, fmt.Sprintf("    %-14s %6d   frees %s", k.String(), n, frees))
-	}
-	if r.HeldByBuildCache > 0 {
-		lines = append(lines, st.Warn.Render(fmt.Sprintf("    ! %s of that stays in build cache until it is pruned", model.HumanSize(r.HeldByBuildCache))))
+		line := fmt.Sprintf("    %-14s %6d   frees %s", k.String(), n, frees) + note
+		if why, ok := moreThanReclaimable[k]; ok && !r.PendingKinds.Has(k) {
+			// Above the kind's own prune (its RECLAIMABLE above) only
+			// because of marked containers: say so, briefly when narrow.
+			if e, ok := a.exact[k]; ok && !e.Pending && per[k] > e.Bytes && model.HumanSize(per[k]) != model.HumanSize(e.Bytes) {
+				more := " (more than RECLAIMABLE: " + why[0] + ")"
+				if ansi.StringWidth(line+more) > a.width {
+					more = " (" + why[1] + ")"
+				}
+				line += st.Muted.Render(more)
+			}
+		}
+		lines = append(lines, line)
 	}
 	return lines
 }
