@@ -19,6 +19,7 @@ import (
 
 	"bilge/dockerapi"
 	"bilge/dockerapi/demo"
+	"bilge/internal/deletionlog"
 	"bilge/internal/report"
 	"bilge/model"
 	"bilge/ui"
@@ -388,6 +389,14 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 		title = "context " + ep.Context + " (" + ep.Host + ")"
 	}
 	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title, Parallel: o.parallel}
+	if !o.demo && !o.readOnly {
+		// The demo engine's deletions are make-believe: not logged.
+		if rec, err := recorder(e); err != nil {
+			fmt.Fprintf(stderr, "bilge: warning: %v: deletions will not be logged\n", err)
+		} else {
+			uo.Recorder = uiRecorder{rec}
+		}
+	}
 	if path := os.Getenv("BILGE_TRACE"); path != "" {
 		// Milestones for scripts/bench.sh; undocumented for users.
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -414,6 +423,34 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 		return nil // interrupted by a signal: a normal way to leave
 	}
 	return err
+}
+
+// recorder is the deletions log's recorder for the engine: named by the
+// address used and, once something is deleted, by the engine's own
+// identity (/info).
+func recorder(e *dockerapi.Engine) (*deletionlog.Recorder, error) {
+	path, err := deletionlog.DefaultPath()
+	if err != nil {
+		return nil, err
+	}
+	ep := e.Endpoint()
+	return &deletionlog.Recorder{Log: deletionlog.Open(path), Engine: deletionlog.Engine{Host: ep.Host, Context: ep.Context},
+		Identify: func() (string, string, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			d, err := e.Daemon(ctx)
+			if d.Orig != nil {
+				d = *d.Orig // the log keeps the engine's exact bytes
+			}
+			return d.ID, d.Name, err
+		}}, nil
+}
+
+// uiRecorder gives the UI the deletions log's recorder.
+type uiRecorder struct{ *deletionlog.Recorder }
+
+func (r uiRecorder) Begin(plan model.Plan, snap *model.Snapshot, ix *model.ReclaimIndex) ui.RecordedRun {
+	return r.Recorder.Begin(plan, snap, ix)
 }
 
 // runDF prints the disk usage. All of it is bounded by --timeout: an

@@ -180,11 +180,37 @@ type Key struct {
 type Recorder struct {
 	Log    *Log
 	Engine Engine
+	// Identify, when set, is asked once, at the first deletion recorded,
+	// for the engine's own ID and Name (an engine call, left out of the
+	// way until something is deleted); an error leaves them out.
+	Identify func() (id, name string, err error)
 	// Rules names the rule that selected each object; objects not in it
 	// (and every object when it is nil) are logged as "interactive".
 	Rules map[Key]string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	identify sync.Once
+	mu       sync.Mutex // guards Engine once Identify may run
+}
+
+// engine is the engine's identity, asking Identify the first time.
+func (r *Recorder) engine() Engine {
+	r.identify.Do(func() {
+		if r.Identify == nil {
+			return
+		}
+		id, name, err := r.Identify()
+		if err != nil {
+			return
+		}
+		r.mu.Lock()
+		r.Engine.ID, r.Engine.Name = id, name
+		r.mu.Unlock()
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.Engine
 }
 
 // Run is one deletion run being recorded.
@@ -317,7 +343,7 @@ func (run *Run) Record(it model.PlanItem) error {
 		now = run.rec.Now
 	}
 	e.Time = now().UTC()
-	e.Engine = run.rec.Engine
+	e.Engine = run.rec.engine()
 	e.Size = run.freed(it)
 	err := run.rec.Log.Append(e)
 	if err != nil && run.err == nil {

@@ -265,3 +265,30 @@ func TestDefaultPath(t *testing.T) {
 		t.Errorf("without: %s", p)
 	}
 }
+
+// TestIdentifyOnceAtFirstDeletion: the engine's identity is asked for
+// once, when the first deletion is recorded, not before.
+func TestIdentifyOnceAtFirstDeletion(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "d.jsonl")
+	asked := 0
+	rec := &Recorder{Log: Open(path), Engine: Engine{Host: "tcp://h:2375"}, Identify: func() (string, string, error) {
+		asked++
+		return "ID1", "name1", nil
+	}}
+	snap := testSnap()
+	plan := model.Plan{Items: []model.PlanItem{{Kind: model.KindNetwork, ID: "n1"}, {Kind: model.KindVolume, ID: "vol1"}}}
+	run := rec.Begin(plan, snap, model.NewReclaimIndex(snap))
+	if asked != 0 {
+		t.Fatal("asked before anything was deleted")
+	}
+	for _, it := range plan.Items {
+		if err := run.Record(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _, _ := Read(path)
+	if asked != 1 || len(got) != 2 || got[1].Engine != (Engine{ID: "ID1", Name: "name1", Host: "tcp://h:2375"}) {
+		t.Errorf("asked %d times; entries %+v", asked, got)
+	}
+}
