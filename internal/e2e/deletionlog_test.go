@@ -43,7 +43,7 @@ func checkDeletionsLog(t *testing.T, e *enginetest.Engine, tm *term, s *enginete
 		}
 	}
 	wants := map[string]want{
-		"image " + img.ID: {names: imgDF.RepoTags},
+		"image " + img.ID:                    {names: imgDF.RepoTags},
 		"network " + s.Networks["idle-1"].ID: {names: []string{s.Networks["idle-1"].Name}},
 		"network " + s.Networks["idle-2"].ID: {names: []string{s.Networks["idle-2"].Name}},
 	}
