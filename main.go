@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,6 +35,8 @@ Usage:
   bilge [flags]              open the full-screen UI
   bilge df [--json] [-v] [--timeout DURATION]
                              print disk usage (like docker system df) and exit
+  bilge log [--json] [--since AGE] [--engine NAME]
+                             show what bilge deleted (the deletions log)
 
 Flags:
   -H, --host URL           engine to use (unix://, tcp://, ssh://[user@]host[:port]);
@@ -52,6 +55,15 @@ df flags:
   -v                       list every object of every kind
       --timeout DURATION   give up when the engine has not answered everything by then,
                            naming the call it waits for (default 60s)
+
+log flags:
+      --json               print the entries as one JSON array (the engine's exact text)
+      --since AGE          only deletions within AGE (7d, 12h, 30m)
+      --engine NAME        only deletions from the engine with this docker context,
+                           name, ID (docker info) or host
+
+Every object bilge deletes is logged in $XDG_STATE_HOME/bilge/deletions.jsonl
+(default ~/.local/state/bilge/deletions.jsonl).
 
 Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION, NO_COLOR.
 `
@@ -209,9 +221,84 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		return 0
+	case "log":
+		if err := runLog(rest[1:], stdout, o); err != nil {
+			if errors.Is(err, errHelp) {
+				fmt.Fprint(stdout, usage)
+				return 0
+			}
+			return fail(err)
+		}
+		return 0
 	default:
-		return fail(fmt.Errorf("unknown command %q: the commands are df (see bilge --help)", rest[0]))
+		return fail(fmt.Errorf("unknown command %q: the commands are df and log (see bilge --help)", rest[0]))
 	}
+}
+
+var errHelp = errors.New("help")
+
+// runLog is bilge log: the deletions log as a table, or JSON.
+func runLog(args []string, stdout io.Writer, o options) error {
+	if o.sel != (dockerapi.Selection{}) || o.demo || o.seedSet {
+		return errors.New("log reads bilge's own log and talks to no engine: --host, --context and --demo do not apply (use --engine to choose an engine's entries)")
+	}
+	fs := flag.NewFlagSet("bilge log", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		asJSON, help bool
+		since        time.Duration
+		engine       string
+	)
+	fs.BoolVar(&asJSON, "json", false, "")
+	fs.BoolVar(&help, "help", false, "")
+	fs.BoolVar(&help, "h", false, "")
+	fs.Func("since", "", func(v string) (err error) {
+		since, err = model.ParseAge(v)
+		if err == nil && since <= 0 {
+			err = errors.New("not positive")
+		}
+		return err
+	})
+	fs.StringVar(&engine, "engine", "", "")
+	if err := fs.Parse(args); err != nil {
+		return flagError(err)
+	}
+	if help {
+		return errHelp
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("log takes no arguments, got %q", fs.Arg(0))
+	}
+	path, err := deletionlog.DefaultPath()
+	if err != nil {
+		return err
+	}
+	all, _, err := deletionlog.Read(path)
+	if err != nil {
+		return err
+	}
+	var from time.Time
+	if since > 0 {
+		from = time.Now().Add(-since)
+	}
+	entries := deletionlog.Select(all, from, engine)
+	if asJSON {
+		if entries == nil {
+			entries = []deletionlog.Entry{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	}
+	if len(entries) == 0 {
+		what := "nothing deleted is logged yet"
+		if len(all) > 0 {
+			what = fmt.Sprintf("none of the %d logged deletions match", len(all))
+		}
+		_, err := fmt.Fprintf(stdout, "%s in %s: every object bilge deletes (in the UI, or by bilge prune) is logged there\n", what, path)
+		return err
+	}
+	return deletionlog.Table(stdout, entries, time.Local)
 }
 
 // demoFlags checks the demo flags once every flag is read (before or
@@ -292,6 +379,8 @@ func flagError(err error) error {
 		switch name {
 		case "interval":
 			want = "a duration such as 2s, 500ms or 1m"
+		case "since":
+			want = "an age such as 7d, 12h or 30m"
 		case "timeout":
 			want = "a duration such as 60s, 5m or 1h"
 		case "parallel", "demo-seed":
