@@ -94,7 +94,12 @@ const defaultDFTimeout = 60 * time.Second
 
 func main() {
 	ctx, stop := notifySignals()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var code int
+	if invokedAsPlugin(os.Args[0]) {
+		code = runPlugin(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	} else {
+		code = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	stop()
 	os.Exit(code)
 }
