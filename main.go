@@ -65,7 +65,9 @@ log flags:
 Every object bilge deletes is logged in $XDG_STATE_HOME/bilge/deletions.jsonl
 (default ~/.local/state/bilge/deletions.jsonl).
 
-Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION, NO_COLOR.
+As a docker CLI plugin (make install-plugin): docker [--context NAME | -H URL] bilge …
+
+Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION, XDG_STATE_HOME, NO_COLOR.
 `
 
 // options are the parsed command line.
