@@ -7,6 +7,16 @@
 //
 // Lines are appended with O_APPEND and one write each, so two bilge
 // processes deleting at once (a cron prune and the UI) give whole lines.
+//
+// A deletion run is recorded by reading the worker's outcomes through a
+// Run (main.go's recorder builds the Recorder for an engine; the UI gets it
+// as ui.Options.Recorder). bilge prune passes each item's rule:
+//
+//	rec := recorder(e)                          // main.go
+//	rec.Rules = map[deletionlog.Key]string{{Kind: model.KindImage, ID: id}: "dev-after-7d", …}
+//	run := rec.Begin(plan, snap, ix)            // before deleting: what each item is and frees
+//	for o := range run.Watch(e.Delete(ctx, plan, parallel)) { … }
+//	if err := run.Err(); err != nil { /* one warning line; the exit code is the deletions' */ }
 package deletionlog
 
 import (

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"bilge/internal/deletionlog"
 	"bilge/internal/enginetest"
@@ -102,5 +104,37 @@ func checkDeletionsLog(t *testing.T, e *enginetest.Engine, tm *term, s *enginete
 	}
 	for key := range wants {
 		t.Errorf("%s was deleted and not logged", key)
+	}
+}
+
+// TestUILogUnwritable: when the deletions log cannot be written (its
+// directory is a file), the deletion still goes and the status line says
+// it was not logged.
+func TestUILogUnwritable(t *testing.T) {
+	e := enginetest.Require(t)
+	lock(t)
+	ctx := context.Background()
+	run := enginetest.NewRunID()
+	t.Cleanup(func() { _ = e.Cleanup(context.Background(), run) })
+	name := "bilge-test-" + run + "-unlogged"
+	var created struct{ ID string }
+	body := strings.NewReader(`{"Name":"` + name + `","Driver":"bridge","Labels":{"` + enginetest.Label + `":"` + run + `"}}`)
+	if err := e.Do(ctx, http.MethodPost, "/networks/create", nil, body, &created); err != nil {
+		t.Fatal(err)
+	}
+	tm := startBilge(t, e)
+	if err := os.WriteFile(filepath.Join(tm.state, "bilge"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	filterAndMark(tm, "5", name, true)
+	tm.keys("d")
+	tm.waitText("Delete 1 ", 10*time.Second)
+	tm.keys("y")
+	scr := tm.waitText("not all deletions were logged: deletions log: mkdir ", 60*time.Second)
+	if !strings.Contains(scr, "1 deleted, 0 failed") {
+		t.Errorf("the deletion did not go:\n%s", scr)
+	}
+	if exists(t, e, "/networks/"+created.ID) {
+		t.Error("the network is still there")
 	}
 }
