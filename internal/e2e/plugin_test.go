@@ -69,6 +69,18 @@ func TestDockerPlugin(t *testing.T) {
 	if _, err := docker(e.Host(), "context", "create", "bilge-e2e", "--docker", "host="+e.Host()); err != nil {
 		t.Fatal(err)
 	}
+	// A second config directory, named with docker's --config, holds the
+	// plugin and a context the first does not have.
+	cfg2 := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(cfg2, "cli-plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(bin, filepath.Join(cfg2, "cli-plugins", "docker-bilge")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docker(e.Host(), "--config", cfg2, "context", "create", "bilge-e2e-2", "--docker", "host="+e.Host()); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name    string
 		args    []string
@@ -76,6 +88,7 @@ func TestDockerPlugin(t *testing.T) {
 	}{
 		{"--context", []string{"--context", "bilge-e2e", "bilge", "df", "--json"}, "bilge-e2e"},
 		{"-c", []string{"-c", "bilge-e2e", "bilge", "df", "--json"}, "bilge-e2e"},
+		{"--config", []string{"--config", cfg2, "--context", "bilge-e2e-2", "bilge", "df", "--json"}, "bilge-e2e-2"},
 		{"-H", []string{"-H", e.Host(), "bilge", "df", "--json"}, ""},
 		{"--host=", []string{"--host=" + e.Host(), "bilge", "df", "--json"}, ""},
 	} {
