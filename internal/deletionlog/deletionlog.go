@@ -60,7 +60,7 @@ type Entry struct {
 	Names []string `json:"names,omitempty"`
 	// RepoDigests (images) are what to pull to get the image back when its
 	// tag has moved since.
-	RepoDigests []string          `json:"repo_digests,omitempty"`
+	RepoDigests []string          `json:"repoDigests,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	// Size is the bytes the disk gained by this deletion as exact reclaim
 	// predicts it, given what went before it in the same run (so the sizes
