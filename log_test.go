@@ -78,6 +78,10 @@ func TestLogCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || len(got) != 1 || got[0].ID != "data\x1b[2J" || got[0].Size != nil {
 		t.Errorf("--json: %d %v %+v\n%s", code, err, got, out)
 	}
+	// docker --context ci bilge log runs bilge --context ci log.
+	if code, out, _ = runArgs(t, "--context", "ci", "log"); code != 0 || strings.Count(out, "\n") != 3 || !strings.Contains(out, "unused-anonymous-volumes") {
+		t.Errorf("--context ci log: want the one entry of context ci:\n%s", out)
+	}
 	if _, out, _ = runArgs(t, "log", "--json", "--engine", "nope"); strings.TrimSpace(out) != "[]" {
 		t.Errorf("--json with nothing selected: %q, want []", out)
 	}
@@ -91,7 +95,7 @@ func TestLogCommand(t *testing.T) {
 		{[]string{"log", "--bogus"}, "unknown flag --bogus"},
 		{[]string{"log", "--engine"}, "--engine needs a value"},
 		{[]string{"log", "extra"}, `log takes no arguments, got "extra"`},
-		{[]string{"--context", "x", "log"}, "--host, --context and --demo do not apply"},
+		{[]string{"--demo", "log"}, "--demo does not apply"},
 	} {
 		code, _, errs := runArgs(t, c.args...)
 		assertOneLine(t, code, errs, c.want)

@@ -60,7 +60,8 @@ log flags:
       --json               print the entries as one JSON array (the engine's exact text)
       --since AGE          only deletions within AGE (7d, 12h, 30m)
       --engine NAME        only deletions from the engine with this docker context,
-                           name, ID (docker info) or host
+                           name, ID (docker info) or host (--context and --host
+                           before log choose the same way)
 
 Every object bilge deletes is logged in $XDG_STATE_HOME/bilge/deletions.jsonl
 (default ~/.local/state/bilge/deletions.jsonl).
@@ -246,8 +247,8 @@ var errHelp = errors.New("help")
 
 // runLog is bilge log: the deletions log as a table, or JSON.
 func runLog(args []string, stdout io.Writer, o options) error {
-	if o.sel != (dockerapi.Selection{}) || o.demo || o.seedSet {
-		return errors.New("log reads bilge's own log and talks to no engine: --host, --context and --demo do not apply (use --engine to choose an engine's entries)")
+	if o.demo || o.seedSet {
+		return errors.New("log reads bilge's own log and talks to no engine: --demo does not apply")
 	}
 	fs := flag.NewFlagSet("bilge log", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -275,6 +276,11 @@ func runLog(args []string, stdout io.Writer, o options) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("log takes no arguments, got %q", fs.Arg(0))
+	}
+	if engine == "" {
+		// bilge --context X log (and docker --context X bilge log): the
+		// entries of that engine, as --engine X.
+		engine = o.sel.Context + o.sel.Host
 	}
 	path, err := deletionlog.DefaultPath()
 	if err != nil {
