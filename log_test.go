@@ -96,6 +96,7 @@ func TestLogCommand(t *testing.T) {
 		{[]string{"log", "--engine"}, "--engine needs a value"},
 		{[]string{"log", "extra"}, `log takes no arguments, got "extra"`},
 		{[]string{"--demo", "log"}, "--demo does not apply"},
+		{[]string{"--context", "ci", "-H", "tcp://ci:2376", "log"}, "--context and --host cannot be used together"},
 	} {
 		code, _, errs := runArgs(t, c.args...)
 		assertOneLine(t, code, errs, c.want)

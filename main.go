@@ -277,6 +277,9 @@ func runLog(args []string, stdout io.Writer, o options) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("log takes no arguments, got %q", fs.Arg(0))
 	}
+	if o.sel.Context != "" && o.sel.Host != "" {
+		return errors.New("--context and --host cannot be used together: pick one")
+	}
 	if engine == "" {
 		// bilge --context X log (and docker --context X bilge log): the
 		// entries of that engine, as --engine X.
