@@ -515,6 +515,9 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 	_, err = tea.NewProgram(app, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
 	// The terminal is restored: say what a clean-up that did not finish
 	// left behind.
+	if w := app.LogWarning(); w != "" {
+		fmt.Fprintf(stderr, "bilge: warning: %s\n", w)
+	}
 	var sig signalError
 	signalled := errors.As(context.Cause(ctx), &sig)
 	if rep := app.ExitReport(); rep != "" {

@@ -78,4 +78,7 @@ func TestDeletionsAreRecorded(t *testing.T) {
 	if s := screen(a); !strings.Contains(s, "not all deletions were logged: deletions log: open /x: not a directory") {
 		t.Errorf("the status line does not warn after the run:\n%s", s)
 	}
+	if w := a.LogWarning(); w != "not all deletions were logged: deletions log: open /x: not a directory" {
+		t.Errorf("LogWarning = %q", w)
+	}
 }

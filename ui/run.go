@@ -309,6 +309,22 @@ func (a *App) ExitReport() string {
 	return b.String()
 }
 
+// LogWarning is why the deletions log missed deletions of the last
+// clean-up, "" when it missed none: worth a line on stderr once the UI has
+// ended, as the status line's warning is gone with it.
+func (a *App) LogWarning() string {
+	for _, r := range []*cleanup{a.run, a.exitRun, a.lastRun} {
+		if r == nil || r.rec == nil {
+			continue
+		}
+		if err := r.rec.Err(); err != nil {
+			return "not all deletions were logged: " + err.Error()
+		}
+		return ""
+	}
+	return ""
+}
+
 // progressLine is the status line while a clean-up runs.
 func (a *App) progressLine() string {
 	r := a.run

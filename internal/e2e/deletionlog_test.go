@@ -137,4 +137,7 @@ func TestUILogUnwritable(t *testing.T) {
 	if exists(t, e, "/networks/"+created.ID) {
 		t.Error("the network is still there")
 	}
+	// Gone with the UI, the warning is left on stderr.
+	tm.keys("q")
+	tm.waitText("bilge: warning: not all deletions were logged: deletions log: mkdir ", 20*time.Second)
 }
