@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,6 +85,18 @@ func TestLogCommand(t *testing.T) {
 	}
 	if _, out, _ = runArgs(t, "log", "--json", "--engine", "nope"); strings.TrimSpace(out) != "[]" {
 		t.Errorf("--json with nothing selected: %q, want []", out)
+	}
+
+	// A torn line is skipped with a warning; the rest shows.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"time":"2026-`)
+	f.Close()
+	code, out, errs = runArgs(t, "log")
+	if code != 0 || strings.Count(out, "\n") != 5 || errs != "bilge: warning: "+path+": skipped 1 line that is not a deletion\n" {
+		t.Errorf("torn line: %d %q\n%s", code, errs, out)
 	}
 
 	for _, c := range []struct {

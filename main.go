@@ -230,7 +230,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "log":
-		if err := runLog(rest[1:], stdout, o); err != nil {
+		if err := runLog(rest[1:], stdout, stderr, o); err != nil {
 			if errors.Is(err, errHelp) {
 				fmt.Fprint(stdout, usage)
 				return 0
@@ -246,7 +246,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 var errHelp = errors.New("help")
 
 // runLog is bilge log: the deletions log as a table, or JSON.
-func runLog(args []string, stdout io.Writer, o options) error {
+func runLog(args []string, stdout, stderr io.Writer, o options) error {
 	if o.demo || o.seedSet {
 		return errors.New("log reads bilge's own log and talks to no engine: --demo does not apply")
 	}
@@ -289,9 +289,18 @@ func runLog(args []string, stdout io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
-	all, _, err := deletionlog.Read(path)
+	all, bad, err := deletionlog.Read(path)
 	if err != nil {
 		return err
+	}
+	if bad > 0 {
+		// A torn last line (a crash mid-write) or someone's edit: the
+		// rest is still worth showing.
+		what := fmt.Sprintf("%d lines that are not deletions", bad)
+		if bad == 1 {
+			what = "1 line that is not a deletion"
+		}
+		fmt.Fprintf(stderr, "bilge: warning: %s: skipped %s\n", path, what)
 	}
 	var from time.Time
 	if since > 0 {
