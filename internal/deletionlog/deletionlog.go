@@ -122,9 +122,19 @@ func (l *Log) Append(entries ...Entry) error {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return fmt.Errorf("deletions log: %w", err)
 	}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("deletions log: %w", err)
+	}
+	// A last line torn by a crash would swallow the next one: start on a
+	// line of its own (a blank line, should another writer get there
+	// first, is skipped when read).
+	var lead []byte
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, fi.Size()-1); err == nil && last[0] != '\n' {
+			lead = []byte{'\n'}
+		}
 	}
 	var werr error
 	for _, e := range entries {
@@ -133,7 +143,9 @@ func (l *Log) Append(entries ...Entry) error {
 			werr = fmt.Errorf("deletions log: %w", err)
 			break
 		}
-		if _, err := f.Write(append(b, '\n')); err != nil {
+		line := append(append(lead, b...), '\n')
+		lead = nil
+		if _, err := f.Write(line); err != nil {
 			werr = fmt.Errorf("deletions log: %w", err)
 			break
 		}

@@ -292,3 +292,20 @@ func TestIdentifyOnceAtFirstDeletion(t *testing.T) {
 		t.Errorf("asked %d times; entries %+v", asked, got)
 	}
 }
+
+// TestAppendAfterATornLine: a last line torn by a crash costs that line
+// only, not the next entry.
+func TestAppendAfterATornLine(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "d.jsonl")
+	if err := os.WriteFile(path, []byte(`{"kind":"image","id":"sha256:a"}`+"\n"+`{"kind":"ima`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Open(path).Append(Entry{Kind: "volume", ID: "v1", Rule: Interactive}); err != nil {
+		t.Fatal(err)
+	}
+	got, bad, err := Read(path)
+	if err != nil || bad != 1 || len(got) != 2 || got[1].ID != "v1" {
+		t.Errorf("Read = %+v, %d bad, %v; want a, v1 and 1 bad", got, bad, err)
+	}
+}
