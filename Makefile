@@ -2,7 +2,7 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: help build test e2e unit bench lint fmt fuzz screenshots deps daemon
+.PHONY: help build install-plugin test e2e unit bench lint fmt fuzz screenshots deps daemon
 
 # The engine the end-to-end tests start privately: debian (the installed
 # dockerd), 29-overlay2 or 29-containerd (../shared/engines/ bundle).
@@ -18,7 +18,7 @@ define gotest
 endef
 
 help: ## list the tasks
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
 build: ## build ./bilge
 	go build -ldflags "$(LDFLAGS)" -o bilge .
@@ -28,6 +28,15 @@ deps: ## install dockerd if it is missing (apt-get docker.io); starts nothing
 
 daemon: ## start a development daemon on /var/run/docker.sock (to try bilge; the tests never use it)
 	bash scripts/dockerd.sh start
+
+# The docker CLI finds plugins in $$DOCKER_CONFIG/cli-plugins (default
+# ~/.docker/cli-plugins).
+PLUGIN_DIR ?= $(if $(DOCKER_CONFIG),$(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
+
+install-plugin: build ## link ./bilge into ~/.docker/cli-plugins/docker-bilge, so `docker bilge` runs it
+	mkdir -p "$(PLUGIN_DIR)"
+	ln -sf "$(CURDIR)/bilge" "$(PLUGIN_DIR)/docker-bilge"
+	@echo "installed: $(PLUGIN_DIR)/docker-bilge -> $(CURDIR)/bilge (try: docker bilge df)"
 
 test: deps ## every test with the race detector; end-to-end ones against daemons they start themselves
 	$(call gotest,./...)

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 
 	"bilge/dockerapi"
 	"bilge/dockerapi/demo"
+	"bilge/internal/deletionlog"
 	"bilge/internal/report"
 	"bilge/model"
 	"bilge/ui"
@@ -33,6 +35,8 @@ Usage:
   bilge [flags]              open the full-screen UI
   bilge df [--json] [-v] [--timeout DURATION]
                              print disk usage (like docker system df) and exit
+  bilge log [--json] [--since AGE] [--engine NAME]
+                             show what bilge deleted (the deletions log)
 
 Flags:
   -H, --host URL           engine to use (unix://, tcp://, ssh://[user@]host[:port]);
@@ -52,7 +56,19 @@ df flags:
       --timeout DURATION   give up when the engine has not answered everything by then,
                            naming the call it waits for (default 60s)
 
-Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION, NO_COLOR.
+log flags:
+      --json               print the entries as one JSON array (the engine's exact text)
+      --since AGE          only deletions within AGE (7d, 12h, 30m)
+      --engine NAME        only deletions from the engine with this docker context,
+                           name, ID (docker info) or host (--context and --host
+                           before log choose the same way)
+
+Every object bilge deletes is logged in $XDG_STATE_HOME/bilge/deletions.jsonl
+(default ~/.local/state/bilge/deletions.jsonl).
+
+As a docker CLI plugin (make install-plugin): docker [--context NAME | -H URL] bilge …
+
+Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION, XDG_STATE_HOME, NO_COLOR.
 `
 
 // options are the parsed command line.
@@ -81,7 +97,12 @@ const defaultDFTimeout = 60 * time.Second
 
 func main() {
 	ctx, stop := notifySignals()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var code int
+	if invokedAsPlugin(os.Args[0]) {
+		code = runPlugin(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	} else {
+		code = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	stop()
 	os.Exit(code)
 }
@@ -208,9 +229,101 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		return 0
+	case "log":
+		if err := runLog(rest[1:], stdout, stderr, o); err != nil {
+			if errors.Is(err, errHelp) {
+				fmt.Fprint(stdout, usage)
+				return 0
+			}
+			return fail(err)
+		}
+		return 0
 	default:
-		return fail(fmt.Errorf("unknown command %q: the commands are df (see bilge --help)", rest[0]))
+		return fail(fmt.Errorf("unknown command %q: the commands are df and log (see bilge --help)", rest[0]))
 	}
+}
+
+var errHelp = errors.New("help")
+
+// runLog is bilge log: the deletions log as a table, or JSON.
+func runLog(args []string, stdout, stderr io.Writer, o options) error {
+	if o.demo || o.seedSet {
+		return errors.New("log reads bilge's own log and talks to no engine: --demo does not apply")
+	}
+	fs := flag.NewFlagSet("bilge log", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		asJSON, help bool
+		since        time.Duration
+		engine       string
+	)
+	fs.BoolVar(&asJSON, "json", false, "")
+	fs.BoolVar(&help, "help", false, "")
+	fs.BoolVar(&help, "h", false, "")
+	fs.Func("since", "", func(v string) (err error) {
+		since, err = model.ParseAge(v)
+		if err == nil && since <= 0 {
+			err = errors.New("not positive")
+		}
+		return err
+	})
+	fs.StringVar(&engine, "engine", "", "")
+	if err := fs.Parse(args); err != nil {
+		return flagError(err)
+	}
+	if help {
+		return errHelp
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("log takes no arguments, got %q", fs.Arg(0))
+	}
+	if o.sel.Context != "" && o.sel.Host != "" {
+		return errors.New("--context and --host cannot be used together: pick one")
+	}
+	if engine == "" {
+		// bilge --context X log (and docker --context X bilge log): the
+		// entries of that engine, as --engine X.
+		engine = o.sel.Context + o.sel.Host
+	}
+	path, err := deletionlog.DefaultPath()
+	if err != nil {
+		return err
+	}
+	all, bad, err := deletionlog.Read(path)
+	if err != nil {
+		return err
+	}
+	if bad > 0 {
+		// A torn last line (a crash mid-write) or someone's edit: the
+		// rest is still worth showing.
+		what := fmt.Sprintf("%d lines that are not deletions", bad)
+		if bad == 1 {
+			what = "1 line that is not a deletion"
+		}
+		fmt.Fprintf(stderr, "bilge: warning: %s: skipped %s\n", path, what)
+	}
+	var from time.Time
+	if since > 0 {
+		from = time.Now().Add(-since)
+	}
+	entries := deletionlog.Select(all, from, engine)
+	if asJSON {
+		if entries == nil {
+			entries = []deletionlog.Entry{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	}
+	if len(entries) == 0 {
+		what := "nothing deleted is logged yet"
+		if len(all) > 0 {
+			what = fmt.Sprintf("none of the %d logged deletions match", len(all))
+		}
+		_, err := fmt.Fprintf(stdout, "%s in %s: every object bilge deletes (in the UI, or by bilge prune) is logged there\n", what, path)
+		return err
+	}
+	return deletionlog.Table(stdout, entries, time.Local)
 }
 
 // demoFlags checks the demo flags once every flag is read (before or
@@ -291,6 +404,8 @@ func flagError(err error) error {
 		switch name {
 		case "interval":
 			want = "a duration such as 2s, 500ms or 1m"
+		case "since":
+			want = "an age such as 7d, 12h or 30m"
 		case "timeout":
 			want = "a duration such as 60s, 5m or 1h"
 		case "parallel", "demo-seed":
@@ -388,6 +503,14 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 		title = "context " + ep.Context + " (" + ep.Host + ")"
 	}
 	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title, Parallel: o.parallel}
+	if !o.demo && !o.readOnly {
+		// The demo engine's deletions are make-believe: not logged.
+		if rec, err := recorder(e); err != nil {
+			fmt.Fprintf(stderr, "bilge: warning: %v: deletions will not be logged\n", err)
+		} else {
+			uo.Recorder = uiRecorder{rec}
+		}
+	}
 	if path := os.Getenv("BILGE_TRACE"); path != "" {
 		// Milestones for scripts/bench.sh; undocumented for users.
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -401,6 +524,9 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 	_, err = tea.NewProgram(app, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
 	// The terminal is restored: say what a clean-up that did not finish
 	// left behind.
+	if w := app.LogWarning(); w != "" {
+		fmt.Fprintf(stderr, "bilge: warning: %s\n", w)
+	}
 	var sig signalError
 	signalled := errors.As(context.Cause(ctx), &sig)
 	if rep := app.ExitReport(); rep != "" {
@@ -414,6 +540,34 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 		return nil // interrupted by a signal: a normal way to leave
 	}
 	return err
+}
+
+// recorder is the deletions log's recorder for the engine: named by the
+// address used and, once something is deleted, by the engine's own
+// identity (/info).
+func recorder(e *dockerapi.Engine) (*deletionlog.Recorder, error) {
+	path, err := deletionlog.DefaultPath()
+	if err != nil {
+		return nil, err
+	}
+	ep := e.Endpoint()
+	return &deletionlog.Recorder{Log: deletionlog.Open(path), Engine: deletionlog.Engine{Host: ep.Host, Context: ep.Context},
+		Identify: func() (string, string, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			d, err := e.Daemon(ctx)
+			if d.Orig != nil {
+				d = *d.Orig // the log keeps the engine's exact bytes
+			}
+			return d.ID, d.Name, err
+		}}, nil
+}
+
+// uiRecorder gives the UI the deletions log's recorder.
+type uiRecorder struct{ *deletionlog.Recorder }
+
+func (r uiRecorder) Begin(plan model.Plan, snap *model.Snapshot, ix *model.ReclaimIndex) ui.RecordedRun {
+	return r.Recorder.Begin(plan, snap, ix)
 }
 
 // runDF prints the disk usage. All of it is bounded by --timeout: an

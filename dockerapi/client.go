@@ -27,6 +27,7 @@ import (
 type api interface {
 	Ping(ctx context.Context, opts client.PingOptions) (client.PingResult, error)
 	ServerVersion(ctx context.Context, opts client.ServerVersionOptions) (client.ServerVersionResult, error)
+	Info(ctx context.Context, opts client.InfoOptions) (client.SystemInfoResult, error)
 	ImageList(ctx context.Context, opts client.ImageListOptions) (client.ImageListResult, error)
 	ImageInspect(ctx context.Context, imageID string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
 	ImageHistory(ctx context.Context, imageID string, opts ...client.ImageHistoryOption) (client.ImageHistoryResult, error)
@@ -160,6 +161,19 @@ func (e *Engine) Identity(ctx context.Context) (model.Engine, error) {
 		OS:         v.Os,
 		Arch:       v.Arch,
 	}), nil
+}
+
+// Daemon asks the engine for its own identity (/info's ID and Name),
+// which tells engines apart whatever address reached them: the deletions
+// log names each deletion's engine by it. Only Host, Context, ID and Name
+// are set.
+func (e *Engine) Daemon(ctx context.Context) (model.Engine, error) {
+	ctx, done := e.start(ctx, "GET /info", e.timeouts.Call)
+	res, err := e.api.Info(ctx, client.InfoOptions{})
+	if err = done(err); err != nil {
+		return model.Engine{}, e.explain(err)
+	}
+	return safeIdentity(model.Engine{Host: e.ep.Host, Context: e.ep.Context, ID: res.Info.ID, Name: res.Info.Name}), nil
 }
 
 // explain turns a connection failure into one line that names the host

@@ -128,6 +128,7 @@ func safeIdentity(id model.Engine) model.Engine {
 	s := id
 	s.Host, s.Context, s.Version, s.APIVersion = c.text(id.Host), c.text(id.Context), c.text(id.Version), c.text(id.APIVersion)
 	s.OS, s.Arch, s.KernelVersion = c.text(id.OS), c.text(id.Arch), c.text(id.KernelVersion)
+	s.ID, s.Name = c.text(id.ID), c.text(id.Name)
 	if c.changed {
 		o := id
 		s.Orig = &o

@@ -75,6 +75,7 @@ func TestEveryCallHasADeadline(t *testing.T) {
 	}{
 		{"/_ping", "HEAD /_ping", func() error { return e.Ping(ctx) }},
 		{"/version", "GET /version", func() error { _, err := e.Identity(ctx); return err }},
+		{"/info", "GET /info", func() error { _, err := e.Daemon(ctx); return err }},
 		{"/images/json", "GET /images/json", func() error { _, err := e.Images(ctx); return err }},
 		{"/containers/json", "GET /containers/json", func() error { _, err := e.Containers(ctx); return err }},
 		{"/volumes", "GET /volumes", func() error { _, err := e.Volumes(ctx); return err }},
@@ -196,5 +197,19 @@ func TestShortDuration(t *testing.T) {
 		if got := ShortDuration(d); got != want {
 			t.Errorf("ShortDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestDaemonIsInfosIdentity: Daemon gives /info's ID and Name with the
+// address that reached the engine.
+func TestDaemonIsInfosIdentity(t *testing.T) {
+	t.Parallel()
+	_, e := stalledDemo(t)
+	got, err := e.Daemon(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != "DEMO:BILG:E000:0000:0000:0000:0000:0000:0000:0000:0000:0000" || got.Name != "demo-host" || got.Host != e.Endpoint().Host {
+		t.Errorf("Daemon = %+v", got)
 	}
 }

@@ -266,6 +266,9 @@ type Engine struct {
 	OS            string
 	Arch          string
 	KernelVersion string
+	// ID and Name are the engine's own identity (/info), the same whatever
+	// address reached it; empty unless asked for (dockerapi's Daemon).
+	ID, Name string
 	// Orig is the identity as the engine gave it, when SafeText changed any
 	// of its text; nil otherwise (on any ordinary host). Only output that
 	// must keep the engine's exact bytes (--json) reads it.

@@ -38,6 +38,8 @@ type Options struct {
 	// Trace, when set, receives one line per milestone ("rows", "sized")
 	// with its wall-clock time, for the benchmark harness.
 	Trace io.Writer
+	// Recorder, when set, logs every deletion (the deletions log).
+	Recorder Recorder
 }
 
 type connState int

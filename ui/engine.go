@@ -32,3 +32,21 @@ type Engine interface {
 	// call has a deadline, so the channel always closes.
 	Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome
 }
+
+// Recorder keeps the deletions log; ui.Options.Recorder is nil when there
+// is none (the demo engine). Begin runs in Update when a clean-up is
+// confirmed: it copies what it needs of the snapshot and index the plan was
+// computed on and does no I/O.
+type Recorder interface {
+	Begin(plan model.Plan, snap *model.Snapshot, ix *model.ReclaimIndex) RecordedRun
+}
+
+// RecordedRun records one clean-up's deletions.
+type RecordedRun interface {
+	// Watch passes the worker's outcomes through, unchanged and in order,
+	// recording each deletion (the file I/O happens on its own goroutine).
+	Watch(ch <-chan model.Outcome) <-chan model.Outcome
+	// Err is the first failure to record, or nil: a failure never holds
+	// up a deletion, it is shown as a warning.
+	Err() error
+}

@@ -38,6 +38,10 @@ type cleanup struct {
 	cancel      context.CancelFunc
 	cancelled   bool
 	ch          <-chan model.Outcome
+	// rec records the deletions in the deletions log (nil: none); logErr
+	// is its failure, once seen.
+	rec    RecordedRun
+	logErr string
 
 	done int
 	// deleted went; failed the engine refused; skipped were not tried
@@ -103,6 +107,9 @@ func waitOutcome(ch <-chan model.Outcome) tea.Cmd {
 func (a *App) startRun(plan model.Plan, predicted model.Reclaim) tea.Cmd {
 	a.run = &cleanup{plan: plan, predicted: predicted, index: a.index, phase: phaseBefore, started: a.now, measureFrom: a.now,
 		gone: model.NewMarks(), freed: a.index.Tally(), marked: a.marks.Clone(), inFlight: map[string]model.PlanItem{}}
+	if a.opts.Recorder != nil {
+		a.run.rec = a.opts.Recorder.Begin(plan, a.snap, a.index)
+	}
 	a.lastRun = nil
 	// What the user confirmed is settled: clear those marks now.
 	for _, it := range plan.Items {
@@ -123,8 +130,14 @@ func (a *App) onRunMeasured(du *model.DiskUsage) tea.Cmd {
 	r.phase = phaseDeleting
 	ctx, cancel := context.WithCancel(a.ctx)
 	r.cancel = cancel
-	eng, plan, parallel := a.eng, r.plan, a.opts.Parallel
-	return func() tea.Msg { return runStartedMsg{ch: eng.Delete(ctx, plan, parallel)} }
+	eng, plan, parallel, rec := a.eng, r.plan, a.opts.Parallel, r.rec
+	return func() tea.Msg {
+		ch := eng.Delete(ctx, plan, parallel)
+		if rec != nil {
+			ch = rec.Watch(ch)
+		}
+		return runStartedMsg{ch: ch}
+	}
 }
 
 // onAfterMeasured takes a disk-usage report for the last run's after.
@@ -143,6 +156,11 @@ func (a *App) onOutcome(msg outcomeMsg) tea.Cmd {
 		return a.endRun()
 	}
 	o := msg.o
+	if r.rec != nil && r.logErr == "" {
+		if err := r.rec.Err(); err != nil {
+			r.logErr = err.Error()
+		}
+	}
 	if o.Status == model.Started {
 		r.inFlight[itemKey(o.Item)] = o.Item
 		return waitOutcome(r.ch)
@@ -196,6 +214,9 @@ func (a *App) endRun() tea.Cmd {
 	}
 	a.setActive(0)
 	a.dfDirty = false
+	if r.logErr != "" {
+		a.flash = "not all deletions were logged: " + r.logErr
+	}
 	return tea.Batch(a.requestDF(true), a.startSpinner())
 }
 
@@ -297,6 +318,22 @@ func (a *App) ExitReport() string {
 	return b.String()
 }
 
+// LogWarning is why the deletions log missed deletions of the last
+// clean-up, "" when it missed none: worth a line on stderr once the UI has
+// ended, as the status line's warning is gone with it.
+func (a *App) LogWarning() string {
+	for _, r := range []*cleanup{a.run, a.exitRun, a.lastRun} {
+		if r == nil || r.rec == nil {
+			continue
+		}
+		if err := r.rec.Err(); err != nil {
+			return "not all deletions were logged: " + err.Error()
+		}
+		return ""
+	}
+	return ""
+}
+
 // progressLine is the status line while a clean-up runs.
 func (a *App) progressLine() string {
 	r := a.run
@@ -330,6 +367,9 @@ func (a *App) progressLine() string {
 	}
 	if n := len(r.inFlight); n > 0 {
 		s += fmt.Sprintf(" · %d in flight", n)
+	}
+	if r.logErr != "" {
+		s += st.Warn.Render(" · not logged: " + r.logErr)
 	}
 	hint := " · esc cancels the rest"
 	switch {

@@ -141,6 +141,8 @@ func TestUIDeleteMarkedOfEveryKind(t *testing.T) {
 		}
 	}
 
+	checkDeletionsLog(t, e, tm, s, before, recID)
+
 	// Before → after are the engine's own figures.
 	b, a := cleanupRow(t, scr, "Images")
 	if b != model.HumanSize(before.LayersSize) || a != model.HumanSize(after.LayersSize) {

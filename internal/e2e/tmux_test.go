@@ -16,6 +16,8 @@ var sessionSeq atomic.Int64
 type term struct {
 	t    *testing.T
 	name string
+	// state is bilge's XDG_STATE_HOME (the deletions log), when set.
+	state string
 }
 
 func startTerm(t *testing.T, w, h int, env []string, args ...string) *term {

@@ -20,8 +20,9 @@ func startBilge(t *testing.T, e *enginetest.Engine, args ...string) *term {
 	t.Helper()
 	bin := testbin.Build(t)
 	cfg := t.TempDir()
-	env := []string{"DOCKER_HOST=" + e.Host(), "DOCKER_CONTEXT=", "DOCKER_CONFIG=" + cfg, "XDG_CACHE_HOME=" + cfg}
+	env := []string{"DOCKER_HOST=" + e.Host(), "DOCKER_CONTEXT=", "DOCKER_CONFIG=" + cfg, "XDG_CACHE_HOME=" + cfg, "XDG_STATE_HOME=" + cfg}
 	tm := startTerm(t, 160, 45, env, append([]string{bin}, args...)...)
+	tm.state = cfg
 	tm.waitText("● connected", 30*time.Second)
 	return tm
 }
