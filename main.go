@@ -33,6 +33,8 @@ Usage:
   bilge [flags]              open the full-screen UI
   bilge df [--json] [-v] [--timeout DURATION]
                              print disk usage (like docker system df) and exit
+  bilge prune [--policy FILE | --dangling --unused --older AGE ...] [--dry-run] [-f] [--json]
+                             delete what a retention policy selects (bilge prune --help)
 
 Flags:
   -H, --host URL           engine to use (unix://, tcp://, ssh://[user@]host[:port]);
@@ -208,8 +210,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		return 0
+	case "prune":
+		if err := runPruneCommand(ctx, o, rest[1:], stdout, stderr); err != nil {
+			return fail(err)
+		}
+		return 0
 	default:
-		return fail(fmt.Errorf("unknown command %q: the commands are df (see bilge --help)", rest[0]))
+		return fail(fmt.Errorf("unknown command %q: the commands are df and prune (see bilge --help)", rest[0]))
 	}
 }
 

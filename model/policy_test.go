@@ -666,3 +666,33 @@ func TestPolicyProperties(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyNeedsTimes(t *testing.T) {
+	t.Parallel()
+	s := rcSnap([]Image{
+		{ID: "old", Created: pago(30 * day)},
+		{ID: "young", Created: pago(day)},
+		{ID: "used", Created: pago(30 * day)},
+	}, []Container{
+		{ID: "c-old", ImageID: "used", State: StateExited, Created: pago(30 * day)},
+		{ID: "c-young", ImageID: "used", State: StateExited, Created: pago(day)},
+		{ID: "c-run", ImageID: "used", State: StateRunning, Created: pago(30 * day)},
+		{ID: "c-made", ImageID: "used", State: StateCreated, Created: pago(30 * day)},
+	}, nil, nil)
+	tests := []struct {
+		name       string
+		p          Policy
+		ctrs, imgs []string
+	}{
+		{"no ages", Policy{Rules: []Rule{{Kind: RuleImages}, {Kind: RuleContainers}}}, nil, nil},
+		{"ages", Policy{Rules: []Rule{{Kind: RuleImages, Older: 7 * day}, {Kind: RuleContainers, Older: 7 * day}}}, []string{"c-old"}, []string{"old"}},
+		{"used within", Policy{Keep: Keep{UsedWithin: 2 * day}, Rules: []Rule{{Kind: RuleDangling}}}, nil, []string{"old"}},
+		{"budget", Policy{MaxSize: 1}, nil, []string{"old", "young"}},
+	}
+	for _, tc := range tests {
+		c, i := tc.p.NeedsTimes(s, polNow)
+		if !reflect.DeepEqual(c, tc.ctrs) || !reflect.DeepEqual(i, tc.imgs) {
+			t.Errorf("%s: containers %q images %q, want %q %q", tc.name, c, i, tc.ctrs, tc.imgs)
+		}
+	}
+}

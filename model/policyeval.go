@@ -578,3 +578,50 @@ func (pp *PolicyPlan) Summary() string {
 	}
 	return b.String()
 }
+
+// NeedsTimes lists the objects whose times the list calls lack and the
+// policy weighs: stopped containers a rule with an age could select
+// (Container.Finished; one created within the age stopped within it too),
+// and unused images whose last use an age, keep-used-within or a budget
+// looks at (Image.LastTagged; one created within the window was used
+// within it). The caller fills them (by inspect) before Evaluate.
+func (p Policy) NeedsTimes(s *Snapshot, now time.Time) (containers, images []string) {
+	ctrAge, imgAge := time.Duration(-1), time.Duration(-1)
+	shortest := func(cur, d time.Duration) time.Duration {
+		if cur < 0 || d < cur {
+			return d
+		}
+		return cur
+	}
+	for _, r := range p.Rules {
+		switch {
+		case r.Kind == RuleContainers && r.Older > 0:
+			ctrAge = shortest(ctrAge, r.Older)
+		case (r.Kind == RuleImages || r.Kind == RuleDangling) && r.Older > 0:
+			imgAge = shortest(imgAge, r.Older)
+		}
+	}
+	if p.Keep.UsedWithin > 0 {
+		imgAge = shortest(imgAge, p.Keep.UsedWithin)
+	}
+	if p.MaxSize > 0 || p.MinFree > 0 {
+		imgAge = 0 // the order of every unused image
+	}
+	if ctrAge >= 0 {
+		for i := range s.Containers {
+			c := &s.Containers[i]
+			if (c.State == StateExited || c.State == StateDead) && c.Created.Before(now.Add(-ctrAge)) {
+				containers = append(containers, c.ID)
+			}
+		}
+	}
+	if imgAge >= 0 {
+		for i := range s.Images {
+			img := &s.Images[i]
+			if len(img.Containers) == 0 && (imgAge == 0 || img.Created.Before(now.Add(-imgAge))) {
+				images = append(images, img.ID)
+			}
+		}
+	}
+	return containers, images
+}
