@@ -96,6 +96,8 @@ func TestPolicyRules(t *testing.T) {
 		{ID: "c-recent", Name: "recent", ImageID: "pg", State: StateExited, Created: pago(40 * day), Finished: pago(time.Hour)},
 		{ID: "c-created", Name: "made", ImageID: "pg", State: StateCreated, Created: pago(3 * day)},
 		{ID: "c-dead", Name: "dead", ImageID: "pg", State: StateDead, Created: pago(3 * day)},
+		// Stopped, when not asked: created an hour ago, so within a day.
+		{ID: "c-fresh", Name: "fresh", ImageID: "pg", State: StateExited, Created: pago(time.Hour)},
 		{ID: "c-run", Name: "run", ImageID: "pg", State: StateRunning, Created: pago(50 * day)},
 		{ID: "c-pinned", Name: "pinned", ImageID: "pg", State: StateExited, Created: pago(50 * day), Finished: pago(10 * day), Labels: map[string]string{"keep": "true"}},
 	}
@@ -183,7 +185,7 @@ func TestPolicyRules(t *testing.T) {
 		{
 			name: "stopped containers of any age",
 			p:    Policy{Rules: []Rule{{Kind: RuleContainers}}},
-			want: []string{"c:c-created=stopped containers", "c:c-dead=stopped containers", "c:c-old=stopped containers", "c:c-pinned=stopped containers", "c:c-recent=stopped containers", "c:c-used=stopped containers"},
+			want: []string{"c:c-created=stopped containers", "c:c-dead=stopped containers", "c:c-fresh=stopped containers", "c:c-old=stopped containers", "c:c-pinned=stopped containers", "c:c-recent=stopped containers", "c:c-used=stopped containers"},
 		},
 		{
 			name: "anonymous volumes only",

@@ -275,6 +275,11 @@ func (e *evaluation) apply(r Rule) {
 				continue
 			}
 			at, known := c.StoppedAt()
+			if !known && !c.Created.IsZero() {
+				// Created within the age, it stopped within it too (the
+				// times that are not known are not asked for: NeedsTimes).
+				at, known = c.Created, !e.older(c.Created, r.Older)
+			}
 			if known && !e.older(at, r.Older) {
 				continue
 			}
