@@ -244,3 +244,14 @@ func demoObjects(d *demo.Engine) map[string]bool {
 	}
 	return m
 }
+
+// TestPruneMinFreeNotSeen: the demo engine's data root is not on this
+// machine: min-free says it is not checked, and plans nothing for it.
+func TestPruneMinFreeNotSeen(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	code, doc, stderr := pruneJSON(t, "--demo", "--min-free", "1TB", "--dry-run")
+	if code != 0 || stderr != "" || len(doc.Budgets) != 1 || doc.Budgets[0].Before != nil || !strings.Contains(doc.Budgets[0].Why, "not checked") || len(doc.Items) != 0 {
+		t.Errorf("exit %d, stderr %q, budgets %+v, %d items", code, stderr, doc.Budgets, len(doc.Items))
+	}
+}

@@ -353,3 +353,107 @@ func TestPruneLeavesWhatCameAfterThePlan(t *testing.T) {
 	}
 	checkGone(t, e, s, planned)
 }
+
+type pruneBudgetJSON struct {
+	Name   string `json:"name"`
+	Limit  int64  `json:"limit"`
+	Before *int64 `json:"before"`
+	After  *int64 `json:"after"`
+	Met    bool   `json:"met"`
+	Why    string `json:"why"`
+}
+
+// TestPruneMaxSize: a max-size budget that needs exactly what the
+// dangling and delta images free takes both, whatever order their last
+// use puts them in, and not "built" (BuildKit-built: its bytes would stay
+// in the build cache, so it frees nothing); after prune -f the engine's
+// total is within the budget and dropped by the prediction. A budget no
+// plan can reach says so. Budgets weigh every unused image on the daemon:
+// the test first checks that the seed's are the only ones.
+func TestPruneMaxSize(t *testing.T) {
+	e := enginetest.Require(t)
+	lock(t)
+	ctx := context.Background()
+	s := enginetest.Seed(t, e)
+	var imgs []struct {
+		ID     string            `json:"Id"`
+		Labels map[string]string `json:"Labels"`
+	}
+	if err := e.Do(ctx, http.MethodGet, "/images/json", nil, nil, &imgs); err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range imgs {
+		if img.Labels[enginetest.Label] != s.RunID {
+			t.Fatalf("image %s is not the seed's: a budget could delete it", img.ID)
+		}
+	}
+	frees := func(args ...string) int64 {
+		code, out, stderr := runPrune(t, append([]string{"--dry-run", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, stderr)
+		}
+		return pruneDoc(t, out).Total.Bytes
+	}
+	need := frees("--match", s.Repo+"/delta:*") + frees("--dangling", "--label", enginetest.Label+"="+s.RunID)
+	if !e.ContainerdStore() {
+		if want := layerSize(t, s, "delta") + layerSize(t, s, "beta-old"); need != want {
+			t.Errorf("delta and dangling free %d, the seed says %d", need, want)
+		}
+	}
+	beforeDF, err := e.SystemDF(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := totalsOf(beforeDF)
+	total := b.images + b.containers + b.volumes + b.buildCache
+	limit := total - need
+
+	code, out, stderr := runPrune(t, "--max-size", "1B", "--dry-run", "--json")
+	var unreachable struct {
+		Budgets []pruneBudgetJSON `json:"budgets"`
+	}
+	if err := json.Unmarshal([]byte(out), &unreachable); code != 0 || err != nil || len(unreachable.Budgets) != 1 ||
+		unreachable.Budgets[0].Met || !strings.Contains(unreachable.Budgets[0].Why, "no plan can reach it") {
+		t.Errorf("max-size 1B: exit %d %s %v %+v", code, stderr, err, unreachable.Budgets)
+	}
+
+	// The daemon is local: the free space of its data root's filesystem
+	// is seen (1 byte free holds already, so the plan is empty).
+	code, out, stderr = runPrune(t, "--min-free", "1B", "--dry-run", "--json")
+	var free struct {
+		Items   []pruneItemJSON   `json:"items"`
+		Budgets []pruneBudgetJSON `json:"budgets"`
+	}
+	if err := json.Unmarshal([]byte(out), &free); code != 0 || err != nil || len(free.Budgets) != 1 || free.Budgets[0].Before == nil ||
+		*free.Budgets[0].Before <= 0 || !free.Budgets[0].Met || len(free.Items) != 0 {
+		t.Errorf("min-free 1B: exit %d %s %v %+v", code, stderr, err, free)
+	}
+
+	code, out, stderr = runPrune(t, "--max-size", fmt.Sprintf("%dB", limit), "-f", "--json")
+	afterDF, err := e.SystemDF(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 0 || stderr != "" {
+		t.Fatalf("prune -f: exit %d, stderr %q\n%s", code, stderr, out)
+	}
+	done := pruneDoc(t, out)
+	var budget struct {
+		Budgets []pruneBudgetJSON `json:"budgets"`
+	}
+	_ = json.Unmarshal([]byte(out), &budget)
+	rule := fmt.Sprintf("max-size %s", model.HumanSize(limit))
+	want := []string{"image dangling " + rule, "image delta " + rule}
+	if got := roleLines(s, done.Items, false); !reflect.DeepEqual(got, want) {
+		t.Errorf("plan:\n got %q\nwant %q", got, want)
+	}
+	if len(budget.Budgets) != 1 || !budget.Budgets[0].Met || budget.Budgets[0].After == nil || *budget.Budgets[0].After > limit {
+		t.Errorf("budget %+v, limit %d", budget.Budgets, limit)
+	}
+	a := totalsOf(afterDF)
+	after := a.images + a.containers + a.volumes + a.buildCache
+	t.Logf("total %d → %d, limit %d, predicted to free %d", total, after, limit, done.Total.Bytes)
+	if after > limit || total-after != done.Total.Bytes {
+		t.Errorf("df total %d → %d (dropped %d), limit %d, predicted drop %d", total, after, total-after, limit, done.Total.Bytes)
+	}
+}
