@@ -168,3 +168,34 @@ func TestDefaultPath(t *testing.T) {
 		t.Error("no HOME: no error")
 	}
 }
+
+// TestReadmeExample: the README's example policy parses, and every rule
+// key the reference table names is one the parser knows.
+func TestReadmeExample(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "## Policies")
+	if !ok {
+		t.Fatal("no Policies section in the README")
+	}
+	_, block, ok := strings.Cut(section, "```yaml\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml block in the Policies section")
+	}
+	p, err := Parse("README.md", []byte(block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rules) != 11 || p.MaxSize != 80e9 || p.MinFree != 15e9 || p.Keep.Last != 3 {
+		t.Errorf("%d rules, max %d, min %d, keep-last %d", len(p.Rules), p.MaxSize, p.MinFree, p.Keep.Last)
+	}
+	for _, k := range ruleKeys {
+		if !strings.Contains(section, "| `"+k+"` |") {
+			t.Errorf("the rule reference does not describe %q", k)
+		}
+	}
+}
