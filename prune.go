@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/term"
+	"golang.org/x/sync/errgroup"
 
 	"bilge/dockerapi"
 	"bilge/internal/policy"
@@ -280,18 +281,8 @@ func pruneState(ctx context.Context, o options, e *dockerapi.Engine, pol model.P
 		}
 		return err
 	}
-	snap, ix, err := measure(dctx, e)
+	snap, ix, err := pruneSnapshot(dctx, e, pol, now)
 	if err != nil {
-		return nil, nil, 0, timedOut(err)
-	}
-	if ix == nil {
-		return nil, nil, 0, errors.New("the engine did not give image layers: bilge deletes only what it can size exactly (nothing deleted)")
-	}
-	ctrs, imgs := pol.NeedsTimes(snap, now)
-	if err := e.FillContainerTimes(dctx, snap, ctrs); err != nil {
-		return nil, nil, 0, timedOut(err)
-	}
-	if err := e.FillImageTagTimes(dctx, snap, imgs); err != nil {
 		return nil, nil, 0, timedOut(err)
 	}
 	free := int64(model.Unknown)
@@ -299,6 +290,38 @@ func pruneState(ctx context.Context, o options, e *dockerapi.Engine, pol model.P
 		free = dataRootFree(dctx, e)
 	}
 	return snap, ix, free, nil
+}
+
+// pruneSnapshot reads what bilge df reads, plus the times the policy
+// weighs: the lists first, then disk usage, the layers and the times at
+// once (each needs only the lists); a failure of any of them ends it, so
+// nothing is planned on figures bilge could not read.
+func pruneSnapshot(ctx context.Context, e *dockerapi.Engine, pol model.Policy, now time.Time) (*model.Snapshot, *model.ReclaimIndex, error) {
+	if err := ping(ctx, e); err != nil {
+		return nil, nil, err
+	}
+	snap, err := e.Lists(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctrs, imgs := pol.NeedsTimes(snap, now)
+	var du *model.DiskUsage
+	var layers map[string]model.ImageLayers
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { du, err = e.DiskUsage(gctx); return err })
+	g.Go(func() (err error) { layers, err = e.LayersOf(gctx, snap); return err })
+	// The times are written into the snapshot's containers and images
+	// (Finished, Started, LastTagged), fields the others do not touch.
+	g.Go(func() error { return e.FillContainerTimes(gctx, snap, ctrs) })
+	g.Go(func() error { return e.FillImageTagTimes(gctx, snap, imgs) })
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	snap.ApplyDiskUsage(du)
+	// An image deleted since the list has no layers: it is not in the
+	// plan's figures' way (they say "at least" if it were).
+	snap.ApplyLayers(layers)
+	return snap, model.NewReclaimIndex(snap), nil
 }
 
 // dataRootFree is the free space on the filesystem of the engine's data
