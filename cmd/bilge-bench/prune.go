@@ -57,58 +57,70 @@ func (b *bench) dockerCLI() (string, error) {
 	return exec.LookPath("docker")
 }
 
-// timeCmd runs a command once untimed (warming caches), then -runs times,
-// and returns the median wall time and the last output.
-func (b *bench) timeCmd(ctx context.Context, env []string, name string, args ...string) (time.Duration, []time.Duration, string, error) {
-	var ds []time.Duration
-	var out []byte
-	for i := 0; i <= b.cfg.runs; i++ {
-		cmd := exec.CommandContext(ctx, name, args...)
-		cmd.Env = append(os.Environ(), env...)
-		start := time.Now()
-		o, err := cmd.Output()
-		took := time.Since(start)
-		if err != nil {
-			return 0, nil, "", fmt.Errorf("%s %s: %v: %s", filepath.Base(name), strings.Join(args, " "), err, o)
-		}
-		out = o
-		if i > 0 {
-			ds = append(ds, took)
+// timedCmd is one command the phase times.
+type timedCmd struct {
+	name string
+	env  []string
+	argv []string
+	took []time.Duration
+	out  string
+}
+
+// timeRounds runs every command once untimed (warming caches), then -runs
+// rounds of each in turn, so that a load that comes and goes on a shared
+// machine weighs on all of them alike.
+func (b *bench) timeRounds(ctx context.Context, cmds []*timedCmd) error {
+	for round := 0; round <= b.cfg.runs; round++ {
+		for _, c := range cmds {
+			cmd := exec.CommandContext(ctx, c.argv[0], c.argv[1:]...)
+			cmd.Env = append(os.Environ(), c.env...)
+			start := time.Now()
+			o, err := cmd.Output()
+			took := time.Since(start)
+			if err != nil {
+				return fmt.Errorf("%s %s: %v: %s", filepath.Base(c.argv[0]), strings.Join(c.argv[1:], " "), err, o)
+			}
+			c.out = string(o)
+			if round > 0 {
+				c.took = append(c.took, took)
+			}
 		}
 	}
-	return median(ds), ds, string(out), nil
+	return nil
 }
 
 func (b *bench) pruneFigures(ctx context.Context) error {
-	b.rep.group(fmt.Sprintf("bilge prune --dry-run (process start to plan, warm layer cache, median of %d)", b.cfg.runs))
+	b.rep.group(fmt.Sprintf("bilge prune --dry-run (process start to plan, warm layer cache, median of %d rounds)", b.cfg.runs))
 	cli, err := b.dockerCLI()
 	if err != nil {
 		return fmt.Errorf("no docker CLI to compare with: %w", err)
 	}
-	df, dfs, _, err := b.timeCmd(ctx, []string{"DOCKER_HOST=" + b.e.Host(), "DOCKER_CONTEXT="}, cli, "system", "df")
-	if err != nil {
-		return err
-	}
-	b.rep.add("prune docker system df: %s s (runs %s)", secs(df), secsList(dfs))
+	df := &timedCmd{name: "docker system df", env: []string{"DOCKER_HOST=" + b.e.Host(), "DOCKER_CONTEXT="}, argv: []string{cli, "system", "df"}}
+	cmds := []*timedCmd{df}
 	cache := filepath.Join(b.tmp, "prune-cache")
 	for _, pol := range []struct{ name, text string }{{"typical", typicalPolicy}, {"every time", everyTimePolicy}} {
 		file := filepath.Join(b.tmp, "policy-"+strings.ReplaceAll(pol.name, " ", "-")+".yaml")
 		if err := os.WriteFile(file, []byte(pol.text), 0o644); err != nil {
 			return err
 		}
-		env := []string{"XDG_CACHE_HOME=" + cache, "DOCKER_CONTEXT="}
-		d, ds, out, err := b.timeCmd(ctx, env, b.cfg.bilge, "prune", "--dry-run", "-H", b.e.Host(), "--policy", file)
-		if err != nil {
-			return err
-		}
+		cmds = append(cmds, &timedCmd{name: pol.name, env: []string{"XDG_CACHE_HOME=" + cache, "DOCKER_CONTEXT="},
+			argv: []string{b.cfg.bilge, "prune", "--dry-run", "-H", b.e.Host(), "--policy", file}})
+	}
+	if err := b.timeRounds(ctx, cmds); err != nil {
+		return err
+	}
+	dfm := median(df.took)
+	b.rep.add("prune docker system df: %s s (runs %s)", secs(dfm), secsList(df.took))
+	for _, c := range cmds[1:] {
 		total := ""
-		for _, line := range strings.Split(out, "\n") {
+		for _, line := range strings.Split(c.out, "\n") {
 			if strings.HasPrefix(line, "Total:") {
 				total = strings.TrimPrefix(line, "Total: ")
 			}
 		}
-		b.rep.add("prune %s policy plan: %s", pol.name, total)
-		b.rep.target(d <= 2*df, "prune %s policy: %s s = %.2f× docker system df (runs %s; target ≤ 2×)", pol.name, secs(d), d.Seconds()/df.Seconds(), secsList(ds))
+		d := median(c.took)
+		b.rep.add("prune %s policy plan: %s", c.name, total)
+		b.rep.target(d <= 2*dfm, "prune %s policy: %s s = %.2f× docker system df (runs %s; target ≤ 2×)", c.name, secs(d), d.Seconds()/dfm.Seconds(), secsList(c.took))
 	}
 	return nil
 }
