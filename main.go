@@ -35,6 +35,8 @@ Usage:
   bilge [flags]              open the full-screen UI
   bilge df [--json] [-v] [--timeout DURATION]
                              print disk usage (like docker system df) and exit
+  bilge prune [--policy FILE | --dangling --unused --older AGE ...] [--dry-run] [-f] [--json]
+                             delete what a retention policy selects (bilge prune --help)
   bilge log [--json] [--since AGE] [--engine NAME]
                              show what bilge deleted (the deletions log)
 
@@ -229,6 +231,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		return 0
+	case "prune":
+		if err := runPruneCommand(ctx, o, rest[1:], stdout, stderr); err != nil {
+			return fail(err)
+		}
+		return 0
 	case "log":
 		if err := runLog(rest[1:], stdout, stderr, o); err != nil {
 			if errors.Is(err, errHelp) {
@@ -239,7 +246,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	default:
-		return fail(fmt.Errorf("unknown command %q: the commands are df and log (see bilge --help)", rest[0]))
+		return fail(fmt.Errorf("unknown command %q: the commands are df, prune and log (see bilge --help)", rest[0]))
 	}
 }
 

@@ -64,7 +64,11 @@ type Image struct {
 	// commit chains; the intermediate images between are not listed).
 	ParentID string
 	Created  time.Time
-	Labels   map[string]string
+	// LastTagged is when a tag was last put on the image (the engine's
+	// LastTagTime, from inspect); zero when not known or never tagged.
+	// Only bilge prune reads it (Snapshot.LastUsed).
+	LastTagged time.Time
+	Labels     map[string]string
 	// Size is every layer of the image, shared or not.
 	Size int64
 	// SharedSize is the part of Size other images also use (Unknown until
@@ -143,6 +147,10 @@ type Container struct {
 	State    string
 	ExitCode int // meaningful when State is exited
 	Created  time.Time
+	// Started and Finished are the engine's StartedAt and FinishedAt, from
+	// inspect (the list call lacks them); zero when not known. Only bilge
+	// prune asks for them, for the stopped containers its rules weigh.
+	Started, Finished time.Time
 	// SizeRw is the writable layer (Unknown until disk usage arrives).
 	SizeRw int64
 	// SizeRootFs is the writable layer plus the image (Unknown until known).

@@ -14,6 +14,8 @@
 //     each with an empty layer cache);
 //   - idle cost over -idle at the default settings: bilge's CPU, dockerd's
 //     CPU with bilge and over an equal baseline without it, bilge's RSS;
+//   - bilge prune --dry-run with a policy file, against docker system df
+//     (median of -runs runs, warm layer cache);
 //   - bulk deletion of 300 stopped containers and 100 unused images with
 //     bilge's worker, one call at a time, and the engine's prune endpoints.
 //
@@ -69,6 +71,7 @@ type config struct {
 	cleanup      string
 	engine       string // enginetest engine of a private daemon; "" for DOCKER_HOST's
 	dockerd      int    // PID of the measured dockerd
+	cli          string // the private daemon's docker CLI ("" for DOCKER_HOST's)
 }
 
 // benchEngines maps -engine to the engines of package enginetest.
@@ -102,7 +105,7 @@ func run() int {
 	flag.IntVar(&c.delImgs, "delete-images", 100, "unused images in each deletion set")
 	flag.IntVar(&c.parallel, "parallel", 4, "bilge worker's parallel deletions")
 	flag.IntVar(&c.seedParallel, "seed-parallel", 12, "engine calls at once while seeding and cleaning up")
-	flag.StringVar(&skip, "skip", "", "comma-separated phases to skip: api, start, idle, delete")
+	flag.StringVar(&skip, "skip", "", "comma-separated phases to skip: api, start, idle, prune, delete")
 	flag.StringVar(&c.cleanup, "cleanup", "", "only remove the objects of this earlier bench run ID (bench-…) and exit")
 	var engine string
 	flag.StringVar(&engine, "engine", "", "start a private daemon of this engine and measure it instead of DOCKER_HOST's: debian (Debian's dockerd, overlay2), 29o (Engine 29 bundle, overlay2), 29c (Engine 29 bundle, containerd image store)")
@@ -127,7 +130,7 @@ func run() int {
 	c.skip = map[string]bool{}
 	for _, p := range strings.Split(skip, ",") {
 		if p = strings.TrimSpace(p); p != "" {
-			if !slices.Contains([]string{"api", "start", "idle", "delete"}, p) {
+			if !slices.Contains([]string{"api", "start", "idle", "prune", "delete"}, p) {
 				fmt.Fprintf(os.Stderr, "bilge-bench: unknown phase %q in -skip\n", p)
 				return 2
 			}
@@ -188,6 +191,7 @@ func run() int {
 		daemon = d
 		daemonMu.Unlock()
 		c.dockerd = d.PID()
+		c.cli = d.CLI()
 		if e, err = enginetest.ConnectHost(d.Host()); err != nil {
 			logf("%v", err)
 			return 1
@@ -401,6 +405,12 @@ func (b *bench) run(ctx context.Context) error {
 	if !b.cfg.skip["start"] || !b.cfg.skip["idle"] {
 		if err := b.bilgeFigures(ctx); err != nil {
 			return fmt.Errorf("bilge: %w", err)
+		}
+	}
+	// bilge prune --dry-run against docker system df.
+	if !b.cfg.skip["prune"] {
+		if err := b.pruneFigures(ctx); err != nil {
+			return fmt.Errorf("prune: %w", err)
 		}
 	}
 	// 5. Deletion.

@@ -192,11 +192,8 @@ func parse(r io.Reader) (entries []Entry, bad int, err error) {
 	}
 }
 
-// Key names one object.
-type Key struct {
-	Kind model.Kind
-	ID   string
-}
+// Key names one object (as a policy plan names each item's rule).
+type Key = model.PlanKey
 
 // Recorder records the deletions of runs on one engine in a log.
 type Recorder struct {
@@ -256,7 +253,7 @@ func (r *Recorder) Begin(plan model.Plan, snap *model.Snapshot, ix *model.Reclai
 	}
 	want := make(map[Key]bool, plan.Len())
 	for _, it := range plan.Items {
-		k := Key{it.Kind, it.ID}
+		k := Key{Kind: it.Kind, ID: it.ID}
 		want[k] = true
 		rule := r.Rules[k]
 		if rule == "" {
@@ -284,7 +281,7 @@ func (r *Recorder) Begin(plan model.Plan, snap *model.Snapshot, ix *model.Reclai
 		if img.Orig != nil {
 			raw = img.Orig
 		}
-		describe(Key{model.KindImage, img.ID}, func(e *Entry) {
+		describe(Key{Kind: model.KindImage, ID: img.ID}, func(e *Entry) {
 			e.ID, e.Names, e.RepoDigests, e.Labels = raw.ID, clone(raw.Tags), clone(raw.Digests), cloneMap(raw.Labels)
 		})
 	}
@@ -294,7 +291,7 @@ func (r *Recorder) Begin(plan model.Plan, snap *model.Snapshot, ix *model.Reclai
 		if c.Orig != nil {
 			raw = c.Orig
 		}
-		describe(Key{model.KindContainer, c.ID}, func(e *Entry) {
+		describe(Key{Kind: model.KindContainer, ID: c.ID}, func(e *Entry) {
 			e.ID, e.Names, e.Labels = raw.ID, nonEmpty(raw.Name), cloneMap(raw.Labels)
 		})
 	}
@@ -304,7 +301,7 @@ func (r *Recorder) Begin(plan model.Plan, snap *model.Snapshot, ix *model.Reclai
 		if v.Orig != nil {
 			raw = v.Orig
 		}
-		describe(Key{model.KindVolume, v.Name}, func(e *Entry) {
+		describe(Key{Kind: model.KindVolume, ID: v.Name}, func(e *Entry) {
 			e.ID, e.Names, e.Labels = raw.Name, nil, cloneMap(raw.Labels)
 		})
 	}
@@ -314,7 +311,7 @@ func (r *Recorder) Begin(plan model.Plan, snap *model.Snapshot, ix *model.Reclai
 		if n.Orig != nil {
 			raw = n.Orig
 		}
-		describe(Key{model.KindNetwork, n.ID}, func(e *Entry) {
+		describe(Key{Kind: model.KindNetwork, ID: n.ID}, func(e *Entry) {
 			e.ID, e.Names, e.Labels = raw.ID, nonEmpty(raw.Name), cloneMap(raw.Labels)
 		})
 	}
@@ -324,7 +321,7 @@ func (r *Recorder) Begin(plan model.Plan, snap *model.Snapshot, ix *model.Reclai
 		if b.Orig != nil {
 			raw = b.Orig
 		}
-		describe(Key{model.KindBuildCache, b.ID}, func(e *Entry) {
+		describe(Key{Kind: model.KindBuildCache, ID: b.ID}, func(e *Entry) {
 			e.ID, e.Names = raw.ID, nonEmpty(raw.Description)
 		})
 	}
@@ -355,7 +352,7 @@ func (run *Run) Watch(ch <-chan model.Outcome) <-chan model.Outcome {
 func (run *Run) Record(it model.PlanItem) error {
 	run.mu.Lock()
 	defer run.mu.Unlock()
-	k := Key{it.Kind, it.ID}
+	k := Key{Kind: it.Kind, ID: it.ID}
 	e, ok := run.entries[k]
 	if !ok {
 		e = Entry{Kind: KindName(it.Kind), ID: it.ID, Names: nonEmpty(it.Name), Rule: Interactive}

@@ -55,7 +55,7 @@ func TestRunRecordsEachDeletionWithWhatItFreed(t *testing.T) {
 	}}
 	path := filepath.Join(t.TempDir(), "state", "bilge", "deletions.jsonl")
 	rec := &Recorder{Log: Open(path), Engine: Engine{ID: "ENG:ID", Name: "host1", Host: "unix:///x.sock"},
-		Rules: map[Key]string{{model.KindImage, "sha256:bbb"}: "dev-after-7d"}, Now: func() time.Time { return t0 }}
+		Rules: map[Key]string{{Kind: model.KindImage, ID: "sha256:bbb"}: "dev-after-7d"}, Now: func() time.Time { return t0 }}
 	run := rec.Begin(plan, snap, ix)
 	snap.Images = nil // Begin keeps nothing of the snapshot
 	ch := make(chan model.Outcome, 10)
