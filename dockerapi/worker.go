@@ -41,8 +41,9 @@ type deleter interface {
 // the channel closes when every item has an outcome. Kinds run in
 // dependency order (containers, images, volumes, networks, build cache),
 // each kind with at most parallel deletions at once. An item whose
-// dependency failed is skipped; cancelling ctx skips what has not started
-// and lets in-flight calls return (each within its deadline).
+// dependency failed is Skipped; cancelling ctx reports what has not
+// started as Cancelled and lets in-flight calls return (each within its
+// deadline).
 func (e *Engine) Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome {
 	d, _ := e.api.(deleter)
 	d = e.rawDeleterOf(d)
@@ -62,9 +63,13 @@ type workerOpts struct {
 	beforeFinal func(imageID string)
 }
 
-// stoppedAnswering is the reason of items not started because an earlier
-// call timed out: a daemon that lets one call hang will let the next hang.
-const stoppedAnswering = "cancelled: the engine stopped answering (an earlier call timed out)"
+// The reasons of a Cancelled outcome: the user cancelled the run, or an
+// earlier call timed out (a daemon that lets one call hang will let the
+// next hang).
+const (
+	cancelledByUser  = "the clean-up was cancelled before it started"
+	stoppedAnswering = "the engine stopped answering (an earlier call timed out)"
+)
 
 func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o workerOpts) <-chan model.Outcome {
 	if parallel <= 0 {
@@ -78,12 +83,16 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o wo
 	go func() {
 		defer close(out)
 		failed := map[string]bool{} // IDs that did not go
+		// cancelled are the IDs of failed that were not started because the
+		// run was cancelled, with the reason: what waits on them is
+		// cancelled too, not skipped.
+		cancelled := map[string]string{}
 		var mu sync.Mutex
 		// notStarted is why an item cannot start now ("" when it can).
 		notStarted := func() string {
 			switch {
 			case ctx.Err() != nil:
-				return "cancelled"
+				return cancelledByUser
 			case w.stuck.Load():
 				return stoppedAnswering
 			}
@@ -130,18 +139,33 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o wo
 				sem := make(chan struct{}, p)
 				var wg sync.WaitGroup
 				for _, it := range ready {
+					// A dependency that failed makes this one skipped; one
+					// that was only cancelled, cancelled.
 					mu.Lock()
-					var blocked string
+					var blocked, why string
 					for _, dep := range it.After {
-						if failed[dep] {
-							blocked = dep
+						if !failed[dep] {
+							continue
+						}
+						if w, ok := cancelled[dep]; !ok {
+							blocked, why = dep, ""
+							break
+						} else if blocked == "" {
+							blocked, why = dep, w
+						}
+					}
+					if blocked != "" {
+						failed[it.ID] = true
+						if why != "" {
+							cancelled[it.ID] = why
 						}
 					}
 					mu.Unlock()
-					if blocked != "" {
-						mu.Lock()
-						failed[it.ID] = true
-						mu.Unlock()
+					switch {
+					case why != "":
+						out <- model.Outcome{Item: it, Status: model.Cancelled, Err: why}
+						continue
+					case blocked != "":
 						out <- model.Outcome{Item: it, Status: model.Skipped, Err: "skipped: " + model.ShortID(blocked) + " it depends on was not deleted"}
 						continue
 					}
@@ -157,8 +181,9 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o wo
 						}
 						mu.Lock()
 						failed[it.ID] = true
+						cancelled[it.ID] = why
 						mu.Unlock()
-						out <- model.Outcome{Item: it, Status: model.Skipped, Err: why}
+						out <- model.Outcome{Item: it, Status: model.Cancelled, Err: why}
 						continue
 					}
 					out <- model.Outcome{Item: it, Status: model.Started}
@@ -244,7 +269,7 @@ func (w *worker) pruneRecords(items []model.PlanItem, notStarted func() string, 
 			rest = rest[len(batch):]
 			if why := notStarted(); why != "" {
 				for _, it := range batch {
-					out <- model.Outcome{Item: it, Status: model.Skipped, Err: why}
+					out <- model.Outcome{Item: it, Status: model.Cancelled, Err: why}
 				}
 				continue
 			}

@@ -34,7 +34,10 @@ type OutcomeStatus int
 const (
 	Deleted OutcomeStatus = iota // gone (or already gone)
 	Failed                       // the engine refused; Err says why
-	Skipped                      // not attempted: a dependency failed or the run was cancelled
+	Skipped                      // not attempted: something it depends on was not deleted
+	// Cancelled: not attempted because the run was cancelled (the user
+	// pressed esc, or the engine stopped answering); Err says which.
+	Cancelled
 	// Started is a progress report, not an outcome: the item's first
 	// engine call was sent; its outcome follows.
 	Started
@@ -48,6 +51,8 @@ func (s OutcomeStatus) String() string {
 		return "failed"
 	case Skipped:
 		return "skipped"
+	case Cancelled:
+		return "cancelled"
 	case Started:
 		return "started"
 	}

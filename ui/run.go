@@ -41,7 +41,8 @@ type cleanup struct {
 	done int
 	// deleted went; failed the engine refused; skipped were not tried
 	// because something they depend on did not go; cancelled had not
-	// started when esc was pressed.
+	// started when the run was cancelled (esc, or the engine stopped
+	// answering).
 	deleted, failed, skipped, cancelledN int
 	failures, skips                      []model.Outcome
 	// gone is what was deleted; freed tallies what it frees, on index,
@@ -73,11 +74,6 @@ type cleanup struct {
 	// again, for another try.
 	remarked int
 }
-
-// cancelledReason starts the worker's reason for an item that had not
-// started when the run was cancelled (by esc, or because the engine
-// stopped answering).
-const cancelledReason = "cancelled"
 
 func itemKey(it model.PlanItem) string { return it.Kind.String() + "/" + it.ID }
 
@@ -146,17 +142,17 @@ func (a *App) onOutcome(msg outcomeMsg) tea.Cmd {
 	}
 	delete(r.inFlight, itemKey(o.Item))
 	r.done++
-	switch {
-	case o.Status == model.Deleted:
+	switch o.Status {
+	case model.Deleted:
 		r.deleted++
 		r.gone.Set(o.Item.Kind, o.Item.ID, true)
 		if o.Item.Kind != model.KindNetwork {
 			r.freed.Set(o.Item.Kind, o.Item.ID, true)
 		}
-	case o.Status == model.Failed:
+	case model.Failed:
 		r.failed++
 		r.failures = append(r.failures, o)
-	case strings.HasPrefix(o.Err, cancelledReason):
+	case model.Cancelled:
 		r.cancelledN++
 	default:
 		r.skipped++
