@@ -625,7 +625,7 @@ func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
 	a.dfRunning = false
 	a.dfLast = a.now.Sub(a.dfStart)
 	if msg.err != nil {
-		if strings.Contains(msg.err.Error(), "already running") {
+		if errors.Is(msg.err, model.ErrDiskUsageBusy) {
 			// Someone else's df is running (engines before 23.0 refuse a
 			// second one): try again shortly.
 			a.dfHeld = true
