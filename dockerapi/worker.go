@@ -24,7 +24,7 @@ const DefaultParallel = 4
 // with "timed out after …" instead of holding the run forever.
 const DefaultCallTimeout = time.Minute
 
-// deleter is the part of the engine the worker needs.
+// deleter is the part of the engine the worker needs (api includes it).
 type deleter interface {
 	ContainerStop(ctx context.Context, id string, opts client.ContainerStopOptions) (client.ContainerStopResult, error)
 	ContainerRemove(ctx context.Context, id string, opts client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
@@ -45,9 +45,7 @@ type deleter interface {
 // started as Cancelled and lets in-flight calls return (each within its
 // deadline).
 func (e *Engine) Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome {
-	d, _ := e.api.(deleter)
-	d = e.rawDeleterOf(d)
-	return runPlan(ctx, d, plan, parallel, workerOpts{timeout: e.callTimeout})
+	return runPlan(ctx, e.rawDeleterOf(e.api), plan, parallel, workerOpts{timeout: e.callTimeout})
 }
 
 // SetCallTimeout sets the deadline of each engine call a deletion makes
@@ -254,12 +252,6 @@ const recordBatch = 100
 // its parent). The engine's report of what it deleted decides each
 // record's outcome.
 func (w *worker) pruneRecords(items []model.PlanItem, notStarted func() string, out chan<- model.Outcome) {
-	if w.d == nil {
-		for _, it := range items {
-			out <- model.Outcome{Item: it, Status: model.Failed, Err: "this engine cannot delete"}
-		}
-		return
-	}
 	pending := items
 	for len(pending) > 0 {
 		var kept []model.PlanItem
@@ -319,9 +311,6 @@ func (w *worker) pruneRecords(items []model.PlanItem, notStarted func() string, 
 // engine's own checks: a container is removed without force (a running one
 // the user confirmed is stopped first), an image by ID without force.
 func (w *worker) deleteOne(ctx context.Context, it model.PlanItem) model.Outcome {
-	if w.d == nil {
-		return model.Outcome{Item: it, Status: model.Failed, Err: "this engine cannot delete"}
-	}
 	var err error
 	switch it.Kind {
 	case model.KindContainer:

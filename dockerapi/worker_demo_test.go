@@ -134,7 +134,7 @@ func TestContainerInTheLastWindow(t *testing.T) {
 	img := unusedMultiTag(t, d)
 	plan := planFor(t, e, img.ID)
 	var cid string
-	ch := runPlan(context.Background(), e.api.(deleter), plan, 1, workerOpts{beforeFinal: func(id string) {
+	ch := runPlan(context.Background(), e.api, plan, 1, workerOpts{beforeFinal: func(id string) {
 		var err error
 		if cid, err = d.CreateContainer(id, "sneaky"); err != nil {
 			t.Error(err)

@@ -372,3 +372,32 @@ func planKey(it model.PlanItem) string {
 	}
 	return "build:" + it.ID
 }
+
+// removeOnlyAPI is an engine that answers a container removal and nothing
+// else (the rest of api is nil and would panic).
+type removeOnlyAPI struct {
+	api
+	mu      sync.Mutex
+	removed []string
+}
+
+func (f *removeOnlyAPI) ContainerRemove(_ context.Context, id string, _ client.ContainerRemoveOptions) (client.ContainerRemoveResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removed = append(f.removed, id)
+	return client.ContainerRemoveResult{}, nil
+}
+
+// TestEngineDeletesThroughItsAPI: the deletions are part of the engine's
+// api, so Engine.Delete always has a deleter: a plan runs through the api
+// the Engine holds (no type assertion that could leave it without one).
+func TestEngineDeletesThroughItsAPI(t *testing.T) {
+	t.Parallel()
+	f := &removeOnlyAPI{}
+	e := &Engine{api: f}
+	s := &model.Snapshot{Containers: []model.Container{{ID: "c1", State: "exited"}}}
+	outs := collect(e.Delete(context.Background(), model.NewPlan(s, model.PlanRequest{Containers: []string{"c1"}}), 1))
+	if len(outs) != 1 || outs[0].Status != model.Deleted || !slices.Equal(f.removed, []string{"c1"}) {
+		t.Fatalf("outcomes %+v, removed %v; want c1 deleted through the api", outs, f.removed)
+	}
+}
