@@ -39,7 +39,7 @@ type deleter interface {
 // Delete runs a plan in the background and streams, for each item, a
 // Started report when its first engine call is sent and then one outcome;
 // the channel closes when every item has an outcome. Kinds run in
-// dependency order (containers, images, volumes, networks, build cache),
+// model.DeletionOrder (containers first),
 // each kind with at most parallel deletions at once. An item whose
 // dependency failed is Skipped; cancelling ctx reports what has not
 // started as Cancelled and lets in-flight calls return (each within its
@@ -96,7 +96,7 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o wo
 			}
 			return ""
 		}
-		for _, kind := range []model.Kind{model.KindContainer, model.KindImage, model.KindVolume, model.KindNetwork, model.KindBuildCache} {
+		for _, kind := range model.DeletionOrder {
 			var wave []model.PlanItem
 			for _, it := range plan.Items {
 				if it.Kind == kind {

@@ -19,8 +19,8 @@ type PlanItem struct {
 	Cascade bool
 }
 
-// Plan is an ordered list of deletions: containers, then images, volumes,
-// networks and build cache, as the engine's dependencies require.
+// Plan is an ordered list of deletions, kind by kind in DeletionOrder
+// (containers first), as the engine's dependencies require.
 type Plan struct {
 	Items []PlanItem
 }
@@ -86,7 +86,7 @@ type PlanRequest struct {
 // marked images that are not blocked otherwise (see ReviewImages).
 // Objects no longer in the snapshot are dropped.
 func NewPlan(s *Snapshot, r PlanRequest) Plan {
-	var p Plan
+	var items [NumKinds][]PlanItem // per kind; the plan has them in DeletionOrder
 	ctrs := make(map[string]*Container, len(s.Containers))
 	for i := range s.Containers {
 		ctrs[s.Containers[i].ID] = &s.Containers[i]
@@ -97,7 +97,7 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 			return
 		}
 		inPlan[c.ID] = true
-		p.Items = append(p.Items, PlanItem{Kind: KindContainer, ID: c.ID, Name: c.Name, Stop: c.Active(), Cascade: cascade})
+		items[KindContainer] = append(items[KindContainer], PlanItem{Kind: KindContainer, ID: c.ID, Name: c.Name, Stop: c.Active(), Cascade: cascade})
 	}
 	for _, id := range sortedUnique(r.Containers) {
 		c, ok := ctrs[id]
@@ -156,7 +156,7 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 			}
 		}
 	}
-	p.Items = append(p.Items, orderByAfter(imageItems)...)
+	items[KindImage] = orderByAfter(imageItems)
 
 	vols := make(map[string]*Volume, len(s.Volumes))
 	for i := range s.Volumes {
@@ -173,7 +173,7 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 				it.After = append(it.After, cid)
 			}
 		}
-		p.Items = append(p.Items, it)
+		items[KindVolume] = append(items[KindVolume], it)
 	}
 	nets := make(map[string]*Network, len(s.Networks))
 	for i := range s.Networks {
@@ -190,7 +190,7 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 				it.After = append(it.After, cid)
 			}
 		}
-		p.Items = append(p.Items, it)
+		items[KindNetwork] = append(items[KindNetwork], it)
 	}
 	recs := make(map[string]*BuildRecord, len(s.BuildCache))
 	for i := range s.BuildCache {
@@ -198,8 +198,12 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 	}
 	for _, id := range sortedUnique(r.BuildCache) {
 		if rec, ok := recs[id]; ok {
-			p.Items = append(p.Items, PlanItem{Kind: KindBuildCache, ID: rec.ID, Name: rec.Description})
+			items[KindBuildCache] = append(items[KindBuildCache], PlanItem{Kind: KindBuildCache, ID: rec.ID, Name: rec.Description})
 		}
+	}
+	var p Plan
+	for _, k := range DeletionOrder {
+		p.Items = append(p.Items, items[k]...)
 	}
 	return p
 }

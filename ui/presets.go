@@ -222,7 +222,7 @@ func (a *App) applyPreset(p preset) {
 	}
 	a.flash = presetFlash(title, added, already, a.marks.Len(), freesText(a.reclaim))
 	if p.kind >= 0 {
-		a.setActive(int(p.kind) + 1)
+		a.setActive(tabOf(p.kind))
 	} else {
 		a.setActive(0)
 	}

@@ -146,7 +146,7 @@ func (a *App) onOutcome(msg outcomeMsg) tea.Cmd {
 	case model.Deleted:
 		r.deleted++
 		r.gone.Set(o.Item.Kind, o.Item.ID, true)
-		if o.Item.Kind != model.KindNetwork {
+		if o.Item.Kind.Info().Sized {
 			r.freed.Set(o.Item.Kind, o.Item.ID, true)
 		}
 	case model.Failed:
@@ -271,7 +271,7 @@ func (a *App) ExitReport() string {
 		sort.Strings(keys)
 		for _, k := range keys {
 			it := r.inFlight[k]
-			fmt.Fprintf(&b, "\n  %s %s (%s)", strings.ToLower(kindNoun(it.Kind, 1)), shortName(it.Name), model.ShortID(it.ID))
+			fmt.Fprintf(&b, "\n  %s %s (%s)", strings.ToLower(it.Kind.Noun(1)), shortName(it.Name), model.ShortID(it.ID))
 		}
 	}
 	for i, o := range r.failures {
@@ -364,7 +364,7 @@ func (a *App) resultLines(room int) []string {
 		model.KindVolume: p.Volumes, model.KindBuildCache: p.BuildCache - p.HeldByBuildCache,
 	}
 	var tb, ta, tp int64
-	for _, k := range []model.Kind{model.KindImage, model.KindContainer, model.KindVolume, model.KindBuildCache} {
+	for _, k := range model.SizedKinds {
 		b, af := r.before[k], r.after[k]
 		tb, ta, tp = tb+b, ta+af, tp+pred[k]
 		table = append(table, fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", k.String(), model.HumanSize(b), afterCell(r, model.HumanSize(af)),
@@ -466,7 +466,7 @@ func afterCell(r *cleanup, s string) string {
 }
 
 func outcomeText(o model.Outcome) string {
-	return fmt.Sprintf("%s %s: %s", strings.ToLower(kindNoun(o.Item.Kind, 1)), itemName(o.Item.Kind, o.Item.ID, o.Item.Name), o.Err)
+	return fmt.Sprintf("%s %s: %s", strings.ToLower(o.Item.Kind.Noun(1)), itemName(o.Item.Kind, o.Item.ID, o.Item.Name), o.Err)
 }
 
 func signedSize(n int64) string {

@@ -21,8 +21,6 @@ const (
 	splitWidth = 130
 )
 
-var tabNames = [6]string{"Overview", "Images", "Containers", "Volumes", "Networks", "Build cache"}
-
 func (a *App) tooSmall() bool { return a.width < minWidth || a.height < minHeight }
 
 // tableRows is how many data rows fit under the column header.
@@ -207,7 +205,7 @@ const (
 func (a *App) tabDetail() int {
 	for d := tabsCounted; d < tabsNumbered; d++ {
 		w := 0
-		for i := range tabNames {
+		for i := range numTabs {
 			w += ansi.StringWidth(a.tabLabelOf(i, d)) + 2
 		}
 		if w <= a.width {
@@ -221,9 +219,9 @@ func (a *App) tabLabelOf(i int, detail int) string {
 	if detail == tabsNumbered && i != a.active {
 		return fmt.Sprint(i + 1)
 	}
-	label := fmt.Sprintf("%d %s", i+1, tabNames[i])
-	if i > 0 && a.loaded && detail == tabsCounted {
-		label += fmt.Sprintf(" %d", a.tabs[i-1].view.count(a.snap))
+	label := fmt.Sprintf("%d %s", i+1, tabName(i))
+	if k, ok := tabKind(i); ok && a.loaded && detail == tabsCounted {
+		label += fmt.Sprintf(" %d", a.tabs[k].view.count(a.snap))
 	}
 	return label
 }
@@ -231,7 +229,7 @@ func (a *App) tabLabelOf(i int, detail int) string {
 func (a *App) tabBar() string {
 	var b strings.Builder
 	d := a.tabDetail()
-	for i := range tabNames {
+	for i := range numTabs {
 		if i == a.active {
 			b.WriteString(a.st.TabActive.Render(a.tabLabelOf(i, d)))
 		} else {
@@ -244,9 +242,9 @@ func (a *App) tabBar() string {
 // tabRanges are the x ranges of the tabs, for mouse clicks; they follow
 // tabBar's layout (one cell of padding each side).
 func (a *App) tabRanges() [][2]int {
-	out := make([][2]int, len(tabNames))
+	out := make([][2]int, numTabs)
 	x, d := 0, a.tabDetail()
-	for i := range tabNames {
+	for i := range numTabs {
 		w := ansi.StringWidth(a.tabLabelOf(i, d)) + 2
 		out[i] = [2]int{x, x + w}
 		x += w
@@ -317,7 +315,7 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 	if len(t.rows) == 0 {
 		msg := "  nothing here"
 		if !t.filter.Empty() {
-			msg = "  no " + strings.ToLower(tabNames[a.active]) + " match the filter (esc clears it)"
+			msg = "  no " + strings.ToLower(tabName(a.active)) + " match the filter (esc clears it)"
 		} else if t.view.kind() == model.KindBuildCache && !a.snap.Sized {
 			msg = "  build cache comes with the disk usage scan…"
 		}
@@ -521,13 +519,13 @@ func (a *App) markedLines() []string {
 	r := a.reclaim
 	lines := []string{"", "  " + st.Marked.Render(fmt.Sprintf("● Marked: %d", a.marks.Len())) + "  frees " + st.DetailHead.Render(freesText(r)) + st.Muted.Render(" (exact) · d deletes, u unmarks")}
 	per := map[model.Kind]int64{model.KindImage: r.Images, model.KindContainer: r.Containers, model.KindVolume: r.Volumes, model.KindBuildCache: r.BuildCache}
-	for _, k := range []model.Kind{model.KindImage, model.KindContainer, model.KindVolume, model.KindNetwork, model.KindBuildCache} {
+	for _, k := range model.Kinds {
 		n := a.marks.LenOf(k)
 		if n == 0 {
 			continue
 		}
 		frees := "-"
-		if k != model.KindNetwork {
+		if k.Info().Sized {
 			frees = model.HumanSize(per[k])
 			if r.PendingKinds.Has(k) {
 				frees = "≥" + frees + " (pending)"
