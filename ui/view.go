@@ -614,10 +614,7 @@ func (a *App) helpBody(height int) []string {
 	}
 	wrap := func(text string) []string { return wrapHanging(text, "  ", "  ", max(a.width-2, 22)) }
 	lines = append(lines, "", st.DetailHead.Render("Filter"), "")
-	lines = append(lines, wrap("Free text matches names, tags and IDs; tokens narrow it and combine with AND: "+
-		"is:dangling  is:unused  is:running  is:stopped  is:anonymous  is:named  is:in-use  is:builtin  is:shared  "+
-		"is:paused  is:exited  is:created  is:restarting  is:dead (docker ps's states)  "+
-		"older:30d  newer:12h  larger:500MB  smaller:1GB  label:key  label:key=value")...)
+	lines = append(lines, wrap(model.FilterHelp())...)
 	lines = append(lines, "", st.DetailHead.Render("Numbers"), "")
 	lines = append(lines, wrap("RECLAIMABLE on the Overview is exact: what each kind's prune frees, each layer counted once; docker's own figure is beside it where they differ.")...)
 	lines = append(lines, wrap("FREES is what deleting that image alone frees on disk: the layers no other image uses. A * says build-cache records hold some of those layers too (BuildKit built the image, or builds used it as a base): those bytes leave the disk only once the build cache is pruned too.")...)
