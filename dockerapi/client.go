@@ -23,15 +23,15 @@ import (
 )
 
 // api is the narrow set of engine calls bilge uses; *client.Client
-// satisfies it.
+// satisfies it. The deletions (deleter) are part of it, so an Engine can
+// always delete.
 type api interface {
+	deleter
 	Ping(ctx context.Context, opts client.PingOptions) (client.PingResult, error)
 	ServerVersion(ctx context.Context, opts client.ServerVersionOptions) (client.ServerVersionResult, error)
 	Info(ctx context.Context, opts client.InfoOptions) (client.SystemInfoResult, error)
 	ImageList(ctx context.Context, opts client.ImageListOptions) (client.ImageListResult, error)
-	ImageInspect(ctx context.Context, imageID string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
 	ImageHistory(ctx context.Context, imageID string, opts ...client.ImageHistoryOption) (client.ImageHistoryResult, error)
-	ContainerList(ctx context.Context, opts client.ContainerListOptions) (client.ContainerListResult, error)
 	VolumeList(ctx context.Context, opts client.VolumeListOptions) (client.VolumeListResult, error)
 	NetworkList(ctx context.Context, opts client.NetworkListOptions) (client.NetworkListResult, error)
 	DiskUsage(ctx context.Context, opts client.DiskUsageOptions) (client.DiskUsageResult, error)

@@ -2,6 +2,7 @@ package dockerapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -83,5 +84,41 @@ func TestDiskUsageReported(t *testing.T) {
 	}
 	if du.LayersSize != 9000 || len(du.Images) != 1 || len(du.BuildCache) != 1 {
 		t.Errorf("API 1.41: layers %d, %d images, %d records; want 9000, 1, 1", du.LayersSize, len(du.Images), len(du.BuildCache))
+	}
+}
+
+// TestDiskUsageBusy: an engine before 23.0 refuses a second disk-usage
+// scan while one runs with a 500 and its words (as the demo engine does
+// too); DiskUsage returns an error errors.Is finds model.ErrDiskUsageBusy
+// in, keeping the engine's text. Any other 500 is not that.
+func TestDiskUsageBusy(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		msg  string
+		busy bool
+	}{
+		{"a disk usage operation is already running", true},
+		{"failed to retrieve image list: something broke", false},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Api-Version", "1.41")
+			w.Header().Set("Content-Type", "application/json")
+			if r.URL.Path == "/_ping" {
+				_, _ = w.Write([]byte("OK"))
+				return
+			}
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"message": "` + tt.msg + `"}`))
+		}))
+		t.Cleanup(srv.Close)
+		e, err := Connect(context.Background(), Selection{Host: "tcp://" + strings.TrimPrefix(srv.URL, "http://")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close() })
+		_, err = e.DiskUsage(context.Background())
+		if err == nil || errors.Is(err, model.ErrDiskUsageBusy) != tt.busy || !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("engine says %q: error %v, busy %v; want busy %v with the engine's words", tt.msg, err, errors.Is(err, model.ErrDiskUsageBusy), tt.busy)
+		}
 	}
 }

@@ -82,7 +82,7 @@ func TestBuildCacheLikePrune(t *testing.T) {
 		return out
 	}
 	byPrune, byBilge := connect(), connect()
-	if _, err := byPrune.api.(deleter).BuildCachePrune(ctx, client.BuildCachePruneOptions{All: true}); err != nil {
+	if _, err := byPrune.api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: true}); err != nil {
 		t.Fatal(err)
 	}
 	want := records(byPrune)

@@ -231,8 +231,5 @@ func (d rawDeleter) NetworkRemove(ctx context.Context, id string, opts client.Ne
 
 // rawDeleterOf wraps d so that deletions name objects as the engine does.
 func (e *Engine) rawDeleterOf(d deleter) deleter {
-	if d == nil {
-		return nil
-	}
 	return rawDeleter{deleter: d, names: &e.names}
 }

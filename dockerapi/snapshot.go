@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
@@ -340,6 +341,9 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 		Containers: true, Images: true, Volumes: true, BuildCache: true, Verbose: true,
 	})
 	if err = done(err); err != nil {
+		if busyDiskUsage(err) {
+			err = diskUsageBusyError{err}
+		}
 		return nil, fmt.Errorf("disk usage: %w", e.explain(err))
 	}
 	du := &model.DiskUsage{LayersSize: res.Images.TotalSize}
@@ -371,6 +375,22 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	du.Duration = du.Taken.Sub(start)
 	return du, nil
 }
+
+// busyDiskUsage reports the engine's refusal of a second disk-usage scan
+// while one runs (engines before 23.0): a 500 whose only mark is its
+// message (daemon/disk_usage.go: "a disk usage operation is already
+// running"), read here, where the engine's words arrive, and nowhere else.
+func busyDiskUsage(err error) bool {
+	return cerrdefs.IsInternal(err) && strings.Contains(err.Error(), model.ErrDiskUsageBusy.Error())
+}
+
+// diskUsageBusyError is that refusal: its text is the engine's, and
+// errors.Is finds model.ErrDiskUsageBusy in it.
+type diskUsageBusyError struct{ err error }
+
+func (e diskUsageBusyError) Error() string        { return e.err.Error() }
+func (e diskUsageBusyError) Unwrap() error        { return e.err }
+func (e diskUsageBusyError) Is(target error) bool { return target == model.ErrDiskUsageBusy }
 
 // reportedUsage is the docker system df table an engine of API 1.52 or
 // later reports itself (ImageUsage, ContainerUsage, VolumeUsage and

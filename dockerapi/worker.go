@@ -24,7 +24,7 @@ const DefaultParallel = 4
 // with "timed out after …" instead of holding the run forever.
 const DefaultCallTimeout = time.Minute
 
-// deleter is the part of the engine the worker needs.
+// deleter is the part of the engine the worker needs (api includes it).
 type deleter interface {
 	ContainerStop(ctx context.Context, id string, opts client.ContainerStopOptions) (client.ContainerStopResult, error)
 	ContainerRemove(ctx context.Context, id string, opts client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
@@ -39,14 +39,13 @@ type deleter interface {
 // Delete runs a plan in the background and streams, for each item, a
 // Started report when its first engine call is sent and then one outcome;
 // the channel closes when every item has an outcome. Kinds run in
-// dependency order (containers, images, volumes, networks, build cache),
+// model.DeletionOrder (containers first),
 // each kind with at most parallel deletions at once. An item whose
-// dependency failed is skipped; cancelling ctx skips what has not started
-// and lets in-flight calls return (each within its deadline).
+// dependency failed is Skipped; cancelling ctx reports what has not
+// started as Cancelled and lets in-flight calls return (each within its
+// deadline).
 func (e *Engine) Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome {
-	d, _ := e.api.(deleter)
-	d = e.rawDeleterOf(d)
-	return runPlan(ctx, d, plan, parallel, workerOpts{timeout: e.callTimeout})
+	return runPlan(ctx, e.rawDeleterOf(e.api), plan, parallel, workerOpts{timeout: e.callTimeout})
 }
 
 // SetCallTimeout sets the deadline of each engine call a deletion makes
@@ -62,9 +61,13 @@ type workerOpts struct {
 	beforeFinal func(imageID string)
 }
 
-// stoppedAnswering is the reason of items not started because an earlier
-// call timed out: a daemon that lets one call hang will let the next hang.
-const stoppedAnswering = "cancelled: the engine stopped answering (an earlier call timed out)"
+// The reasons of a Cancelled outcome: the user cancelled the run, or an
+// earlier call timed out (a daemon that lets one call hang will let the
+// next hang).
+const (
+	cancelledByUser  = "the clean-up was cancelled before it started"
+	stoppedAnswering = "the engine stopped answering (an earlier call timed out)"
+)
 
 func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o workerOpts) <-chan model.Outcome {
 	if parallel <= 0 {
@@ -78,18 +81,22 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o wo
 	go func() {
 		defer close(out)
 		failed := map[string]bool{} // IDs that did not go
+		// cancelled are the IDs of failed that were not started because the
+		// run was cancelled, with the reason: what waits on them is
+		// cancelled too, not skipped.
+		cancelled := map[string]string{}
 		var mu sync.Mutex
 		// notStarted is why an item cannot start now ("" when it can).
 		notStarted := func() string {
 			switch {
 			case ctx.Err() != nil:
-				return "cancelled"
+				return cancelledByUser
 			case w.stuck.Load():
 				return stoppedAnswering
 			}
 			return ""
 		}
-		for _, kind := range []model.Kind{model.KindContainer, model.KindImage, model.KindVolume, model.KindNetwork, model.KindBuildCache} {
+		for _, kind := range model.DeletionOrder {
 			var wave []model.PlanItem
 			for _, it := range plan.Items {
 				if it.Kind == kind {
@@ -130,18 +137,33 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o wo
 				sem := make(chan struct{}, p)
 				var wg sync.WaitGroup
 				for _, it := range ready {
+					// A dependency that failed makes this one skipped; one
+					// that was only cancelled, cancelled.
 					mu.Lock()
-					var blocked string
+					var blocked, why string
 					for _, dep := range it.After {
-						if failed[dep] {
-							blocked = dep
+						if !failed[dep] {
+							continue
+						}
+						if w, ok := cancelled[dep]; !ok {
+							blocked, why = dep, ""
+							break
+						} else if blocked == "" {
+							blocked, why = dep, w
+						}
+					}
+					if blocked != "" {
+						failed[it.ID] = true
+						if why != "" {
+							cancelled[it.ID] = why
 						}
 					}
 					mu.Unlock()
-					if blocked != "" {
-						mu.Lock()
-						failed[it.ID] = true
-						mu.Unlock()
+					switch {
+					case why != "":
+						out <- model.Outcome{Item: it, Status: model.Cancelled, Err: why}
+						continue
+					case blocked != "":
 						out <- model.Outcome{Item: it, Status: model.Skipped, Err: "skipped: " + model.ShortID(blocked) + " it depends on was not deleted"}
 						continue
 					}
@@ -157,8 +179,9 @@ func runPlan(ctx context.Context, d deleter, plan model.Plan, parallel int, o wo
 						}
 						mu.Lock()
 						failed[it.ID] = true
+						cancelled[it.ID] = why
 						mu.Unlock()
-						out <- model.Outcome{Item: it, Status: model.Skipped, Err: why}
+						out <- model.Outcome{Item: it, Status: model.Cancelled, Err: why}
 						continue
 					}
 					out <- model.Outcome{Item: it, Status: model.Started}
@@ -229,12 +252,6 @@ const recordBatch = 100
 // its parent). The engine's report of what it deleted decides each
 // record's outcome.
 func (w *worker) pruneRecords(items []model.PlanItem, notStarted func() string, out chan<- model.Outcome) {
-	if w.d == nil {
-		for _, it := range items {
-			out <- model.Outcome{Item: it, Status: model.Failed, Err: "this engine cannot delete"}
-		}
-		return
-	}
 	pending := items
 	for len(pending) > 0 {
 		var kept []model.PlanItem
@@ -244,7 +261,7 @@ func (w *worker) pruneRecords(items []model.PlanItem, notStarted func() string, 
 			rest = rest[len(batch):]
 			if why := notStarted(); why != "" {
 				for _, it := range batch {
-					out <- model.Outcome{Item: it, Status: model.Skipped, Err: why}
+					out <- model.Outcome{Item: it, Status: model.Cancelled, Err: why}
 				}
 				continue
 			}
@@ -294,9 +311,6 @@ func (w *worker) pruneRecords(items []model.PlanItem, notStarted func() string, 
 // engine's own checks: a container is removed without force (a running one
 // the user confirmed is stopped first), an image by ID without force.
 func (w *worker) deleteOne(ctx context.Context, it model.PlanItem) model.Outcome {
-	if w.d == nil {
-		return model.Outcome{Item: it, Status: model.Failed, Err: "this engine cannot delete"}
-	}
 	var err error
 	switch it.Kind {
 	case model.KindContainer:

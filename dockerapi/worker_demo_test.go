@@ -134,7 +134,7 @@ func TestContainerInTheLastWindow(t *testing.T) {
 	img := unusedMultiTag(t, d)
 	plan := planFor(t, e, img.ID)
 	var cid string
-	ch := runPlan(context.Background(), e.api.(deleter), plan, 1, workerOpts{beforeFinal: func(id string) {
+	ch := runPlan(context.Background(), e.api, plan, 1, workerOpts{beforeFinal: func(id string) {
 		var err error
 		if cid, err = d.CreateContainer(id, "sneaky"); err != nil {
 			t.Error(err)
@@ -183,7 +183,7 @@ func TestHungCallTimesOut(t *testing.T) {
 		t.Fatalf("first outcome %+v of %d", outs[0], len(outs))
 	}
 	for _, o := range outs[1:] {
-		if o.Status != model.Skipped || o.Err != stoppedAnswering {
+		if o.Status != model.Cancelled || o.Err != stoppedAnswering {
 			t.Fatalf("after the timeout: %+v", o)
 		}
 	}
@@ -224,7 +224,7 @@ func TestCancelWhileHung(t *testing.T) {
 	cancelled := 0
 	for cancelled < plan.Len()-2 {
 		o := <-ch
-		if o.Status != model.Skipped || o.Err != "cancelled" {
+		if o.Status != model.Cancelled || o.Err != cancelledByUser {
 			t.Fatalf("outcome while hung: %+v", o)
 		}
 		cancelled++

@@ -141,7 +141,7 @@ func TestImageNeverForcedPastContainerRealDaemon(t *testing.T) {
 	tag(dangling, repo+"/late", "b")
 	p = plan(dangling)
 	var late string
-	o = only(t, runPlan(ctx, e.api.(deleter), p, 1, workerOpts{beforeFinal: func(id string) { late = create(id, prefix+"-late") }}))
+	o = only(t, runPlan(ctx, e.api, p, 1, workerOpts{beforeFinal: func(id string) { late = create(id, prefix+"-late") }}))
 	if o.Status != model.Failed || !strings.HasPrefix(o.Err, "untagged "+repo+"/late:") || !strings.Contains(o.Err, "; image kept: ") ||
 		!strings.Contains(o.Err, "image is being used by stopped container") {
 		t.Errorf("outcome %+v", o)

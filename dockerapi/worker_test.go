@@ -303,17 +303,43 @@ func TestWorkerBoundedConcurrencyAndCancel(t *testing.T) {
 	cancel()
 	rest := collect(ch)
 	all := append([]model.Outcome{first}, rest...)
-	var deleted, skipped int
+	var deleted, cancelled int
 	for _, o := range all {
 		switch o.Status {
 		case model.Deleted:
 			deleted++
-		case model.Skipped:
-			skipped++
+		case model.Cancelled:
+			cancelled++
 		}
 	}
-	if len(all) != 40 || skipped == 0 || deleted+skipped != 40 || len(rec2.calls) != deleted {
-		t.Fatalf("after cancel: %d outcomes, %d deleted, %d skipped, %d calls", len(all), deleted, skipped, len(rec2.calls))
+	if len(all) != 40 || cancelled == 0 || deleted+cancelled != 40 || len(rec2.calls) != deleted {
+		t.Fatalf("after cancel: %d outcomes, %d deleted, %d cancelled, %d calls", len(all), deleted, cancelled, len(rec2.calls))
+	}
+}
+
+// TestCancelledRunReportsCancelled: a run whose context is cancelled
+// before it starts sends no call and reports every item, build-cache
+// records included, as Cancelled (not Skipped, which is for items whose
+// dependency was not deleted).
+func TestCancelledRunReportsCancelled(t *testing.T) {
+	t.Parallel()
+	s := &model.Snapshot{
+		Containers: []model.Container{{ID: "c1", State: "exited"}},
+		Images:     []model.Image{{ID: "sha256:i1", Tags: []string{"a:1"}, Containers: []string{"c1"}}},
+		BuildCache: []model.BuildRecord{{ID: "r1"}, {ID: "r2"}},
+	}
+	plan := model.NewPlan(s, model.PlanRequest{Containers: []string{"c1"}, Images: []string{"sha256:i1"}, BuildCache: []string{"r1", "r2"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := &recorder{}
+	outs := collect(runPlan(ctx, rec, plan, 2, workerOpts{}))
+	if len(outs) != plan.Len() || len(rec.calls) != 0 {
+		t.Fatalf("%d outcomes of %d, calls %v", len(outs), plan.Len(), rec.calls)
+	}
+	for _, o := range outs {
+		if o.Status != model.Cancelled || o.Err != cancelledByUser {
+			t.Errorf("%s: %v %q, want cancelled %q", o.Item.ID, o.Status, o.Err, cancelledByUser)
+		}
 	}
 }
 
@@ -345,4 +371,33 @@ func planKey(it model.PlanItem) string {
 		return "network:" + it.ID
 	}
 	return "build:" + it.ID
+}
+
+// removeOnlyAPI is an engine that answers a container removal and nothing
+// else (the rest of api is nil and would panic).
+type removeOnlyAPI struct {
+	api
+	mu      sync.Mutex
+	removed []string
+}
+
+func (f *removeOnlyAPI) ContainerRemove(_ context.Context, id string, _ client.ContainerRemoveOptions) (client.ContainerRemoveResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removed = append(f.removed, id)
+	return client.ContainerRemoveResult{}, nil
+}
+
+// TestEngineDeletesThroughItsAPI: the deletions are part of the engine's
+// api, so Engine.Delete always has a deleter: a plan runs through the api
+// the Engine holds (no type assertion that could leave it without one).
+func TestEngineDeletesThroughItsAPI(t *testing.T) {
+	t.Parallel()
+	f := &removeOnlyAPI{}
+	e := &Engine{api: f}
+	s := &model.Snapshot{Containers: []model.Container{{ID: "c1", State: "exited"}}}
+	outs := collect(e.Delete(context.Background(), model.NewPlan(s, model.PlanRequest{Containers: []string{"c1"}}), 1))
+	if len(outs) != 1 || outs[0].Status != model.Deleted || !slices.Equal(f.removed, []string{"c1"}) {
+		t.Fatalf("outcomes %+v, removed %v; want c1 deleted through the api", outs, f.removed)
+	}
 }

@@ -66,74 +66,79 @@ const (
 
 type isValue uint8
 
+// The is: statuses, in the order the help lists them.
 const (
 	isDangling isValue = iota
 	isUnused
 	isRunning
 	isStopped
 	isAnonymous
-	isInUse
 	isNamed
+	isInUse
 	isBuiltin
 	isShared
 	// docker ps --filter status=… values other than running
 	isPaused
-	isRestarting
 	isExited
 	isCreated
+	isRestarting
 	isDead
 	isRemoving
+	numIs
 )
 
-// containerStates maps the is: values that are docker's container states
-// to the state.
-var containerStates = map[isValue]string{
-	isRunning:    StateRunning,
-	isPaused:     StatePaused,
-	isRestarting: StateRestarting,
-	isExited:     StateExited,
-	isCreated:    StateCreated,
-	isDead:       StateDead,
-	isRemoving:   StateRemoving,
+// isTable names each is: status: its normal form and the other spellings
+// users may write. Which kinds have it, and what it means for each, is in
+// the kind's filter table (imageFilter, …).
+var isTable = [numIs]struct {
+	name    string
+	aliases []string
+}{
+	isDangling:   {name: "dangling"},
+	isUnused:     {name: "unused"},
+	isRunning:    {name: "running"},
+	isStopped:    {name: "stopped"},
+	isAnonymous:  {name: "anonymous"},
+	isNamed:      {name: "named"},
+	isInUse:      {name: "in-use", aliases: []string{"inuse", "used"}},
+	isBuiltin:    {name: "builtin"},
+	isShared:     {name: "shared"},
+	isPaused:     {name: "paused"},
+	isExited:     {name: "exited"},
+	isCreated:    {name: "created"},
+	isRestarting: {name: "restarting"},
+	isDead:       {name: "dead"},
+	isRemoving:   {name: "removing"},
 }
 
 // isValues maps what users may write after "is:" to its meaning.
-var isValues = map[string]isValue{
-	"dangling":   isDangling,
-	"unused":     isUnused,
-	"running":    isRunning,
-	"stopped":    isStopped,
-	"anonymous":  isAnonymous,
-	"in-use":     isInUse,
-	"inuse":      isInUse,
-	"used":       isInUse,
-	"named":      isNamed,
-	"builtin":    isBuiltin,
-	"shared":     isShared,
-	"paused":     isPaused,
-	"restarting": isRestarting,
-	"exited":     isExited,
-	"created":    isCreated,
-	"dead":       isDead,
-	"removing":   isRemoving,
+var isValues = func() map[string]isValue {
+	m := map[string]isValue{}
+	for v, row := range isTable {
+		m[row.name] = isValue(v)
+		for _, a := range row.aliases {
+			m[a] = isValue(v)
+		}
+	}
+	return m
+}()
+
+func (v isValue) String() string { return isTable[v].name }
+
+// containerOnly reports an is: status only containers have: one of
+// docker's container states (running, which images have too, is not).
+func (v isValue) containerOnly() bool {
+	for k, spec := range filterSpecs {
+		if spec.hasIs(v) != (Kind(k) == KindContainer) {
+			return false
+		}
+	}
+	return true
 }
 
-var isNames = [...]string{
-	isDangling:   "dangling",
-	isUnused:     "unused",
-	isRunning:    "running",
-	isStopped:    "stopped",
-	isAnonymous:  "anonymous",
-	isInUse:      "in-use",
-	isNamed:      "named",
-	isBuiltin:    "builtin",
-	isShared:     "shared",
-	isPaused:     "paused",
-	isRestarting: "restarting",
-	isExited:     "exited",
-	isCreated:    "created",
-	isDead:       "dead",
-	isRemoving:   "removing",
+// stateIs is the is: predicate of each of docker's container states.
+func stateIs(state string) func(*Container) bool {
+	return func(c *Container) bool { return c.State == state }
 }
 
 type cond struct {
@@ -147,12 +152,59 @@ type cond struct {
 	hasEq bool          // label:key=value rather than label:key
 }
 
-const tokenHelp = "try is:, older:, newer:, larger:, smaller:, label:"
-
-const isHelp = "use is:dangling, is:unused, is:running, is:stopped, is:anonymous, is:named, is:in-use, is:builtin, is:shared or a container state (is:paused, is:exited, is:created, is:restarting, is:dead, is:removing)"
+// tokens are the token names rule 2 reads, with examples for the help.
+var tokens = []struct {
+	name     string
+	examples []string
+}{
+	{"is", nil}, // its values are isTable's
+	{"older", []string{"older:30d"}},
+	{"newer", []string{"newer:12h"}},
+	{"larger", []string{"larger:500MB"}},
+	{"smaller", []string{"smaller:1GB"}},
+	{"label", []string{"label:key", "label:key=value"}},
+}
 
 // tokenNames are the prefixes rule 2 reads as tokens.
-var tokenNames = []string{"is", "older", "newer", "larger", "smaller", "label"}
+var tokenNames = func() []string {
+	out := make([]string, len(tokens))
+	for i, t := range tokens {
+		out[i] = t.name
+	}
+	return out
+}()
+
+// tokenHelp is "try is:, older:, …".
+var tokenHelp = "try " + strings.Join(tokenNames, ":, ") + ":"
+
+// isHelp lists the is: statuses: "use is:dangling, …, is:shared or a
+// container state (is:paused, …)".
+var isHelp = func() string {
+	var general, states []string
+	for v := range numIs {
+		if v.containerOnly() {
+			states = append(states, "is:"+v.String())
+		} else {
+			general = append(general, "is:"+v.String())
+		}
+	}
+	return "use " + strings.Join(general, ", ") + " or a container state (" + strings.Join(states, ", ") + ")"
+}()
+
+// FilterHelp is the filter language in one paragraph, for the ? screen:
+// every is: status and token, from the tables the parser and the matchers
+// read.
+func FilterHelp() string {
+	var terms []string
+	for v := range numIs {
+		terms = append(terms, "is:"+v.String())
+	}
+	terms[len(terms)-1] += " (docker ps's states)"
+	for _, t := range tokens {
+		terms = append(terms, t.examples...)
+	}
+	return "Free text matches names, tags and IDs; tokens narrow it and combine with AND: " + strings.Join(terms, "  ")
+}
 
 // reserved are prefixes rule 3 rejects, each with its hint.
 var reserved = map[string]string{
@@ -307,7 +359,7 @@ func parseTerm(term string) (cond, string, error) {
 			}
 			return fail("unknown status %q: %s", term, isHelp)
 		}
-		return cond{kind: condIs, is: v}, "is:" + isNames[v], nil
+		return cond{kind: condIs, is: v}, "is:" + v.String(), nil
 	case "older", "newer":
 		d, ok := parseAge(value)
 		if !ok {
@@ -343,7 +395,7 @@ func parseTerm(term string) (cond, string, error) {
 		return fail("unknown filter %q (%s)", term, hint)
 	}
 	if v, ok := isValues[strings.ToLower(value)]; ok && isWord(p) {
-		return fail("unknown filter %q (did you mean is:%s?)", term, isNames[v])
+		return fail("unknown filter %q (did you mean is:%s?)", term, v)
 	}
 	if len(p) >= 3 && isWord(p) {
 		for _, t := range tokenNames {
@@ -410,42 +462,24 @@ func (f Filter) String() string { return f.query }
 
 // NotFor lists the terms (in normal form) that no object of kind k can
 // match: is: statuses another kind has (is:anonymous on images, is:dangling
-// on containers), sizes on networks, labels on build cache. The UI names
-// them, so an empty result is never a mystery.
+// on containers), sizes on networks, labels on build cache — what the
+// kind's filter table lacks. The UI names them, so an empty result is
+// never a mystery.
 func (f Filter) NotFor(k Kind) []string {
 	var out []string
 	for i := range f.conds {
-		c := &f.conds[i]
-		bad := false
-		switch c.kind {
-		case condIs:
-			bad = !isFor[k][c.is]
-		case condLarger, condSmaller:
-			bad = k == KindNetwork
-		case condLabel:
-			bad = k == KindBuildCache
-		}
-		if bad {
+		if c := &f.conds[i]; !filterSpecs[k].has(c) {
 			out = append(out, c.term())
 		}
 	}
 	return out
 }
 
-// isFor says which is: statuses each kind has.
-var isFor = map[Kind]map[isValue]bool{
-	KindImage:      {isDangling: true, isUnused: true, isRunning: true, isInUse: true, isStopped: true},
-	KindContainer:  {isRunning: true, isInUse: true, isStopped: true, isPaused: true, isRestarting: true, isExited: true, isCreated: true, isDead: true, isRemoving: true},
-	KindVolume:     {isAnonymous: true, isNamed: true, isUnused: true, isInUse: true},
-	KindNetwork:    {isUnused: true, isBuiltin: true, isInUse: true},
-	KindBuildCache: {isInUse: true, isUnused: true, isShared: true},
-}
-
 // term is the condition as a normal-form query term.
 func (c *cond) term() string {
 	switch c.kind {
 	case condIs:
-		return "is:" + isNames[c.is]
+		return "is:" + c.is.String()
 	case condLarger:
 		return "larger:" + HumanSize(c.num)
 	case condSmaller:
@@ -459,46 +493,96 @@ func (c *cond) term() string {
 	return c.text
 }
 
-// The Match* functions report whether an object satisfies every term.
-// A token that has no meaning for a kind (is:dangling for a container,
-// larger: for a network) matches no object of that kind. Sizes and
-// creation times that are not known yet (Unknown, zero) match no
-// larger:/smaller:/older:/newer: term.
+// kindFilter is what the filter language reads of one kind of object: the
+// whole per-kind part of the language. One generic matcher (match) reads
+// it; NotFor and the help read which terms it has.
+type kindFilter[T any] struct {
+	// text reports free text in one of the object's text fields.
+	text func(o *T, p *pattern) bool
+	// is holds the kind's is: statuses (nil: the kind has not that one).
+	is [numIs]func(*T) bool
+	// size is the object's size for larger:/smaller: (nil: the kind has
+	// no size). Unknown sizes match no size term.
+	size func(*T) int64
+	// created is the creation time for older:/newer: (zero: unknown,
+	// matching no age term).
+	created func(*T) time.Time
+	// labels are the object's labels (nil: the kind has no labels).
+	labels func(*T) map[string]string
+}
 
-// MatchImage: dangling = no tag; unused = no container (dangling images
-// included, as image prune -a); running = a container in the running state
-// (as docker ps's status=running); in-use = an active (running, paused or
-// restarting) container; stopped = containers, none active. Free text: tags, ID.
-func (f Filter) MatchImage(img *Image, now time.Time) bool {
-	for i := range f.conds {
-		c := &f.conds[i]
+// filterSpec is a kindFilter without its type: which terms the kind has.
+type filterSpec interface {
+	has(c *cond) bool
+	hasIs(v isValue) bool
+}
+
+// has reports whether an object of the kind can match the term at all.
+func (kf *kindFilter[T]) has(c *cond) bool {
+	switch c.kind {
+	case condIs:
+		return kf.hasIs(c.is)
+	case condLarger, condSmaller:
+		return kf.size != nil
+	case condLabel:
+		return kf.labels != nil
+	}
+	return true
+}
+
+func (kf *kindFilter[T]) hasIs(v isValue) bool { return kf.is[v] != nil }
+
+// readied is a filter readied for one kind at one moment (prepare): its
+// terms, cheap ones first, and the cut-off time of each age term. It
+// lives on the stack: filtering allocates nothing but its result.
+type readied struct {
+	n     int
+	conds [MaxFilterTerms]*cond
+	cut   [MaxFilterTerms]time.Time // now - age, for older: and newer:
+}
+
+// prepare readies f's terms for matching objects of the kind at now: the
+// cheap ones first (the result does not depend on the order, the cost
+// does: a status or a size rules most objects out before any text is
+// searched). It reports false when a term is one the kind has not
+// (is:dangling for a container, larger: for a network): then no object
+// of the kind matches.
+func (kf *kindFilter[T]) prepare(f *Filter, now time.Time, r *readied) bool {
+	for rank := range condCost {
+		for i := range f.conds {
+			c := &f.conds[i]
+			if condCost[c.kind] != rank {
+				continue
+			}
+			if !kf.has(c) || r.n == len(r.conds) {
+				return false
+			}
+			r.conds[r.n], r.cut[r.n] = c, now.Add(-c.age)
+			r.n++
+		}
+	}
+	return true
+}
+
+// condCost ranks the kinds of term by what checking one costs.
+var condCost = [...]int{condIs: 0, condLarger: 1, condSmaller: 1, condOlder: 2, condNewer: 2, condLabel: 3, condText: 4}
+
+// match reports whether the object satisfies every readied term.
+func (kf *kindFilter[T]) match(r *readied, o *T) bool {
+	for i := range r.n {
+		c := r.conds[i]
 		var ok bool
 		switch c.kind {
-		case condText:
-			ok = c.pat.in(img.ID)
-			if !ok && len(img.Tags) == 0 {
-				ok = c.pat.in(img.Name())
-			}
-			for j := 0; !ok && j < len(img.Tags); j++ {
-				ok = c.pat.in(img.Tags[j])
-			}
 		case condIs:
-			switch c.is {
-			case isDangling:
-				ok = img.Dangling()
-			case isUnused:
-				ok = len(img.Containers) == 0 && img.RunningContainers == 0
-			case isRunning:
-				ok = img.Running > 0
-			case isInUse:
-				ok = img.RunningContainers > 0
-			case isStopped:
-				ok = len(img.Containers) > 0 && img.RunningContainers == 0
-			}
+			ok = kf.is[c.is](o)
+		case condLarger, condSmaller:
+			ok = c.matchSize(kf.size(o))
+		case condOlder, condNewer:
+			ok = c.matchAge(kf.created(o), r.cut[i])
 		case condLabel:
-			ok = c.matchLabels(img.Labels)
+			ok = c.matchLabels(kf.labels(o))
 		default:
-			ok = c.matchSizeAge(img.Size, img.Created, now)
+			ok = kf.text(o, &c.pat)
 		}
 		if !ok {
 			return false
@@ -507,129 +591,145 @@ func (f Filter) MatchImage(img *Image, now time.Time) bool {
 	return true
 }
 
-// MatchContainer: running, paused, exited, … = that state, as docker ps
+// matchOne is match for a single object.
+func (kf *kindFilter[T]) matchOne(f *Filter, o *T, now time.Time) bool {
+	var r readied
+	return kf.prepare(f, now, &r) && kf.match(&r, o)
+}
+
+// filterSpecs are the kinds' filter tables by kind.
+var filterSpecs = [NumKinds]filterSpec{
+	KindImage:      &imageFilter,
+	KindContainer:  &containerFilter,
+	KindVolume:     &volumeFilter,
+	KindNetwork:    &networkFilter,
+	KindBuildCache: &buildRecordFilter,
+}
+
+// imageFilter: dangling = no tag; unused = no container (dangling images
+// included, as image prune -a); running = a container in the running state
+// (as docker ps's status=running); in-use = an active (running, paused or
+// restarting) container; stopped = containers, none active. Free text:
+// tags (<none>:<none> when there is none), ID.
+var imageFilter = kindFilter[Image]{
+	text: func(img *Image, p *pattern) bool {
+		if p.in(img.ID) {
+			return true
+		}
+		if len(img.Tags) == 0 {
+			return p.in(img.Name())
+		}
+		for _, t := range img.Tags {
+			if p.in(t) {
+				return true
+			}
+		}
+		return false
+	},
+	is: [numIs]func(*Image) bool{
+		isDangling: (*Image).Dangling,
+		isUnused:   func(img *Image) bool { return len(img.Containers) == 0 && img.RunningContainers == 0 },
+		isRunning:  func(img *Image) bool { return img.Running > 0 },
+		isInUse:    func(img *Image) bool { return img.RunningContainers > 0 },
+		isStopped:  func(img *Image) bool { return len(img.Containers) > 0 && img.RunningContainers == 0 },
+	},
+	size:    func(img *Image) int64 { return img.Size },
+	created: func(img *Image) time.Time { return img.Created },
+	labels:  func(img *Image) map[string]string { return img.Labels },
+}
+
+// containerFilter: running, paused, exited, … = that state, as docker ps
 // --filter status= (a paused container is not running); in-use = running,
 // paused or restarting (docker system df's active); stopped = the others,
 // what container prune removes. Free text: name, ID, image reference.
-func (f Filter) MatchContainer(ctr *Container, now time.Time) bool {
-	for i := range f.conds {
-		c := &f.conds[i]
-		var ok bool
-		switch c.kind {
-		case condText:
-			ok = c.pat.in(ctr.Name) || c.pat.in(ctr.ID) || c.pat.in(ctr.Image)
-		case condIs:
-			switch c.is {
-			case isInUse:
-				ok = ctr.Active()
-			case isStopped:
-				ok = !ctr.Active()
-			default:
-				state, known := containerStates[c.is]
-				ok = known && ctr.State == state
-			}
-		case condLabel:
-			ok = c.matchLabels(ctr.Labels)
-		default:
-			ok = c.matchSizeAge(ctr.SizeRw, ctr.Created, now)
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+var containerFilter = kindFilter[Container]{
+	text: func(ctr *Container, p *pattern) bool {
+		return p.in(ctr.Name) || p.in(ctr.ID) || p.in(ctr.Image)
+	},
+	is: [numIs]func(*Container) bool{
+		isInUse:      (*Container).Active,
+		isStopped:    func(ctr *Container) bool { return !ctr.Active() },
+		isRunning:    stateIs(StateRunning),
+		isPaused:     stateIs(StatePaused),
+		isRestarting: stateIs(StateRestarting),
+		isExited:     stateIs(StateExited),
+		isCreated:    stateIs(StateCreated),
+		isDead:       stateIs(StateDead),
+		isRemoving:   stateIs(StateRemoving),
+	},
+	size:    func(ctr *Container) int64 { return ctr.SizeRw },
+	created: func(ctr *Container) time.Time { return ctr.Created },
+	labels:  func(ctr *Container) map[string]string { return ctr.Labels },
 }
 
-// MatchVolume: anonymous and named by Anonymous; unused and in-use by
+// volumeFilter: anonymous and named by Anonymous; unused and in-use by
 // InUse. Free text: name.
-func (f Filter) MatchVolume(v *Volume, now time.Time) bool {
-	for i := range f.conds {
-		c := &f.conds[i]
-		var ok bool
-		switch c.kind {
-		case condText:
-			ok = c.pat.in(v.Name)
-		case condIs:
-			switch c.is {
-			case isAnonymous:
-				ok = v.Anonymous()
-			case isNamed:
-				ok = !v.Anonymous()
-			case isUnused:
-				ok = !v.InUse()
-			case isInUse:
-				ok = v.InUse()
-			}
-		case condLabel:
-			ok = c.matchLabels(v.Labels)
-		default:
-			ok = c.matchSizeAge(v.Size, v.Created, now)
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+var volumeFilter = kindFilter[Volume]{
+	text: func(v *Volume, p *pattern) bool { return p.in(v.Name) },
+	is: [numIs]func(*Volume) bool{
+		isAnonymous: (*Volume).Anonymous,
+		isNamed:     func(v *Volume) bool { return !v.Anonymous() },
+		isUnused:    func(v *Volume) bool { return !v.InUse() },
+		isInUse:     (*Volume).InUse,
+	},
+	size:    func(v *Volume) int64 { return v.Size },
+	created: func(v *Volume) time.Time { return v.Created },
+	labels:  func(v *Volume) map[string]string { return v.Labels },
 }
 
-// MatchNetwork: unused = Unused; builtin = bridge, host, none; in-use =
+// networkFilter: unused = Unused; builtin = bridge, host, none; in-use =
 // containers attached. Networks have no size. Free text: name, ID.
-func (f Filter) MatchNetwork(n *Network, now time.Time) bool {
-	for i := range f.conds {
-		c := &f.conds[i]
-		var ok bool
-		switch c.kind {
-		case condText:
-			ok = c.pat.in(n.Name) || c.pat.in(n.ID)
-		case condIs:
-			switch c.is {
-			case isUnused:
-				ok = n.Unused()
-			case isBuiltin:
-				ok = n.Builtin()
-			case isInUse:
-				ok = len(n.Containers) > 0
-			}
-		case condLabel:
-			ok = c.matchLabels(n.Labels)
-		default:
-			ok = c.matchSizeAge(Unknown, n.Created, now)
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+var networkFilter = kindFilter[Network]{
+	text: func(n *Network, p *pattern) bool { return p.in(n.Name) || p.in(n.ID) },
+	is: [numIs]func(*Network) bool{
+		isUnused:  (*Network).Unused,
+		isBuiltin: (*Network).Builtin,
+		isInUse:   func(n *Network) bool { return len(n.Containers) > 0 },
+	},
+	created: func(n *Network) time.Time { return n.Created },
+	labels:  func(n *Network) map[string]string { return n.Labels },
 }
 
-// MatchBuildRecord: in-use and unused by InUse; shared by Shared. Records
+// buildRecordFilter: in-use and unused by InUse; shared by Shared. Records
 // have no labels. Free text: ID, description.
+var buildRecordFilter = kindFilter[BuildRecord]{
+	text: func(r *BuildRecord, p *pattern) bool { return p.in(r.ID) || p.in(r.Description) },
+	is: [numIs]func(*BuildRecord) bool{
+		isInUse:  func(r *BuildRecord) bool { return r.InUse },
+		isUnused: func(r *BuildRecord) bool { return !r.InUse },
+		isShared: func(r *BuildRecord) bool { return r.Shared },
+	},
+	size:    func(r *BuildRecord) int64 { return r.Size },
+	created: func(r *BuildRecord) time.Time { return r.Created },
+}
+
+// MatchImage reports whether the image satisfies every term (imageFilter).
+func (f Filter) MatchImage(img *Image, now time.Time) bool {
+	return imageFilter.matchOne(&f, img, now)
+}
+
+// MatchContainer reports whether the container satisfies every term
+// (containerFilter).
+func (f Filter) MatchContainer(ctr *Container, now time.Time) bool {
+	return containerFilter.matchOne(&f, ctr, now)
+}
+
+// MatchVolume reports whether the volume satisfies every term
+// (volumeFilter).
+func (f Filter) MatchVolume(v *Volume, now time.Time) bool {
+	return volumeFilter.matchOne(&f, v, now)
+}
+
+// MatchNetwork reports whether the network satisfies every term
+// (networkFilter).
+func (f Filter) MatchNetwork(n *Network, now time.Time) bool {
+	return networkFilter.matchOne(&f, n, now)
+}
+
+// MatchBuildRecord reports whether the record satisfies every term
+// (buildRecordFilter).
 func (f Filter) MatchBuildRecord(r *BuildRecord, now time.Time) bool {
-	for i := range f.conds {
-		c := &f.conds[i]
-		var ok bool
-		switch c.kind {
-		case condText:
-			ok = c.pat.in(r.ID) || c.pat.in(r.Description)
-		case condIs:
-			switch c.is {
-			case isInUse:
-				ok = r.InUse
-			case isUnused:
-				ok = !r.InUse
-			case isShared:
-				ok = r.Shared
-			}
-		case condLabel:
-			ok = false
-		default:
-			ok = c.matchSizeAge(r.Size, r.Created, now)
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+	return buildRecordFilter.matchOne(&f, r, now)
 }
 
 func (c *cond) matchLabels(labels map[string]string) bool {
@@ -640,52 +740,57 @@ func (c *cond) matchLabels(labels map[string]string) bool {
 	return !c.hasEq || v == c.value
 }
 
-// matchSizeAge evaluates larger:, smaller:, older: and newer:.
-func (c *cond) matchSizeAge(size int64, created, now time.Time) bool {
-	switch c.kind {
-	case condLarger:
+// matchSize evaluates larger: and smaller:.
+func (c *cond) matchSize(size int64) bool {
+	if c.kind == condLarger {
 		return size >= 0 && size > c.num
-	case condSmaller:
-		return size >= 0 && size < c.num
-	case condOlder:
-		return !created.IsZero() && created.Before(now.Add(-c.age))
-	case condNewer:
-		return !created.IsZero() && created.After(now.Add(-c.age))
 	}
-	return false
+	return size >= 0 && size < c.num
+}
+
+// matchAge evaluates older: and newer:, given now - age.
+func (c *cond) matchAge(created, cut time.Time) bool {
+	if c.kind == condOlder {
+		return !created.IsZero() && created.Before(cut)
+	}
+	return !created.IsZero() && created.After(cut)
 }
 
 // FilterImages returns the indices, in order, of the images f matches.
 func FilterImages(imgs []Image, f Filter, now time.Time) []int {
-	return filterIdx(imgs, now, f.Empty(), f.MatchImage)
+	return filterIdx(&imageFilter, imgs, f, now)
 }
 
 // FilterContainers returns the indices, in order, of the containers f
 // matches.
 func FilterContainers(ctrs []Container, f Filter, now time.Time) []int {
-	return filterIdx(ctrs, now, f.Empty(), f.MatchContainer)
+	return filterIdx(&containerFilter, ctrs, f, now)
 }
 
 // FilterVolumes returns the indices, in order, of the volumes f matches.
 func FilterVolumes(vols []Volume, f Filter, now time.Time) []int {
-	return filterIdx(vols, now, f.Empty(), f.MatchVolume)
+	return filterIdx(&volumeFilter, vols, f, now)
 }
 
 // FilterNetworks returns the indices, in order, of the networks f matches.
 func FilterNetworks(nets []Network, f Filter, now time.Time) []int {
-	return filterIdx(nets, now, f.Empty(), f.MatchNetwork)
+	return filterIdx(&networkFilter, nets, f, now)
 }
 
 // FilterBuildCache returns the indices, in order, of the build-cache
 // records f matches.
 func FilterBuildCache(recs []BuildRecord, f Filter, now time.Time) []int {
-	return filterIdx(recs, now, f.Empty(), f.MatchBuildRecord)
+	return filterIdx(&buildRecordFilter, recs, f, now)
 }
 
-func filterIdx[T any](s []T, now time.Time, all bool, match func(*T, time.Time) bool) []int {
+func filterIdx[T any](kf *kindFilter[T], s []T, f Filter, now time.Time) []int {
 	out := make([]int, 0, len(s))
+	var r readied
+	if !kf.prepare(&f, now, &r) {
+		return out
+	}
 	for i := range s {
-		if all || match(&s[i], now) {
+		if r.n == 0 || kf.match(&r, &s[i]) {
 			out = append(out, i)
 		}
 	}

@@ -19,8 +19,8 @@ type PlanItem struct {
 	Cascade bool
 }
 
-// Plan is an ordered list of deletions: containers, then images, volumes,
-// networks and build cache, as the engine's dependencies require.
+// Plan is an ordered list of deletions, kind by kind in DeletionOrder
+// (containers first), as the engine's dependencies require.
 type Plan struct {
 	Items []PlanItem
 }
@@ -34,7 +34,10 @@ type OutcomeStatus int
 const (
 	Deleted OutcomeStatus = iota // gone (or already gone)
 	Failed                       // the engine refused; Err says why
-	Skipped                      // not attempted: a dependency failed or the run was cancelled
+	Skipped                      // not attempted: something it depends on was not deleted
+	// Cancelled: not attempted because the run was cancelled (the user
+	// pressed esc, or the engine stopped answering); Err says which.
+	Cancelled
 	// Started is a progress report, not an outcome: the item's first
 	// engine call was sent; its outcome follows.
 	Started
@@ -48,6 +51,8 @@ func (s OutcomeStatus) String() string {
 		return "failed"
 	case Skipped:
 		return "skipped"
+	case Cancelled:
+		return "cancelled"
 	case Started:
 		return "started"
 	}
@@ -81,7 +86,7 @@ type PlanRequest struct {
 // marked images that are not blocked otherwise (see ReviewImages).
 // Objects no longer in the snapshot are dropped.
 func NewPlan(s *Snapshot, r PlanRequest) Plan {
-	var p Plan
+	var items [NumKinds][]PlanItem // per kind; the plan has them in DeletionOrder
 	ctrs := make(map[string]*Container, len(s.Containers))
 	for i := range s.Containers {
 		ctrs[s.Containers[i].ID] = &s.Containers[i]
@@ -92,7 +97,7 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 			return
 		}
 		inPlan[c.ID] = true
-		p.Items = append(p.Items, PlanItem{Kind: KindContainer, ID: c.ID, Name: c.Name, Stop: c.Active(), Cascade: cascade})
+		items[KindContainer] = append(items[KindContainer], PlanItem{Kind: KindContainer, ID: c.ID, Name: c.Name, Stop: c.Active(), Cascade: cascade})
 	}
 	for _, id := range sortedUnique(r.Containers) {
 		c, ok := ctrs[id]
@@ -149,7 +154,7 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 			imageItems[i].After = append(imageItems[i].After, child.ID)
 		}
 	}
-	p.Items = append(p.Items, orderByAfter(imageItems)...)
+	items[KindImage] = orderByAfter(imageItems)
 
 	vols := make(map[string]*Volume, len(s.Volumes))
 	for i := range s.Volumes {
@@ -166,7 +171,7 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 				it.After = append(it.After, cid)
 			}
 		}
-		p.Items = append(p.Items, it)
+		items[KindVolume] = append(items[KindVolume], it)
 	}
 	nets := make(map[string]*Network, len(s.Networks))
 	for i := range s.Networks {
@@ -183,7 +188,7 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 				it.After = append(it.After, cid)
 			}
 		}
-		p.Items = append(p.Items, it)
+		items[KindNetwork] = append(items[KindNetwork], it)
 	}
 	recs := make(map[string]*BuildRecord, len(s.BuildCache))
 	for i := range s.BuildCache {
@@ -191,8 +196,12 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 	}
 	for _, id := range sortedUnique(r.BuildCache) {
 		if rec, ok := recs[id]; ok {
-			p.Items = append(p.Items, PlanItem{Kind: KindBuildCache, ID: rec.ID, Name: rec.Description})
+			items[KindBuildCache] = append(items[KindBuildCache], PlanItem{Kind: KindBuildCache, ID: rec.ID, Name: rec.Description})
 		}
+	}
+	var p Plan
+	for _, k := range DeletionOrder {
+		p.Items = append(p.Items, items[k]...)
 	}
 	return p
 }

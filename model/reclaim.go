@@ -898,7 +898,7 @@ func (ix *ReclaimIndex) TallyOf(m *Marks) *Tally {
 	if m == nil {
 		return t
 	}
-	for _, k := range []Kind{KindImage, KindContainer, KindVolume, KindBuildCache} {
+	for _, k := range SizedKinds {
 		for id, on := range *m.of(k) {
 			if on {
 				t.Set(k, id, true)

@@ -1,9 +1,16 @@
 package model
 
 import (
+	"errors"
 	"slices"
 	"time"
 )
+
+// ErrDiskUsageBusy is the engine refusing a disk-usage scan because
+// another one is running (engines before 23.0 run one at a time): not a
+// failure, the scan is to be asked again shortly. The engine layer wraps
+// its error so that errors.Is finds this.
+var ErrDiskUsageBusy = errors.New("a disk usage operation is already running")
 
 // DiskUsage is the engine's costly size report (the system df call), in
 // model terms. It is fetched apart from the cheap lists and merged into a

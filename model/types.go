@@ -4,6 +4,7 @@
 package model
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -17,7 +18,10 @@ const Unknown = -1
 // shown as N/A and counts as 0, not as pending: it will never arrive.
 const NotReported = -2
 
-// Kind is one of the five kinds of objects bilge shows.
+// Kind is one of the five kinds of objects bilge shows. Everything bilge
+// says or does per kind — display order, names, deletion order — comes
+// from one table, kindTable: a new kind is a new row there (and its list
+// in Snapshot, its view in the UI).
 type Kind int
 
 const (
@@ -28,23 +32,102 @@ const (
 	KindBuildCache
 )
 
-// Kinds lists every kind in display (and deletion dependency) order.
-var Kinds = []Kind{KindImage, KindContainer, KindVolume, KindNetwork, KindBuildCache}
+// KindInfo is one row of the kind table.
+type KindInfo struct {
+	Kind Kind
+	// Type is the kind as docker system df's TYPE column names it
+	// ("Local Volumes"); Kind.String.
+	Type string
+	// Tab is the label of the kind's tab ("Build cache").
+	Tab string
+	// Noun and Plural name one object of the kind and several.
+	Noun, Plural string
+	// Sized: the objects take disk space of their own (networks do not).
+	Sized bool
+	// deletion is the kind's rank in DeletionOrder: a kind is deleted
+	// after the kinds that may hold on to it. Containers go first: the
+	// engine refuses to remove an image, volume or network a container
+	// uses.
+	deletion int
+	// dfRow is the kind's row in docker system df (-1: docker prints none;
+	// bilge adds the row after docker's).
+	dfRow int
+}
 
-func (k Kind) String() string {
-	switch k {
-	case KindImage:
-		return "Images"
-	case KindContainer:
-		return "Containers"
-	case KindVolume:
-		return "Local Volumes"
-	case KindNetwork:
-		return "Networks"
-	case KindBuildCache:
-		return "Build Cache"
+// kindTable is every kind, in display order (tabs, Overview, the marked
+// summary), at the index of its Kind.
+var kindTable = [...]KindInfo{
+	KindImage:      {Kind: KindImage, Type: "Images", Tab: "Images", Noun: "image", Plural: "images", Sized: true, deletion: 1, dfRow: 0},
+	KindContainer:  {Kind: KindContainer, Type: "Containers", Tab: "Containers", Noun: "container", Plural: "containers", Sized: true, deletion: 0, dfRow: 1},
+	KindVolume:     {Kind: KindVolume, Type: "Local Volumes", Tab: "Volumes", Noun: "volume", Plural: "volumes", Sized: true, deletion: 2, dfRow: 2},
+	KindNetwork:    {Kind: KindNetwork, Type: "Networks", Tab: "Networks", Noun: "network", Plural: "networks", deletion: 3, dfRow: -1},
+	KindBuildCache: {Kind: KindBuildCache, Type: "Build Cache", Tab: "Build cache", Noun: "build-cache record", Plural: "build-cache records", Sized: true, deletion: 4, dfRow: 3},
+}
+
+// NumKinds is the number of kinds, for arrays indexed by Kind.
+const NumKinds = len(kindTable)
+
+// The kind lists, all derived from kindTable.
+var (
+	// Kinds is every kind in display order: the tabs after the Overview,
+	// the Overview's rows, the marked summary.
+	Kinds = kindsBy(func(a, b KindInfo) bool { return false })
+	// DeletionOrder is the order a plan deletes in (and the confirmation
+	// lists): containers first, then what they may hold on to.
+	DeletionOrder = kindsBy(func(a, b KindInfo) bool { return a.deletion < b.deletion })
+	// SizedKinds are the kinds that take disk space of their own, in
+	// display order.
+	SizedKinds = kindsWhere(func(i KindInfo) bool { return i.Sized })
+	// DFOrder is the rows of bilge df: docker system df's, in docker's
+	// order, then the kinds docker prints no row for.
+	DFOrder = kindsBy(func(a, b KindInfo) bool { return dfRank(a) < dfRank(b) })
+)
+
+func kindsBy(less func(a, b KindInfo) bool) []Kind {
+	rows := kindTable
+	sort.SliceStable(rows[:], func(i, j int) bool { return less(rows[i], rows[j]) })
+	out := make([]Kind, len(rows))
+	for i, r := range rows {
+		out[i] = r.Kind
 	}
-	return "?"
+	return out
+}
+
+func dfRank(i KindInfo) int {
+	if i.dfRow < 0 {
+		return NumKinds
+	}
+	return i.dfRow
+}
+
+func kindsWhere(keep func(KindInfo) bool) []Kind {
+	var out []Kind
+	for _, r := range kindTable {
+		if keep(r) {
+			out = append(out, r.Kind)
+		}
+	}
+	return out
+}
+
+// Info is the kind's row of the kind table ("?" for names of a value that
+// is no kind).
+func (k Kind) Info() KindInfo {
+	if k < 0 || int(k) >= NumKinds {
+		return KindInfo{Kind: k, Type: "?", Tab: "?", Noun: "?", Plural: "?"}
+	}
+	return kindTable[k]
+}
+
+// String is the kind as docker system df names it ("Local Volumes").
+func (k Kind) String() string { return k.Info().Type }
+
+// Noun names n objects of the kind: "image" for one, "images" otherwise.
+func (k Kind) Noun(n int) string {
+	if n == 1 {
+		return k.Info().Noun
+	}
+	return k.Info().Plural
 }
 
 // Layer is one filesystem layer of an image, identified by its chain ID

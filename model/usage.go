@@ -29,7 +29,7 @@ func (u Usage) ReclaimablePercent() int64 {
 // earlier compute them.
 func (s *Snapshot) Usage() []Usage {
 	out := make([]Usage, 0, len(Kinds))
-	for _, k := range []Kind{KindImage, KindContainer, KindVolume, KindBuildCache, KindNetwork} {
+	for _, k := range DFOrder {
 		out = append(out, s.UsageOf(k))
 	}
 	return out

@@ -70,8 +70,8 @@ type App struct {
 	input  textinput.Model
 
 	width, height int
-	active        int // 0 is the Overview; 1–5 the kinds
-	tabs          [5]*tab
+	active        int                  // 0 is the Overview; then the kinds (tabKind)
+	tabs          [model.NumKinds]*tab // by kind
 	ovCursor      int
 
 	filtering bool
@@ -104,11 +104,11 @@ type App struct {
 	lastErr      string
 
 	seq        int
-	applied    [5]int // seq of the data each kind shows
+	applied    [model.NumKinds]int // seq of the data each kind shows
 	listing    bool
 	lastResync time.Time
-	kindBusy   [5]bool
-	kindAgain  [5]bool
+	kindBusy   [model.NumKinds]bool
+	kindAgain  [model.NumKinds]bool
 
 	dfRunning, dfDirty, dfHeld bool
 	dfStart                    time.Time
@@ -117,7 +117,7 @@ type App struct {
 	evGen      int
 	evCancel   context.CancelFunc
 	eventsUp   bool
-	pending    [5]bool
+	pending    [model.NumKinds]bool
 	debouncing bool
 
 	spinning     bool
@@ -187,8 +187,8 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 	// no more per key than a query at the limit.
 	a.input.CharLimit = model.MaxFilterLen + 1
 	a.setStyles(true)
-	for i, v := range []kindView{imagesView{}, containersView{}, volumesView{}, networksView{}, buildCacheView{}} {
-		a.tabs[i] = newTab(v)
+	for _, v := range kindViews {
+		a.tabs[v.kind()] = newTab(v)
 	}
 	a.snap.ClearSizes()
 	a.usage = overviewUsage(a.snap)
@@ -353,8 +353,8 @@ func (a *App) rebuild() tea.Cmd {
 	return a.fetchLayers(missing)
 }
 
-// overviewUsage is the docker system df rows in the tabs' order (model.Kinds),
-// so row n of the Overview is tab n+2. bilge df keeps docker's order.
+// overviewUsage is the docker system df rows in the tabs' order (model.Kinds).
+// bilge df keeps docker's order (model.DFOrder).
 func overviewUsage(s *model.Snapshot) []model.Usage {
 	out := make([]model.Usage, 0, len(model.Kinds))
 	for _, k := range model.Kinds {
@@ -371,10 +371,11 @@ func (a *App) applyActive() {
 
 // tab is the current table, nil on the Overview.
 func (a *App) tab() *tab {
-	if a.active == 0 {
+	k, ok := tabKind(a.active)
+	if !ok {
 		return nil
 	}
-	return a.tabs[a.active-1]
+	return a.tabs[k]
 }
 
 // engineDown handles an error from any call: a lost connection turns the
@@ -637,7 +638,7 @@ func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
 	a.dfRunning = false
 	a.dfLast = a.now.Sub(a.dfStart)
 	if msg.err != nil {
-		if strings.Contains(msg.err.Error(), "already running") {
+		if errors.Is(msg.err, model.ErrDiskUsageBusy) {
 			// Someone else's df is running (engines before 23.0 refuse a
 			// second one): try again shortly.
 			a.dfHeld = true
@@ -875,9 +876,9 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.NextTab):
-		a.setActive((a.active + 1) % 6)
+		a.setActive((a.active + 1) % numTabs)
 	case key.Matches(msg, k.PrevTab):
-		a.setActive((a.active + 5) % 6)
+		a.setActive((a.active + numTabs - 1) % numTabs)
 	case key.Matches(msg, k.Refresh):
 		a.listing = false
 		return tea.Batch(a.startLists(), a.requestDF(true), a.pingCmd(), a.startSpinner())
@@ -918,7 +919,7 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Details):
 		if a.active == 0 {
-			a.setActive(int(a.usage[a.ovCursor].Kind) + 1)
+			a.setActive(tabOf(a.usage[a.ovCursor].Kind))
 			return nil
 		}
 		a.showDetails = !a.showDetails

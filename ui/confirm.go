@@ -212,12 +212,12 @@ func (a *App) refreshDialog() {
 	for _, it := range plan.Items {
 		groups[it.Kind] = append(groups[it.Kind], it)
 	}
-	for _, k := range []model.Kind{model.KindContainer, model.KindImage, model.KindVolume, model.KindNetwork, model.KindBuildCache} {
+	for _, k := range model.DeletionOrder {
 		items := groups[k]
 		if len(items) == 0 {
 			continue
 		}
-		counts = append(counts, fmt.Sprintf("%d %s", len(items), kindNoun(k, len(items))))
+		counts = append(counts, fmt.Sprintf("%d %s", len(items), k.Noun(len(items))))
 		if len(lines) > 0 {
 			lines = append(lines, "")
 		}
@@ -303,12 +303,12 @@ func describeChanges(cs []model.PlanChange) []string {
 				}
 			}
 			if n := len(names); n > 0 {
-				out = append(out, fmt.Sprintf("%s%d %s (%s)", c.sign, n, kindNoun(k, n), someNames(names, 5)))
+				out = append(out, fmt.Sprintf("%s%d %s (%s)", c.sign, n, k.Noun(n), someNames(names, 5)))
 			}
 		}
 	}
 	for _, ch := range cs {
-		noun := kindNoun(ch.Kind, 1)
+		noun := ch.Kind.Noun(1)
 		switch ch.Change {
 		case model.ChangeRenamed:
 			out = append(out, fmt.Sprintf("%s %s is now %s (was %s)", noun, model.ShortID(ch.ID), ch.Name, ch.Was))

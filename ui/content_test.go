@@ -292,8 +292,8 @@ func TestCancelKeepsTheMarksOfWhatStays(t *testing.T) {
 	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, db), Status: model.Started}})
 	press(b, "esc")
 	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, db), Status: model.Deleted}})
-	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, cache), Status: model.Skipped, Err: "cancelled"}})
-	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, dangling), Status: model.Skipped, Err: "cancelled"}})
+	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, cache), Status: model.Cancelled, Err: "the clean-up was cancelled before it started"}})
+	b.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, dangling), Status: model.Cancelled, Err: "the clean-up was cancelled before it started"}})
 	b.Update(outcomeMsg{ok: false})
 	if msg := has(b, cache, dangling); msg != "" {
 		t.Errorf("after esc while deleting: %s", msg)

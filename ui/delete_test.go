@@ -526,7 +526,7 @@ func TestCancelPredictsOnlyWhatWasDeleted(t *testing.T) {
 	if s := screen(a); !strings.Contains(s, "cancelling… (in-flight deletions finish)") || strings.Contains(s, "esc cancels the rest") {
 		t.Fatalf("progress line after esc:\n%s", s)
 	}
-	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: item(record), Status: model.Skipped, Err: "cancelled"}})
+	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: item(record), Status: model.Cancelled, Err: "the clean-up was cancelled before it started"}})
 	_, cmd = a.Update(outcomeMsg{ok: false})
 	runAll(cmd, a)
 	last := a.lastRun

@@ -95,7 +95,7 @@ func (a *App) browseFooter(m mode) []key.Binding {
 		if marked {
 			add(k.UnmarkAll, "unmark all")
 		}
-		addGroup(k.NextTab, k.Tab[1].Keys()[0]+"–"+k.Tab[5].Keys()[0], "tabs")
+		addGroup(k.NextTab, k.Tab[1].Keys()[0]+"–"+k.Tab[numTabs-1].Keys()[0], "tabs")
 	} else {
 		if writable && len(t.rows) > 0 {
 			what := "mark"

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -10,7 +12,7 @@ import (
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	NextTab, PrevTab                        key.Binding
-	Tab                                     [6]key.Binding
+	Tab                                     [numTabs]key.Binding
 	SortSize, SortAge, SortName             key.Binding
 	SortLeft, SortRight, Reverse            key.Binding
 	Filter, ClearFilter                     key.Binding
@@ -63,10 +65,9 @@ func NewKeyMap(readOnly bool) KeyMap {
 			b.SetEnabled(false)
 		}
 	}
-	names := []string{"overview", "images", "containers", "volumes", "networks", "build cache"}
 	for i := range k.Tab {
 		d := string(rune('1' + i))
-		k.Tab[i] = key.NewBinding(key.WithKeys(d), key.WithHelp(d, names[i]))
+		k.Tab[i] = key.NewBinding(key.WithKeys(d), key.WithHelp(d, strings.ToLower(tabName(i))))
 	}
 	return k
 }
@@ -100,7 +101,7 @@ type helpGroup struct {
 func (k KeyMap) helpGroups() []helpGroup {
 	return []helpGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
-		{"Tabs", []key.Binding{k.Tab[0], k.Tab[1], k.Tab[2], k.Tab[3], k.Tab[4], k.Tab[5], k.NextTab, k.PrevTab}},
+		{"Tabs", append(k.Tab[:], k.NextTab, k.PrevTab)},
 		{"Sort and filter", []key.Binding{k.SortSize, k.SortAge, k.SortName, k.SortLeft, k.SortRight, k.Reverse, k.Filter, k.ClearFilter}},
 		{"Mark and delete", []key.Binding{k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss}},
 		{"Other", []key.Binding{k.Details, k.Refresh, k.Help, k.Quit}},

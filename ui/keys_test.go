@@ -34,7 +34,7 @@ func TestOverviewFollowsTabs(t *testing.T) {
 		}
 		press(a, "enter")
 		if a.active != i+1 {
-			t.Errorf("enter on Overview row %d (%s) opened tab %d (%s)", i, want[i], a.active+1, tabNames[a.active])
+			t.Errorf("enter on Overview row %d (%s) opened tab %d (%s)", i, want[i], a.active+1, tabName(a.active))
 		}
 	}
 }
@@ -220,7 +220,7 @@ func TestNothingCutWithoutAnEllipsis(t *testing.T) {
 					t.Errorf("%d wide, tab %s: tab bar lacks tab %c: %q", w, tab, d, bar)
 				}
 			}
-			if name := tabNames[a.active]; !strings.Contains(bar, name) {
+			if name := tabName(a.active); !strings.Contains(bar, name) {
 				t.Errorf("%d wide: tab bar lacks the current tab's name %q: %q", w, name, bar)
 			}
 		}

@@ -10,6 +10,33 @@ import (
 	"bilge/model"
 )
 
+// kindViews is one view per kind; the tabs show them in model.Kinds order.
+var kindViews = []kindView{imagesView{}, containersView{}, volumesView{}, networksView{}, buildCacheView{}}
+
+// numTabs is the Overview and one tab per kind.
+const numTabs = 1 + model.NumKinds
+
+// tabKind is the kind tab i shows (tab 0 is the Overview: false). Tabs
+// follow model.Kinds; tabKind and tabOf are the one place tab numbers
+// and kinds meet.
+func tabKind(i int) (model.Kind, bool) {
+	if i <= 0 || i > model.NumKinds {
+		return 0, false
+	}
+	return model.Kinds[i-1], true
+}
+
+// tabOf is the tab that shows kind k.
+func tabOf(k model.Kind) int { return slices.Index(model.Kinds, k) + 1 }
+
+// tabName is tab i's label.
+func tabName(i int) string {
+	if k, ok := tabKind(i); ok {
+		return k.Info().Tab
+	}
+	return "Overview"
+}
+
 // kindView adapts one kind of object to the table: its columns, how to
 // order and filter it, and how to draw a row and its details.
 type kindView interface {

@@ -96,7 +96,7 @@ func (a *App) setMark(k model.Kind, id string, on bool) {
 		return
 	}
 	a.marks.Set(k, id, on)
-	if k != model.KindNetwork {
+	if k.Info().Sized {
 		a.tally.Set(k, id, on)
 	}
 }
@@ -128,7 +128,7 @@ func (a *App) toggleMark() {
 			verb, again = "unmarked", "marks"
 		}
 		name := t.view.cells(&a.st, a.snap, i, a.now)[0].text
-		a.flash = fmt.Sprintf("%s %s %s · space again %s it", verb, kindNoun(k, 1), name, again)
+		a.flash = fmt.Sprintf("%s %s %s · space again %s it", verb, k.Noun(1), name, again)
 		return
 	}
 	t.move(a.snap, 1)
@@ -148,27 +148,13 @@ func (a *App) markAllShown() {
 		}
 	}
 	a.reclaim = a.tally.Result()
-	a.flash = fmt.Sprintf("marked %d %s", n, kindNoun(k, n))
+	a.flash = fmt.Sprintf("marked %d %s", n, k.Noun(n))
 }
 
 func (a *App) unmarkAll() {
 	a.marks.Clear()
 	a.tally = a.index.TallyOf(a.marks)
 	a.reclaim = a.tally.Result()
-}
-
-func kindNoun(k model.Kind, n int) string {
-	nouns := map[model.Kind][2]string{
-		model.KindImage:      {"image", "images"},
-		model.KindContainer:  {"container", "containers"},
-		model.KindVolume:     {"volume", "volumes"},
-		model.KindNetwork:    {"network", "networks"},
-		model.KindBuildCache: {"build-cache record", "build-cache records"},
-	}
-	if n == 1 {
-		return nouns[k][0]
-	}
-	return nouns[k][1]
 }
 
 // freesText words an exact-reclaim figure for the user: exact, or a floor

@@ -178,7 +178,7 @@ func (a *App) applyPreset(p model.Preset) {
 	}
 	a.flash = presetFlash(title, added, already, a.marks.Len(), freesText(a.reclaim))
 	if p.Kind >= 0 {
-		a.setActive(int(p.Kind) + 1)
+		a.setActive(tabOf(p.Kind))
 	} else {
 		a.setActive(0)
 	}

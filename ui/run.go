@@ -46,7 +46,8 @@ type cleanup struct {
 	done int
 	// deleted went; failed the engine refused; skipped were not tried
 	// because something they depend on did not go; cancelled had not
-	// started when esc was pressed.
+	// started when the run was cancelled (esc, or the engine stopped
+	// answering).
 	deleted, failed, skipped, cancelledN int
 	failures, skips                      []model.Outcome
 	// gone is what was deleted; freed tallies what it frees, on index,
@@ -80,11 +81,6 @@ type cleanup struct {
 	// again, for another try.
 	remarked int
 }
-
-// cancelledReason starts the worker's reason for an item that had not
-// started when the run was cancelled (by esc, or because the engine
-// stopped answering).
-const cancelledReason = "cancelled"
 
 func itemKey(it model.PlanItem) string { return it.Kind.String() + "/" + it.ID }
 
@@ -167,17 +163,17 @@ func (a *App) onOutcome(msg outcomeMsg) tea.Cmd {
 	}
 	delete(r.inFlight, itemKey(o.Item))
 	r.done++
-	switch {
-	case o.Status == model.Deleted:
+	switch o.Status {
+	case model.Deleted:
 		r.deleted++
 		r.gone.Set(o.Item.Kind, o.Item.ID, true)
-		if o.Item.Kind != model.KindNetwork {
+		if o.Item.Kind.Info().Sized {
 			r.freed.Set(o.Item.Kind, o.Item.ID, true)
 		}
-	case o.Status == model.Failed:
+	case model.Failed:
 		r.failed++
 		r.failures = append(r.failures, o)
-	case strings.HasPrefix(o.Err, cancelledReason):
+	case model.Cancelled:
 		r.cancelledN++
 	default:
 		r.skipped++
@@ -305,7 +301,7 @@ func (a *App) ExitReport() string {
 		sort.Strings(keys)
 		for _, k := range keys {
 			it := r.inFlight[k]
-			fmt.Fprintf(&b, "\n  %s %s (%s)", strings.ToLower(kindNoun(it.Kind, 1)), shortName(it.Name), model.ShortID(it.ID))
+			fmt.Fprintf(&b, "\n  %s %s (%s)", strings.ToLower(it.Kind.Noun(1)), shortName(it.Name), model.ShortID(it.ID))
 		}
 	}
 	for i, o := range r.failures {
@@ -426,7 +422,7 @@ func (a *App) resultLines(room int) []string {
 		notes[model.KindBuildCache] = fmt.Sprintf("took %s of image layers*", model.HumanSize(held))
 	}
 	var tb, ta, tp int64
-	for _, k := range []model.Kind{model.KindImage, model.KindContainer, model.KindVolume, model.KindBuildCache} {
+	for _, k := range model.SizedKinds {
 		b, af := r.before[k], r.after[k]
 		tb, ta, tp = tb+b, ta+af, tp+pred[k]
 		row := fmt.Sprintf("  %-14s %10s  → %10s %12s %12s", k.String(), model.HumanSize(b), afterCell(r, model.HumanSize(af)),
@@ -535,7 +531,7 @@ func afterCell(r *cleanup, s string) string {
 }
 
 func outcomeText(o model.Outcome) string {
-	return fmt.Sprintf("%s %s: %s", strings.ToLower(kindNoun(o.Item.Kind, 1)), itemName(o.Item.Kind, o.Item.ID, o.Item.Name), o.Err)
+	return fmt.Sprintf("%s %s: %s", strings.ToLower(o.Item.Kind.Noun(1)), itemName(o.Item.Kind, o.Item.ID, o.Item.Name), o.Err)
 }
 
 func signedSize(n int64) string {

@@ -102,7 +102,7 @@ func TestQuitWithYWaitsForInFlightOnly(t *testing.T) {
 	if s := screen(a); !strings.Contains(s, "quitting after the calls in flight · ctrl+c quits now") || strings.Contains(s, "Quit anyway?") {
 		t.Fatalf("status while quitting:\n%s", s)
 	}
-	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, node), Status: model.Skipped, Err: "cancelled"}})
+	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, node), Status: model.Cancelled, Err: "the clean-up was cancelled before it started"}})
 	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, dangling), Status: model.Deleted}})
 	if _, cmd := a.Update(outcomeMsg{ok: false}); !isQuit(cmd) {
 		t.Fatal("did not quit when the run ended")
@@ -131,7 +131,7 @@ func TestResultsShowAtOnceWhenEngineDies(t *testing.T) {
 	f.offline = true
 	f.mu.Unlock()
 	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, node), Status: model.Failed, Err: errOffline.Error()}})
-	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, golang), Status: model.Skipped, Err: stoppedAnsweringForTest}})
+	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, golang), Status: model.Cancelled, Err: stoppedAnsweringForTest}})
 	_, cmd := a.Update(outcomeMsg{ok: false})
 	if a.run != nil || a.lastRun == nil {
 		t.Fatal("the results wait for the measure after")
@@ -166,7 +166,7 @@ func TestResultsShowAtOnceWhenEngineDies(t *testing.T) {
 	}
 }
 
-const stoppedAnsweringForTest = "cancelled: the engine stopped answering (an earlier call timed out)"
+const stoppedAnsweringForTest = "the engine stopped answering (an earlier call timed out)"
 
 // TestQuitPromptAndCancellingClearWhenRunEnds: the quit question and the
 // cancelling note go when the run they are about ends.
@@ -182,7 +182,7 @@ func TestQuitPromptAndCancellingClearWhenRunEnds(t *testing.T) {
 	if !strings.Contains(screen(a), "Quit anyway?") {
 		t.Fatalf("no quit question:\n%s", screen(a))
 	}
-	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, dangling), Status: model.Skipped, Err: "cancelled"}})
+	a.Update(outcomeMsg{ok: true, o: model.Outcome{Item: planItem(t, g, dangling), Status: model.Cancelled, Err: "the clean-up was cancelled before it started"}})
 	_, cmd := a.Update(outcomeMsg{ok: false})
 	if isQuit(cmd) {
 		t.Fatal("quit although the question was not answered")

@@ -21,8 +21,6 @@ const (
 	splitWidth = 130
 )
 
-var tabNames = [6]string{"Overview", "Images", "Containers", "Volumes", "Networks", "Build cache"}
-
 func (a *App) tooSmall() bool { return a.width < minWidth || a.height < minHeight }
 
 // tableRows is how many data rows fit under the column header.
@@ -209,7 +207,7 @@ const (
 func (a *App) tabDetail() int {
 	for d := tabsCounted; d < tabsNumbered; d++ {
 		w := 0
-		for i := range tabNames {
+		for i := range numTabs {
 			w += ansi.StringWidth(a.tabLabelOf(i, d)) + 2
 		}
 		if w <= a.width {
@@ -223,9 +221,9 @@ func (a *App) tabLabelOf(i int, detail int) string {
 	if detail == tabsNumbered && i != a.active {
 		return fmt.Sprint(i + 1)
 	}
-	label := fmt.Sprintf("%d %s", i+1, tabNames[i])
-	if i > 0 && a.loaded && detail == tabsCounted {
-		label += fmt.Sprintf(" %d", a.tabs[i-1].view.count(a.snap))
+	label := fmt.Sprintf("%d %s", i+1, tabName(i))
+	if k, ok := tabKind(i); ok && a.loaded && detail == tabsCounted {
+		label += fmt.Sprintf(" %d", a.tabs[k].view.count(a.snap))
 	}
 	return label
 }
@@ -233,7 +231,7 @@ func (a *App) tabLabelOf(i int, detail int) string {
 func (a *App) tabBar() string {
 	var b strings.Builder
 	d := a.tabDetail()
-	for i := range tabNames {
+	for i := range numTabs {
 		if i == a.active {
 			b.WriteString(a.st.TabActive.Render(a.tabLabelOf(i, d)))
 		} else {
@@ -246,9 +244,9 @@ func (a *App) tabBar() string {
 // tabRanges are the x ranges of the tabs, for mouse clicks; they follow
 // tabBar's layout (one cell of padding each side).
 func (a *App) tabRanges() [][2]int {
-	out := make([][2]int, len(tabNames))
+	out := make([][2]int, numTabs)
 	x, d := 0, a.tabDetail()
-	for i := range tabNames {
+	for i := range numTabs {
 		w := ansi.StringWidth(a.tabLabelOf(i, d)) + 2
 		out[i] = [2]int{x, x + w}
 		x += w
@@ -312,7 +310,7 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 	if len(t.rows) == 0 {
 		msg := "  nothing here"
 		if !t.filter.Empty() {
-			msg = "  no " + strings.ToLower(tabNames[a.active]) + " match the filter (esc clears it)"
+			msg = "  no " + strings.ToLower(tabName(a.active)) + " match the filter (esc clears it)"
 		} else if t.view.kind() == model.KindBuildCache && !a.snap.Sized {
 			msg = "  build cache comes with the disk usage scan…"
 		}
@@ -417,7 +415,7 @@ func (a *App) overviewTop() []string {
 	for i, u := range a.usage {
 		size, rec, docker := "-", "-", ""
 		exact := u.Reclaimable
-		if u.Kind != model.KindNetwork {
+		if u.Kind.Info().Sized {
 			size = model.SizeText(u.Size)
 			e, ok := a.exact[u.Kind]
 			if ok && u.Size >= 0 {
@@ -442,7 +440,7 @@ func (a *App) overviewTop() []string {
 			}
 		}
 		cells := []cell{{text: u.Kind.String()}, {text: fmt.Sprint(u.Total)}, {text: fmt.Sprint(u.Active)}, {text: size}, {text: rec}, {text: docker, style: &st.Muted}}
-		if u.Size < 0 && u.Kind != model.KindNetwork {
+		if u.Size < 0 && u.Kind.Info().Sized {
 			cells[3].style, cells[4].style = &st.Pending, &st.Pending
 		}
 		// Counts not known yet are pending, never 0: before the lists (the
@@ -456,7 +454,7 @@ func (a *App) overviewTop() []string {
 		}
 		row := renderRow(st, cols, widths, cells, false, a.conn == connReconnecting, 0)
 		bar := ""
-		if barW >= 10 && u.Kind != model.KindNetwork {
+		if barW >= 10 && u.Kind.Info().Sized {
 			bar = a.bar(u.Size, exact, largest, barW)
 		}
 		mark := "  "
@@ -544,13 +542,13 @@ func (a *App) markedLines() []string {
 	r := a.reclaim
 	lines := []string{"", "  " + st.Marked.Render(fmt.Sprintf("● Marked: %d", a.marks.Len())) + "  frees " + st.DetailHead.Render(freesText(r)) + st.Muted.Render(" (exact) · d deletes, u unmarks")}
 	per := map[model.Kind]int64{model.KindImage: r.Images, model.KindContainer: r.Containers, model.KindVolume: r.Volumes, model.KindBuildCache: r.BuildCache}
-	for _, k := range []model.Kind{model.KindImage, model.KindContainer, model.KindVolume, model.KindNetwork, model.KindBuildCache} {
+	for _, k := range model.Kinds {
 		n := a.marks.LenOf(k)
 		if n == 0 {
 			continue
 		}
 		frees, note := "-", ""
-		if k != model.KindNetwork {
+		if k.Info().Sized {
 			b := per[k]
 			if k == model.KindImage && r.HeldByBuildCache > 0 {
 				// The kinds add up to the total: the layers BuildKit's
@@ -673,10 +671,7 @@ func (a *App) helpText() []string {
 	}
 	wrap := func(text string) []string { return wrapHanging(text, "  ", "  ", max(a.width-2, 22)) }
 	lines = append(lines, "", st.DetailHead.Render("Filter"), "")
-	lines = append(lines, wrap("Free text matches names, tags and IDs; tokens narrow it and combine with AND: "+
-		"is:dangling  is:unused  is:running  is:stopped  is:anonymous  is:named  is:in-use  is:builtin  is:shared  "+
-		"is:paused  is:exited  is:created  is:restarting  is:dead (docker ps's states)  "+
-		"older:30d  newer:12h  larger:500MB  smaller:1GB  label:key  label:key=value")...)
+	lines = append(lines, wrap(model.FilterHelp())...)
 	lines = append(lines, "", st.DetailHead.Render("Numbers"), "")
 	lines = append(lines, wrap("RECLAIMABLE on the Overview is exact: what each kind's prune frees, each layer counted once; docker's own figure is beside it where they differ.")...)
 	lines = append(lines, wrap("FREES is what deleting that image alone frees on disk: the layers no other image uses. A * says build-cache records hold some of those layers too (BuildKit built the image, or builds used it as a base): those bytes leave the disk only once the build cache is pruned too.")...)
