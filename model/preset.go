@@ -106,31 +106,6 @@ func (ix *ReclaimIndex) pruneImagesUntil(s *Snapshot, until time.Time) []string 
 	return ids
 }
 
-// PruneNetworks is `docker network prune`: every network but bridge, host
-// and none with no endpoint, that is no running (paused, restarting)
-// container attached. The engine removes a network that only stopped
-// containers are attached to; they then fail to start.
-func (ix *ReclaimIndex) PruneNetworks() []string {
-	var ids []string
-	for n := range ix.nets {
-		net := &ix.nets[n]
-		if net.builtin {
-			continue
-		}
-		free := true
-		for _, c := range net.users {
-			if ctr := &ix.ctrs[c]; ctr.ghost || ctr.active {
-				free = false
-				break
-			}
-		}
-		if free {
-			ids = append(ids, net.id)
-		}
-	}
-	return ids
-}
-
 // pruneBuildCacheUntil is `docker builder prune -a --filter until=T`:
 // every record not in use and not used after T. BuildKit prunes a record
 // it has no last use for whatever its age (cache/manager.go: only a
