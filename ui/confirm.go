@@ -415,20 +415,11 @@ func (a *App) dialogKeys() KeyMap {
 func (a *App) onDialogKey(msg tea.KeyPressMsg) tea.Cmd {
 	d := a.dialog
 	k := a.dialogKeys()
-	page := max(d.page-1, 1)
+	if top, ok := scrollKey(k, msg, d.top, max(d.page-1, 1), d.maxTop); ok {
+		d.top = top
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		d.top = max(d.top-1, 0)
-	case key.Matches(msg, k.Down):
-		d.top = min(d.top+1, d.maxTop)
-	case key.Matches(msg, k.PageUp):
-		d.top = max(d.top-page, 0)
-	case key.Matches(msg, k.PageDown):
-		d.top = min(d.top+page, d.maxTop)
-	case key.Matches(msg, k.Top):
-		d.top = 0
-	case key.Matches(msg, k.Bottom):
-		d.top = d.maxTop
 	case key.Matches(msg, k.Cascade):
 		d.cascade = !d.cascade
 		a.refreshDialog()
@@ -443,12 +434,7 @@ func (a *App) onDialogKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.flash = "enter does not confirm this step: y " + d.stepVerb() + ", n leaves them out, esc cancels everything"
 	case msg.String() == "n" && d.step != stepAll:
 		// Leave those objects out, keep the rest.
-		switch d.step {
-		case stepRunning:
-			d.stopRunning = false
-		case stepNamedVolumes:
-			d.namedVolumes = false
-		}
+		d.answer(false)
 		return a.dialogNext()
 	case key.Matches(msg, k.Quit):
 		return a.onQuitKey(msg)
@@ -468,14 +454,19 @@ func (d *confirmDialog) stepVerb() string {
 }
 
 func (a *App) dialogYes() tea.Cmd {
-	d := a.dialog
+	a.dialog.answer(true)
+	return a.dialogNext()
+}
+
+// answer takes y (yes) or n for the step on screen: whether the running
+// containers are stopped, or the named volumes deleted.
+func (d *confirmDialog) answer(yes bool) {
 	switch d.step {
 	case stepRunning:
-		d.stopRunning = true
+		d.stopRunning = yes
 	case stepNamedVolumes:
-		d.namedVolumes = true
+		d.namedVolumes = yes
 	}
-	return a.dialogNext()
 }
 
 // dialogNext moves to the next step that applies, or starts the deletion.

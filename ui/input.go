@@ -99,20 +99,32 @@ func (a *App) onHelpKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.onQuitKey(msg)
 	case key.Matches(msg, k.Help), key.Matches(msg, k.ClearFilter):
 		a.showHelp = false
-	case key.Matches(msg, k.Down):
-		a.helpTop = min(a.helpTop+1, a.helpPage.maxTop)
-	case key.Matches(msg, k.Up):
-		a.helpTop = max(a.helpTop-1, 0)
-	case key.Matches(msg, k.PageDown):
-		a.helpTop = min(a.helpTop+a.pageSize(), a.helpPage.maxTop)
-	case key.Matches(msg, k.PageUp):
-		a.helpTop = max(a.helpTop-a.pageSize(), 0)
-	case key.Matches(msg, k.Top):
-		a.helpTop = 0
-	case key.Matches(msg, k.Bottom):
-		a.helpTop = a.helpPage.maxTop
+	default:
+		a.helpTop, _ = scrollKey(k, msg, a.helpTop, a.pageSize(), a.helpPage.maxTop)
 	}
 	return nil
+}
+
+// scrollKey is top (within 0..maxTop) after a scrolling key: a line, a
+// page of page lines, or an end; ok is false for any other key.
+func scrollKey(k KeyMap, msg tea.KeyPressMsg, top, page, maxTop int) (_ int, ok bool) {
+	switch {
+	case key.Matches(msg, k.Up):
+		top--
+	case key.Matches(msg, k.Down):
+		top++
+	case key.Matches(msg, k.PageUp):
+		top -= page
+	case key.Matches(msg, k.PageDown):
+		top += page
+	case key.Matches(msg, k.Top):
+		top = 0
+	case key.Matches(msg, k.Bottom):
+		top = maxTop
+	default:
+		return top, false
+	}
+	return min(max(top, 0), maxTop), true
 }
 
 // onBrowseKey is a key on the Overview or a table, with details beside or
