@@ -156,44 +156,32 @@ func NewPlan(s *Snapshot, r PlanRequest) Plan {
 	}
 	items[KindImage] = orderByAfter(imageItems)
 
-	vols := make(map[string]*Volume, len(s.Volumes))
-	for i := range s.Volumes {
-		vols[s.Volumes[i].Name] = &s.Volumes[i]
+	// A volume or network goes after the planned containers that use it.
+	planned := func(ctrs []string) (after []string) {
+		for _, cid := range ctrs {
+			if inPlan[cid] {
+				after = append(after, cid)
+			}
+		}
+		return after
 	}
+	vols := indexBy(s.Volumes, func(v *Volume) string { return v.Name })
 	for _, name := range sortedUnique(r.Volumes) {
 		v, ok := vols[name]
 		if !ok || (!v.Anonymous() && !r.NamedVolumes) {
 			continue
 		}
-		it := PlanItem{Kind: KindVolume, ID: v.Name, Name: v.Name}
-		for _, cid := range v.Containers {
-			if inPlan[cid] {
-				it.After = append(it.After, cid)
-			}
-		}
-		items[KindVolume] = append(items[KindVolume], it)
+		items[KindVolume] = append(items[KindVolume], PlanItem{Kind: KindVolume, ID: v.Name, Name: v.Name, After: planned(v.Containers)})
 	}
-	nets := make(map[string]*Network, len(s.Networks))
-	for i := range s.Networks {
-		nets[s.Networks[i].ID] = &s.Networks[i]
-	}
+	nets := indexBy(s.Networks, func(n *Network) string { return n.ID })
 	for _, id := range sortedUnique(r.Networks) {
 		n, ok := nets[id]
 		if !ok || n.Builtin() {
 			continue
 		}
-		it := PlanItem{Kind: KindNetwork, ID: n.ID, Name: n.Name}
-		for _, cid := range n.Containers {
-			if inPlan[cid] {
-				it.After = append(it.After, cid)
-			}
-		}
-		items[KindNetwork] = append(items[KindNetwork], it)
+		items[KindNetwork] = append(items[KindNetwork], PlanItem{Kind: KindNetwork, ID: n.ID, Name: n.Name, After: planned(n.Containers)})
 	}
-	recs := make(map[string]*BuildRecord, len(s.BuildCache))
-	for i := range s.BuildCache {
-		recs[s.BuildCache[i].ID] = &s.BuildCache[i]
-	}
+	recs := indexBy(s.BuildCache, func(b *BuildRecord) string { return b.ID })
 	for _, id := range sortedUnique(r.BuildCache) {
 		if rec, ok := recs[id]; ok {
 			items[KindBuildCache] = append(items[KindBuildCache], PlanItem{Kind: KindBuildCache, ID: rec.ID, Name: rec.Description})

@@ -21,52 +21,44 @@ type Preset struct {
 // Presets are the prune presets in menu order.
 var Presets = []Preset{
 	{"1", "dangling images", "docker image prune", KindImage, false,
-		func(_ *Snapshot, ix *ReclaimIndex, _ time.Time) *Marks {
-			_, ids := ix.PruneImages(false)
-			return marksOf(KindImage, ids)
-		}},
+		pruned(KindImage, func(ix *ReclaimIndex) (Reclaim, []string) { return ix.PruneImages(false) })},
 	{"2", "unused images", "docker image prune -a", KindImage, false,
-		func(_ *Snapshot, ix *ReclaimIndex, _ time.Time) *Marks {
-			_, ids := ix.PruneImages(true)
-			return marksOf(KindImage, ids)
-		}},
+		pruned(KindImage, func(ix *ReclaimIndex) (Reclaim, []string) { return ix.PruneImages(true) })},
 	{"3", "unused images older than N", "docker image prune -a --filter until=N", KindImage, true,
-		func(s *Snapshot, ix *ReclaimIndex, until time.Time) *Marks {
-			return marksOf(KindImage, ix.pruneImagesUntil(s, until))
-		}},
+		prunedUntil(KindImage, (*ReclaimIndex).pruneImagesUntil)},
 	{"4", "stopped containers", "docker container prune", KindContainer, false,
-		func(_ *Snapshot, ix *ReclaimIndex, _ time.Time) *Marks {
-			_, ids := ix.PruneContainers()
-			return marksOf(KindContainer, ids)
-		}},
+		pruned(KindContainer, (*ReclaimIndex).PruneContainers)},
 	{"5", "unused anonymous volumes", "docker volume prune", KindVolume, false,
-		func(_ *Snapshot, ix *ReclaimIndex, _ time.Time) *Marks {
-			_, ids := ix.PruneVolumes(false)
-			return marksOf(KindVolume, ids)
-		}},
+		pruned(KindVolume, func(ix *ReclaimIndex) (Reclaim, []string) { return ix.PruneVolumes(false) })},
 	{"6", "all unused volumes", "docker volume prune -a", KindVolume, false,
-		func(_ *Snapshot, ix *ReclaimIndex, _ time.Time) *Marks {
-			_, ids := ix.PruneVolumes(true)
-			return marksOf(KindVolume, ids)
-		}},
+		pruned(KindVolume, func(ix *ReclaimIndex) (Reclaim, []string) { return ix.PruneVolumes(true) })},
 	{"7", "unused networks", "docker network prune", KindNetwork, false,
-		func(_ *Snapshot, ix *ReclaimIndex, _ time.Time) *Marks {
-			return marksOf(KindNetwork, ix.PruneNetworks())
-		}},
+		pruned(KindNetwork, func(ix *ReclaimIndex) (Reclaim, []string) { return Reclaim{}, ix.PruneNetworks() })},
 	{"8", "all build cache", "docker builder prune -a", KindBuildCache, false,
-		func(_ *Snapshot, ix *ReclaimIndex, _ time.Time) *Marks {
-			_, ids := ix.PruneBuildCache()
-			return marksOf(KindBuildCache, ids)
-		}},
+		pruned(KindBuildCache, (*ReclaimIndex).PruneBuildCache)},
 	{"9", "build cache unused for N", "docker builder prune -a --filter until=N", KindBuildCache, true,
-		func(s *Snapshot, ix *ReclaimIndex, until time.Time) *Marks {
-			return marksOf(KindBuildCache, pruneBuildCacheUntil(s, until))
-		}},
+		prunedUntil(KindBuildCache, func(_ *ReclaimIndex, s *Snapshot, until time.Time) []string { return pruneBuildCacheUntil(s, until) })},
 	{"0", "everything unused", "docker system prune -a --volumes", -1, false,
 		func(_ *Snapshot, ix *ReclaimIndex, _ time.Time) *Marks {
 			_, m := ix.PruneSystem(true)
 			return m
 		}},
+}
+
+// pruned is a preset's pick from one of docker's prune rules, which
+// removes objects of kind k.
+func pruned(k Kind, rule func(*ReclaimIndex) (Reclaim, []string)) func(*Snapshot, *ReclaimIndex, time.Time) *Marks {
+	return func(_ *Snapshot, ix *ReclaimIndex, _ time.Time) *Marks {
+		_, ids := rule(ix)
+		return marksOf(k, ids)
+	}
+}
+
+// prunedUntil is a preset's pick from a prune rule with an until filter.
+func prunedUntil(k Kind, rule func(*ReclaimIndex, *Snapshot, time.Time) []string) func(*Snapshot, *ReclaimIndex, time.Time) *Marks {
+	return func(s *Snapshot, ix *ReclaimIndex, until time.Time) *Marks {
+		return marksOf(k, rule(ix, s, until))
+	}
 }
 
 // Marks is what the preset's command would remove on the snapshot (ix is
