@@ -19,7 +19,9 @@ import (
 func TestStalledEventStreamIsNoticed(t *testing.T) {
 	t.Parallel()
 	d, e, ctx := demoEngine(t, 13)
-	e.SetTimeouts(dockerapi.Timeouts{StreamConnect: 500 * time.Millisecond})
+	// The bound is short for the test, but not so short that a loaded
+	// machine misses it once the engine answers again.
+	e.SetTimeouts(dockerapi.Timeouts{StreamConnect: 2 * time.Second})
 	d.Stall("/events")
 	app := ui.New(ctx, e, ui.Options{Interval: 200 * time.Millisecond})
 	drv := uidriver.New(app, 160, 30)
@@ -34,7 +36,7 @@ func TestStalledEventStreamIsNoticed(t *testing.T) {
 	}))
 	// Listening for real: the stream stays up well past its connect bound.
 	flipped := ""
-	_ = drv.Until("a while", 2*time.Second, func(s string) bool {
+	_ = drv.Until("a while", 5*time.Second, func(s string) bool {
 		if strings.Contains(s, "reconnecting…") || strings.Contains(s, "(polling)") {
 			flipped = s
 		}

@@ -77,7 +77,7 @@ func (d *Driver) Until(what string, timeout time.Duration, cond func(screen stri
 		case msg := <-d.msgs:
 			d.Send(msg)
 		case <-deadline:
-			return fmt.Errorf("timed out after %s waiting for %s", timeout, what)
+			return fmt.Errorf("timed out after %s waiting for %s; the screen:\n%s", timeout, what, d.Screen())
 		}
 	}
 	return nil
