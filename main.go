@@ -498,6 +498,10 @@ func ping(ctx context.Context, e *dockerapi.Engine) error {
 func runUI(ctx context.Context, o options, stderr io.Writer) error {
 	// Setup mistakes first, then the terminal, then the network: each
 	// error names the first thing that is wrong.
+	var pol ui.Options
+	if err := uiPolicy(&pol, o.policyPath, os.Getenv); err != nil {
+		return err
+	}
 	e, closeEngine, err := open(ctx, o, stderr)
 	if err != nil {
 		return err
@@ -517,9 +521,7 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 		title = "context " + ep.Context + " (" + ep.Host + ")"
 	}
 	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title, Parallel: o.parallel}
-	if err := uiPolicy(&uo, o.policyPath, os.Getenv); err != nil {
-		return err
-	}
+	uo.Policy, uo.PolicyPath, uo.PolicyErr = pol.Policy, pol.PolicyPath, pol.PolicyErr
 	if !o.demo && !o.readOnly {
 		// The demo engine's deletions are make-believe: not logged.
 		if rec, err := recorder(e); err != nil {

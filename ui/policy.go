@@ -96,6 +96,10 @@ func (a *App) policyPlan() (pp model.PolicyPlan, why string, ok bool) {
 	case ps.err != "":
 		return pp, "could not read the times it weighs: " + ps.err, false
 	}
+	if !a.snap.Sized {
+		// The build cache and every size come with it.
+		return pp, "waiting for the disk usage scan…", false
+	}
 	ctrs, imgs := a.opts.Policy.NeedsTimes(a.snap, a.now)
 	if !ps.times.Covers(ctrs, imgs) {
 		// Objects new since the times were read: P reads theirs.
@@ -117,12 +121,12 @@ func (a *App) policyTitle() string {
 }
 
 // policyRow is the presets menu's row for the policy, and footnotes on
-// its budgets.
-func (a *App) policyRow() (row string, notes []string) {
+// its budgets; pending says its figures wait for data still coming.
+func (a *App) policyRow() (row string, notes []string, pending bool) {
 	title := fitMiddle(a.policyTitle(), 30)
 	pp, why, ok := a.policyPlan()
 	if !ok {
-		return fmt.Sprintf("  %s  %s %s", a.st.Prompt.Render(policyKey), title, a.st.Warn.Render(why)), nil
+		return fmt.Sprintf("  %s  %s %s", a.st.Prompt.Render(policyKey), title, a.st.Warn.Render(why)), nil, !a.snap.Sized
 	}
 	frees := model.HumanSize(pp.Reclaim.Total)
 	if pp.Reclaim.Pending {
@@ -135,11 +139,15 @@ func (a *App) policyRow() (row string, notes []string) {
 	row = fmt.Sprintf("  %s  %s %7d  %9s   %s %s", a.st.Prompt.Render(policyKey), title, pp.Marks.Len(), frees,
 		a.st.Muted.Render(fmt.Sprintf("%-44s", "bilge prune --dry-run")), note)
 	for _, b := range pp.Budgets {
-		if !b.Met && b.Why != "" {
-			notes = append(notes, a.st.Muted.Render("  policy "+b.Name+": "+b.Why))
+		why := b.Why
+		if b.After == model.Unknown {
+			why = "not checked in the UI (bilge prune checks it on a local engine)"
+		}
+		if !b.Met && why != "" {
+			notes = append(notes, a.st.Muted.Render("  policy "+b.Name+": "+why))
 		}
 	}
-	return row, notes
+	return row, notes, pp.Reclaim.Pending
 }
 
 // applyPolicy adds the policy's plan to the marks, remembering each
@@ -147,7 +155,7 @@ func (a *App) policyRow() (row string, notes []string) {
 func (a *App) applyPolicy() tea.Cmd {
 	pp, why, ok := a.policyPlan()
 	if !ok {
-		if a.opts.PolicyErr == "" && !a.policy.busy {
+		if a.opts.PolicyErr == "" && !a.policy.busy && a.snap.Sized {
 			// No times yet for what is new (or the last read failed):
 			// read them; the row says it waits.
 			cmd := a.policyTimesCmd()

@@ -232,3 +232,58 @@ func TestPolicyRowUnusable(t *testing.T) {
 		t.Fatalf("P on an unusable policy: %d marked", a.marks.Len())
 	}
 }
+
+// Before the disk usage scan (the build cache, every size) the row waits
+// for it, and redraws itself when it comes, with the menu open.
+func TestPolicyRowWaitsForDiskUsage(t *testing.T) {
+	t.Parallel()
+	s, du := sampleState()
+	f := newFakeEngine(s, du)
+	f.policyTimes = model.PolicyTimes{}
+	a := New(context.Background(), f, Options{Now: func() time.Time { return testNow }, Policy: testPolicy(), PolicyPath: "p.yaml"})
+	a.Update(tea.WindowSizeMsg{Width: 160, Height: 45})
+	a.listing = true
+	a.Update(listsMsg{seq: 1, snap: cloneSnapshot(s)})
+	_, cmd := a.Update(keyMsg("p"))
+	a.Update(cmd())
+	if row := lineContaining(screen(a), "policy: p.yaml"); !strings.Contains(row, "waiting for the disk usage scan") {
+		t.Fatalf("row before the disk usage: %q", row)
+	}
+	press(a, "P")
+	if a.marks.Len() != 0 {
+		t.Fatalf("P before the disk usage marked %d", a.marks.Len())
+	}
+	a.dfRunning, a.dfStart = true, testNow.Add(-time.Second)
+	a.Update(diskUsageMsg{du: du})
+	if row := lineContaining(screen(a), "policy: p.yaml"); strings.Contains(row, "waiting") || !strings.Contains(row, "bilge prune --dry-run") {
+		t.Fatalf("row once the disk usage is in: %q", row)
+	}
+}
+
+// A container that stops while the menu is open has no times yet: P reads
+// them (the row waits) instead of marking on a guess; then P marks.
+func TestPolicyTimesReadAgainWhenTheStateChanged(t *testing.T) {
+	t.Parallel()
+	a, f, release := newPolicyApp(t, 160, 45, "")
+	openPolicyMenu(t, a, release)
+	s := cloneSnapshot(f.snap)
+	s.Containers = append(s.Containers, model.Container{ID: hexID("", 105), Name: "late", Image: "redis:7", ImageID: hexID("sha256:", 5), State: "exited", Created: testNow.Add(-10 * 24 * time.Hour)})
+	f.policyTimes.Containers[hexID("", 105)] = model.ContainerTimes{Finished: testNow.Add(-9 * 24 * time.Hour)}
+	a.listing = true
+	a.Update(listsMsg{seq: 2, snap: s})
+	_, cmd := a.Update(keyMsg("P"))
+	if cmd == nil || a.marks.Len() != 0 || a.presets == nil {
+		t.Fatalf("P on a changed state: command %v, %d marked", cmd != nil, a.marks.Len())
+	}
+	if row := lineContaining(screen(a), "policy: ~/"); !strings.Contains(row, "waiting for the times it weighs (3 containers, 1 image)") {
+		t.Fatalf("row: %q", row)
+	}
+	a.Update(cmd())
+	press(a, "P")
+	if !a.marks.Has(model.KindContainer, hexID("", 105)) || a.marks.LenOf(model.KindContainer) != 2 {
+		t.Fatalf("containers marked: %v", a.marks.IDs(model.KindContainer))
+	}
+	if a.ruleOf(model.KindContainer, hexID("", 105)) != "old stopped" {
+		t.Errorf("rule of the new container: %q", a.ruleOf(model.KindContainer, hexID("", 105)))
+	}
+}

@@ -20,6 +20,8 @@ type presetMenu struct {
 	editing  bool // typing the age
 	pending  *model.Preset
 	errorMsg string
+	// policyPending: the policy row waits for sizes; new data redraws it.
+	policyPending bool
 }
 
 func (a *App) openPresets() tea.Cmd {
@@ -60,7 +62,8 @@ func (a *App) presetRows() {
 			a.st.Muted.Render(fmt.Sprintf("%-44s", docker)), note))
 	}
 	if a.opts.Policy != nil || a.opts.PolicyErr != "" {
-		row, notes := a.policyRow()
+		row, notes, pending := a.policyRow()
+		pm.policyPending = pending
 		pm.rows = append(pm.rows, row)
 		pm.rows = append(pm.rows, notes...)
 	}
