@@ -30,6 +30,11 @@ type policyState struct {
 	err                string // the last fetch failed
 	// rules is the rule that selected each object the policy marked.
 	rules map[model.PlanKey]string
+	// plan is the last evaluation, on planIndex with the times of fetch
+	// planGen.
+	plan      *model.PolicyPlan
+	planIndex *model.ReclaimIndex
+	planGen   int
 }
 
 // policyTimesMsg brings the times a policy weighs.
@@ -105,7 +110,14 @@ func (a *App) policyPlan() (pp model.PolicyPlan, why string, ok bool) {
 		// Objects new since the times were read: P reads theirs.
 		return pp, "the state changed since its times were read: " + policyKey + " reads them again", false
 	}
-	return a.opts.Policy.Evaluate(a.snap.WithTimes(ps.times), a.index, a.now), "", true
+	if ps.plan != nil && ps.planIndex == a.index && ps.planGen == ps.gen {
+		// Nothing changed since the row was drawn (a new state gets a new
+		// index): P marks what the row showed, without evaluating again.
+		return *ps.plan, "", true
+	}
+	pp = a.opts.Policy.Evaluate(a.snap.WithTimes(ps.times), a.index, a.now)
+	ps.plan, ps.planIndex, ps.planGen = &pp, a.index, ps.gen
+	return pp, "", true
 }
 
 func countNoun(n int, noun string) string {
