@@ -38,6 +38,7 @@ func BenchmarkPolicyRow(b *testing.B) {
 		b.Run(fmt.Sprintf("objects=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
+				a.policy.plan = nil // evaluate, as on a new state
 				a.policyRow()
 			}
 		})
