@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"bilge/dockerapi"
 	"bilge/dockerapi/demo"
 	"bilge/internal/deletionlog"
+	"bilge/internal/policy"
 	"bilge/internal/report"
 	"bilge/model"
 	"bilge/ui"
@@ -45,6 +47,8 @@ Flags:
                            default: DOCKER_HOST, the docker context, the local socket
       --context NAME       docker context to use (cannot be combined with --host)
       --read-only          browse only: no marking or deleting
+      --policy FILE        the retention policy the presets menu (p) offers
+                           (default $XDG_CONFIG_HOME/bilge/policy.yaml when it exists)
       --interval DURATION  ping period for connection state and data age (default 2s, at least 250ms)
       --parallel N         deletions run at once (default 4)
       --demo               run against the built-in demo engine (nothing real touched)
@@ -88,6 +92,8 @@ type options struct {
 	json    bool
 	verbose bool
 	timeout time.Duration
+	// policyPath is the UI's --policy.
+	policyPath string
 }
 
 // minInterval keeps --interval from turning the ping into a busy loop.
@@ -371,6 +377,7 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	fs.DurationVar(&o.interval, "interval", 2*time.Second, "")
 	fs.IntVar(&o.parallel, "parallel", dockerapi.DefaultParallel, "")
 	fs.BoolVar(&o.version, "version", false, "")
+	fs.StringVar(&o.policyPath, "policy", "", "")
 	return fs
 }
 
@@ -491,6 +498,10 @@ func ping(ctx context.Context, e *dockerapi.Engine) error {
 func runUI(ctx context.Context, o options, stderr io.Writer) error {
 	// Setup mistakes first, then the terminal, then the network: each
 	// error names the first thing that is wrong.
+	var pol ui.Options
+	if err := uiPolicy(&pol, o.policyPath, os.Getenv); err != nil {
+		return err
+	}
 	e, closeEngine, err := open(ctx, o, stderr)
 	if err != nil {
 		return err
@@ -510,6 +521,7 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 		title = "context " + ep.Context + " (" + ep.Host + ")"
 	}
 	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title, Parallel: o.parallel}
+	uo.Policy, uo.PolicyPath, uo.PolicyErr = pol.Policy, pol.PolicyPath, pol.PolicyErr
 	if !o.demo && !o.readOnly {
 		// The demo engine's deletions are make-believe: not logged.
 		if rec, err := recorder(e); err != nil {
@@ -547,6 +559,51 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 		return nil // interrupted by a signal: a normal way to leave
 	}
 	return err
+}
+
+// uiPolicy gives the UI the retention policy: --policy FILE, else the
+// default file when it exists. A file that does not parse still lets the
+// UI start (its row in the presets menu says why); --policy naming a file
+// that is not there is an error, as in bilge prune.
+func uiPolicy(uo *ui.Options, path string, getenv func(string) string) error {
+	given := path != ""
+	if !given {
+		var err error
+		if path, err = policy.DefaultPath(getenv); err != nil {
+			return nil // no default place: no policy
+		}
+		if _, err := os.Stat(path); err != nil {
+			return nil
+		}
+	}
+	if given {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			_, err := policy.Load(path) // its one line names the file
+			return err
+		}
+	}
+	uo.PolicyPath = path
+	if home := getenv("HOME"); home != "" && strings.HasPrefix(path, home+"/") {
+		uo.PolicyPath = "~" + strings.TrimPrefix(path, home)
+	}
+	p, err := policy.Load(path)
+	var pe *policy.Error
+	switch {
+	case err == nil:
+		uo.Policy = &p
+	case errors.As(err, &pe):
+		// The row names the file already.
+		if pe.Line > 0 {
+			uo.PolicyErr = fmt.Sprintf("line %d: ", pe.Line)
+		}
+		if pe.Key != "" {
+			uo.PolicyErr += pe.Key + ": "
+		}
+		uo.PolicyErr += pe.Msg
+	default:
+		uo.PolicyErr = err.Error()
+	}
+	return nil
 }
 
 // recorder is the deletions log's recorder for the engine: named by the

@@ -98,6 +98,7 @@ func TestBadInput(t *testing.T) {
 		// (tests run without one), so the user sees what is wrong first.
 		{"UI: context and host", nil, []string{"--context", "x", "-H", "unix:///x"}, []string{"cannot be used together"}},
 		{"UI: unknown context", nil, []string{"--context", "nope"}, []string{`context "nope"`, "does not exist"}},
+		{"UI: missing policy file", nil, []string{"--demo", "--policy", missing + ".yaml"}, []string{missing + ".yaml: no such file"}},
 		{"UI: malformed host", nil, []string{"-H", "nonsense://x"}, []string{"invalid docker host"}},
 		{"UI: no terminal", nil, []string{"-H", "unix://" + missing}, []string{"needs a terminal", "bilge df"}},
 	}

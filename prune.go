@@ -126,6 +126,9 @@ func runPruneCommand(ctx context.Context, o options, args []string, stdout, stde
 		return flagError(err)
 	}
 	po.verbose = o.verbose
+	if po.policyPath == "" {
+		po.policyPath = o.policyPath // bilge --policy FILE prune
+	}
 	po.json = o.json
 	switch {
 	case o.help:

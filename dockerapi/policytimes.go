@@ -143,3 +143,31 @@ func engineTime(s string) time.Time {
 	}
 	return t.UTC()
 }
+
+// PolicyTimes reads the times a policy weighs (model.Policy.NeedsTimes)
+// for the UI, which keeps them beside its own snapshot: as
+// FillContainerTimes and FillImageTagTimes, each call with its deadline.
+// Every ID asked for is in the result; one gone meanwhile has zero times.
+func (e *Engine) PolicyTimes(ctx context.Context, containers, images []string) (model.PolicyTimes, error) {
+	s := &model.Snapshot{Containers: make([]model.Container, len(containers)), Images: make([]model.Image, len(images))}
+	for i, id := range containers {
+		s.Containers[i].ID = id
+	}
+	for i, id := range images {
+		s.Images[i].ID = id
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return e.FillContainerTimes(gctx, s, containers) })
+	g.Go(func() error { return e.FillImageTagTimes(gctx, s, images) })
+	if err := g.Wait(); err != nil {
+		return model.PolicyTimes{}, err
+	}
+	t := model.PolicyTimes{Containers: make(map[string]model.ContainerTimes, len(containers)), Images: make(map[string]time.Time, len(images))}
+	for _, c := range s.Containers {
+		t.Containers[c.ID] = model.ContainerTimes{Started: c.Started, Finished: c.Finished}
+	}
+	for _, img := range s.Images {
+		t.Images[img.ID] = img.LastTagged
+	}
+	return t, nil
+}

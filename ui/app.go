@@ -37,6 +37,12 @@ type Options struct {
 	Trace io.Writer
 	// Recorder, when set, logs every deletion (the deletions log).
 	Recorder Recorder
+	// Policy, when set, is the retention policy the presets menu offers;
+	// PolicyPath names its file there. PolicyErr, when set, says in one
+	// line why the policy file cannot be used (Policy is nil then).
+	Policy     *model.Policy
+	PolicyPath string
+	PolicyErr  string
 }
 
 type connState int
@@ -134,6 +140,7 @@ type App struct {
 	dialog     *confirmDialog
 	dialogPlan model.Plan
 	presets    *presetMenu
+	policy     policyState
 	run        *cleanup
 	lastRun    *cleanup
 	quitAsk    bool
@@ -297,6 +304,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.onDebounce()
 	case layersMsg:
 		return a, a.onLayers(msg)
+	case policyTimesMsg:
+		a.onPolicyTimes(msg)
+		return a, nil
 	case runStartedMsg:
 		if a.run != nil {
 			a.run.ch = msg.ch

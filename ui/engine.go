@@ -26,6 +26,10 @@ type Engine interface {
 	// Layers returns the layers of the given images (cached forever: image
 	// IDs are content addresses). Images that vanished are left out.
 	Layers(ctx context.Context, ids []string) (map[string]model.ImageLayers, error)
+	// PolicyTimes reads the times a policy weighs (Policy.NeedsTimes) of
+	// the given containers and images, each call with its deadline; every
+	// ID asked for is in the result (zero times for one gone).
+	PolicyTimes(ctx context.Context, containers, images []string) (model.PolicyTimes, error)
 	// Delete runs a plan in the background: for each item a Started report
 	// when its first call is sent, then one outcome; the channel closes
 	// when all are done. Cancelling ctx skips what has not started; every

@@ -26,6 +26,10 @@ type fakeEngine struct {
 	// afterDelete, when set, changes the state and disk usage once a plan
 	// is done, as the engine's would.
 	afterDelete func(s *model.Snapshot, du *model.DiskUsage)
+	// policyTimes are the times PolicyTimes gives; it waits for
+	// policyRelease to close first when that is set.
+	policyTimes   model.PolicyTimes
+	policyRelease chan struct{}
 }
 
 func newFakeEngine(s *model.Snapshot, du *model.DiskUsage) *fakeEngine {
@@ -274,4 +278,26 @@ func sampleLayers() map[string]model.ImageLayers {
 		hexID("sha256:", 4): {Layers: []model.Layer{l("dangling", 310_000_000)}},
 		hexID("sha256:", 6): {Layers: []model.Layer{l("golang", 880_000_000)}},
 	}
+}
+
+// PolicyTimes answers from policyTimes once release (when set) is closed.
+func (f *fakeEngine) PolicyTimes(ctx context.Context, containers, images []string) (model.PolicyTimes, error) {
+	if err := f.call("policytimes"); err != nil {
+		return model.PolicyTimes{}, err
+	}
+	if f.policyRelease != nil {
+		select {
+		case <-f.policyRelease:
+		case <-ctx.Done():
+			return model.PolicyTimes{}, ctx.Err()
+		}
+	}
+	t := model.PolicyTimes{Containers: map[string]model.ContainerTimes{}, Images: map[string]time.Time{}}
+	for _, id := range containers {
+		t.Containers[id] = f.policyTimes.Containers[id]
+	}
+	for _, id := range images {
+		t.Images[id] = f.policyTimes.Images[id]
+	}
+	return t, nil
 }

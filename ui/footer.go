@@ -45,7 +45,11 @@ func (a *App) footerKeys(m mode) (keys, always []key.Binding) {
 			ks[i] = p.Key
 		}
 		slices.Sort(ks)
-		return []key.Binding{hint(key.NewBinding(key.WithKeys(ks...)), ks[0]+"–"+ks[len(ks)-1], "mark a preset"), hint(k.Deny, "esc", "close")}, always
+		out := []key.Binding{hint(key.NewBinding(key.WithKeys(ks...)), ks[0]+"–"+ks[len(ks)-1], "mark a preset")}
+		if a.opts.Policy != nil || a.opts.PolicyErr != "" {
+			out = append(out, hint(key.NewBinding(key.WithKeys(policyKey)), policyKey, "mark the policy"))
+		}
+		return append(out, hint(k.Deny, "esc", "close")), always
 	case modeConfirm:
 		dk := a.dialogKeys()
 		out := []key.Binding{dk.Confirm, dk.Deny}

@@ -216,7 +216,7 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.openConfirm()
 	case key.Matches(msg, k.Presets):
 		if a.run == nil {
-			a.openPresets()
+			return a.openPresets()
 		}
 	case key.Matches(msg, k.Dismiss):
 		a.lastRun = nil

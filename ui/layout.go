@@ -54,6 +54,9 @@ func (a *App) layoutTable(h int) {
 		detail = t.view.details(&a.st, a.snap, a.index, i, a.now)
 		if len(detail) > 0 && a.marks.Has(t.view.kind(), t.view.id(a.snap, i)) {
 			detail[0] += "  " + a.st.Marked.Render("● marked")
+			if r := a.ruleOf(t.view.kind(), t.view.id(a.snap, i)); r != "" {
+				detail = append(detail[:1], append([]string{a.st.Marked.Render("rule: " + r)}, detail[1:]...)...)
+			}
 		}
 	}
 	w := a.width // over the table

@@ -96,6 +96,9 @@ func (a *App) setMark(k model.Kind, id string, on bool) {
 		return
 	}
 	a.marks.Set(k, id, on)
+	if !on {
+		delete(a.policy.rules, model.PlanKey{Kind: k, ID: id}) // its rule no longer marks it
+	}
 	if k.Info().Sized {
 		a.tally.Set(k, id, on)
 	}
@@ -153,6 +156,7 @@ func (a *App) markAllShown() {
 
 func (a *App) unmarkAll() {
 	a.marks.Clear()
+	a.policy.rules = nil
 	a.tally = a.index.TallyOf(a.marks)
 	a.reclaim = a.tally.Result()
 }

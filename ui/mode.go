@@ -83,6 +83,9 @@ func (a *App) modeKeys(m mode) []key.Binding {
 		for _, p := range model.Presets {
 			out = append(out, key.NewBinding(key.WithKeys(p.Key)))
 		}
+		if a.opts.Policy != nil || a.opts.PolicyErr != "" {
+			out = append(out, key.NewBinding(key.WithKeys(policyKey)))
+		}
 		return out
 	case modeConfirm:
 		dk := a.dialogKeys()

@@ -20,11 +20,15 @@ type presetMenu struct {
 	editing  bool // typing the age
 	pending  *model.Preset
 	errorMsg string
+	// policyPending: the policy row waits for sizes; new data redraws it.
+	policyPending bool
 }
 
-func (a *App) openPresets() {
+func (a *App) openPresets() tea.Cmd {
 	a.presets = &presetMenu{age: 30 * 24 * time.Hour}
+	cmd := a.policyTimesCmd()
 	a.presetRows()
+	return cmd
 }
 
 func (a *App) presetRows() {
@@ -56,6 +60,12 @@ func (a *App) presetRows() {
 		}
 		pm.rows = append(pm.rows, fmt.Sprintf("  %s  %-30s %7d  %9s   %s %s", a.st.Prompt.Render(p.Key), title, m.Len(), frees,
 			a.st.Muted.Render(fmt.Sprintf("%-44s", docker)), note))
+	}
+	if a.opts.Policy != nil || a.opts.PolicyErr != "" {
+		row, notes, pending := a.policyRow()
+		pm.policyPending = pending
+		pm.rows = append(pm.rows, row)
+		pm.rows = append(pm.rows, notes...)
 	}
 	if held {
 		pm.rows = append(pm.rows, "", a.st.Muted.Render("  * freed only once the build cache is pruned too: its records hold those image layers"))
@@ -135,6 +145,10 @@ func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.presets = nil
 		return nil
 	}
+	if msg.String() == policyKey && (a.opts.Policy != nil || a.opts.PolicyErr != "") {
+		pm.errorMsg = ""
+		return a.applyPolicy()
+	}
 	for i := range model.Presets {
 		p := model.Presets[i]
 		if msg.String() != p.Key {
@@ -159,6 +173,16 @@ func (a *App) onPresetKey(msg tea.KeyPressMsg) tea.Cmd {
 func (a *App) applyPreset(p model.Preset) {
 	age := a.presets.age
 	m, _ := p.Marks(a.snap, a.index, a.now, age)
+	title := p.Title
+	if p.NeedsAge {
+		title = strings.Replace(title, "N", formatAge(age), 1)
+	}
+	a.addMarks(title, m, p.Kind)
+}
+
+// addMarks adds m to the marks, closes the menu and shows the kind (-1:
+// the Overview); the status line says what changed.
+func (a *App) addMarks(title string, m *model.Marks, kind model.Kind) {
 	a.presets = nil
 	added, already := 0, 0
 	for _, k := range model.Kinds {
@@ -172,13 +196,9 @@ func (a *App) applyPreset(p model.Preset) {
 		}
 	}
 	a.reclaim = a.tally.Result()
-	title := p.Title
-	if p.NeedsAge {
-		title = strings.Replace(title, "N", formatAge(age), 1)
-	}
 	a.flash = presetFlash(title, added, already, a.marks.Len(), freesText(a.reclaim))
-	if p.Kind >= 0 {
-		a.setActive(tabOf(p.Kind))
+	if kind >= 0 {
+		a.setActive(tabOf(kind))
 	} else {
 		a.setActive(0)
 	}
@@ -235,6 +255,8 @@ func (a *App) presetsBody() []string {
 		if pm.errorMsg != "" {
 			lines = append(lines, "  "+st.Error.Render(pm.errorMsg))
 		}
+	} else if pm.errorMsg != "" {
+		lines = append(lines, "  "+st.Warn.Render(pm.errorMsg))
 	} else {
 		lines = append(lines, st.Muted.Render("  press a number to add to the marks · esc closes · named volumes and running containers still need their own confirmation"))
 	}

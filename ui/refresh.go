@@ -135,6 +135,9 @@ func (a *App) rebuild() tea.Cmd {
 	if a.dialog != nil {
 		a.dialogDataChanged()
 	}
+	if a.presets != nil && a.presets.policyPending && !a.presets.editing {
+		a.presetRows()
+	}
 	return a.fetchLayers(missing)
 }
 

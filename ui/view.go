@@ -300,6 +300,10 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 			c.min = max(c.min, ansi.StringWidth(c.title)+2)
 		}
 	}
+	why := a.showWhy(t.view.kind(), width)
+	if why {
+		cols = append(cols, column{title: "WHY", min: 18, flex: 1})
+	}
 	widths := layout(cols, width-3)
 	lines := make([]string, 0, h)
 	lines = append(lines, "   "+renderHeader(&a.st, cols, widths, t.sort))
@@ -325,6 +329,9 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 		cells := t.view.cells(&a.st, a.snap, i, a.now)
 		if kind == model.KindImage {
 			cells = append(cells, a.freesCell(&a.snap.Images[i]))
+		}
+		if why {
+			cells = append(cells, cell{text: a.ruleOf(kind, t.view.id(a.snap, i)), style: &a.st.Marked})
 		}
 		// The cursor shows as ▸ too, not only as a highlight: without
 		// colour (NO_COLOR) it must still be plain where it is.
