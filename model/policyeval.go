@@ -165,10 +165,19 @@ func newEvaluation(p Policy, s *Snapshot, now time.Time) *evaluation {
 	}
 	e.last = keepLast(s.Images, p.Keep.Last)
 	e.users = map[PlanKey][]string{}
+	// Each user once, in the order first seen (a set beside the lists:
+	// every container on the default bridge would make a search of the
+	// list quadratic).
+	type user struct {
+		PlanKey
+		ctr string
+	}
+	seen := map[user]struct{}{}
 	use := func(k Kind, id, ctr string) {
-		key := PlanKey{k, id}
-		if !slices.Contains(e.users[key], ctr) {
-			e.users[key] = append(e.users[key], ctr)
+		u := user{PlanKey{k, id}, ctr}
+		if _, dup := seen[u]; !dup {
+			seen[u] = struct{}{}
+			e.users[u.PlanKey] = append(e.users[u.PlanKey], ctr)
 		}
 	}
 	for i := range s.Containers {
