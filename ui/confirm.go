@@ -129,7 +129,7 @@ func (d *confirmDialog) warnings(rev model.PlanReview) (warn []string, allTags m
 	}
 	warn = append(warn, networkWarnings(rev.BusyNetworks, rev.IdleNetworks)...)
 	if d.reclaim.HeldByBuildCache > 0 {
-		warn = append(warn, fmt.Sprintf("frees %s from images; %s stays in build cache until it is pruned",
+		warn = append(warn, fmt.Sprintf("%s of image layers go; %s of them stay in build cache until it is pruned",
 			model.HumanSize(d.reclaim.Images), model.HumanSize(d.reclaim.HeldByBuildCache)))
 	}
 	mounted := make([]string, len(rev.Mounted))
