@@ -318,3 +318,28 @@ func TestMarkedSaysWhyAboveReclaimable(t *testing.T) {
 		t.Errorf("a note on marks within RECLAIMABLE:\n%s", out)
 	}
 }
+
+// TestImagesTabSaysWhatTheStarMeans: a FREES figure on the Images tab that
+// ends in * (more leaves once the build cache is pruned) is explained on
+// the same screen, in the status line, where it fits whole; nothing is
+// said when no figure shown has a *.
+func TestImagesTabSaysWhatTheStarMeans(t *testing.T) {
+	t.Parallel()
+	const note = "* more once build cache is pruned"
+	for _, w := range []int{80, 120} {
+		a, _ := newHeld(t, w, 30)
+		press(a, "2")
+		out := screen(a)
+		if !strings.Contains(out, "B*") {
+			t.Fatalf("%d columns: no FREES figure with a *:\n%s", w, out)
+		}
+		if !strings.Contains(out, note) {
+			t.Errorf("%d columns: the * is not explained:\n%s", w, out)
+		}
+	}
+	a, _ := newLoaded(t, 120, 30)
+	press(a, "2")
+	if out := screen(a); strings.Contains(out, note) {
+		t.Errorf("the note without a * on screen:\n%s", out)
+	}
+}

@@ -752,8 +752,26 @@ func (a *App) statusLine() string {
 		right = append(right, a.st.Error.Render(a.connErr))
 	} else if a.lastErr != "" {
 		right = append(right, a.st.Error.Render(a.lastErr))
+	} else if note := "* more once build cache is pruned"; len(right) == 0 &&
+		ansi.StringWidth(left)+len(note)+2 <= a.width && a.heldShown(t) {
+		right = append(right, a.st.Muted.Render(note)) // only where it fits whole
 	}
 	return spread(left, strings.Join(right, "  "), a.width)
+}
+
+// heldShown reports whether a FREES figure on screen ends in * (more
+// leaves the disk once the build cache is pruned): the status line says
+// what the * means, the details how much.
+func (a *App) heldShown(t *tab) bool {
+	if t == nil || t.view.kind() != model.KindImage || a.index == nil {
+		return false
+	}
+	for pos := t.offset; pos < len(t.rows) && pos < t.offset+a.tableRows(); pos++ {
+		if strings.HasSuffix(a.freesCell(&a.snap.Images[t.rows[pos]]).text, "*") {
+			return true
+		}
+	}
+	return false
 }
 
 // quitQuestion asks before quitting loses a clean-up or the marks.
