@@ -682,6 +682,7 @@ func (a *App) helpText() []string {
 	lines = append(lines, "", st.DetailHead.Render("Numbers"), "")
 	lines = append(lines, wrap("RECLAIMABLE on the Overview is exact: what each kind's prune frees, each layer counted once; docker's own figure is beside it where they differ.")...)
 	lines = append(lines, wrap("FREES is what deleting that image alone frees on disk: the layers no other image uses. A * says build-cache records hold some of those layers too (BuildKit built the image, or builds used it as a base): those bytes leave the disk only once the build cache is pruned too.")...)
+	lines = append(lines, wrap("The Overview's RECLAIMABLE adds up each kind's own prune; \"everything unused\" (preset 0) frees another amount, because removing the stopped containers frees their images and anonymous volumes too, and it keeps named volumes: the presets menu says by how much. The marked summary's kinds add up to its total.")...)
 	return append(lines, wrap("… is a size the engine's disk-usage scan has not delivered yet; ≥ a figure that is at least that much while some layers are still being read.")...)
 }
 
