@@ -218,6 +218,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, usage)
 			return 0
 		}
+		if o.policyPath != "" {
+			return fail(errors.New("--policy is for the UI and bilge prune: bilge df shows disk usage, which no policy changes"))
+		}
 		if sub.NArg() > 0 {
 			return fail(fmt.Errorf("df takes no arguments, got %q", sub.Arg(0)))
 		}

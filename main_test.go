@@ -67,6 +67,7 @@ func TestBadInput(t *testing.T) {
 		{"unreachable socket", nil, []string{"df", "-H", "unix://" + missing}, []string{"cannot connect", missing, "is the daemon running", "try bilge --demo"}},
 		{"unreachable DOCKER_HOST", map[string]string{"DOCKER_HOST": "unix://" + missing}, []string{"df"}, []string{"DOCKER_HOST", missing}},
 		{"refused tcp", nil, []string{"df", "--host", "tcp://127.0.0.1:1"}, []string{"cannot connect", "tcp://127.0.0.1:1"}},
+		{"policy with df", nil, []string{"--policy", "p.yaml", "df", "--demo"}, []string{"--policy is for the UI and bilge prune"}},
 		{"malformed DOCKER_HOST", map[string]string{"DOCKER_HOST": "not a url"}, []string{"df"}, []string{"DOCKER_HOST", "invalid docker host", "not a url"}},
 		{"bad scheme", nil, []string{"df", "-H", "http://example:2375"}, []string{"invalid docker host", "tcp://example:2375"}},
 		{"unknown context flag", nil, []string{"df", "--context", "nope"}, []string{`context "nope"`, "does not exist"}},
