@@ -192,6 +192,18 @@ func parse(r io.Reader) (entries []Entry, bad int, err error) {
 	}
 }
 
+// exact calls f with each object of xs as the snapshot shows it and as
+// the engine gave it (orig: its Orig, when sanitising changed its text).
+func exact[T any](xs []T, orig func(*T) *T, f func(shown, raw *T)) {
+	for i := range xs {
+		raw := &xs[i]
+		if o := orig(raw); o != nil {
+			raw = o
+		}
+		f(&xs[i], raw)
+	}
+}
+
 // Key names one object (as a policy plan names each item's rule).
 type Key = model.PlanKey
 
@@ -275,56 +287,31 @@ func (r *Recorder) Begin(plan model.Plan, snap *model.Snapshot, ix *model.Reclai
 		return run
 	}
 	// The engine's exact text is in Orig when SafeText changed any of it.
-	for i := range snap.Images {
-		img := &snap.Images[i]
-		raw := img
-		if img.Orig != nil {
-			raw = img.Orig
-		}
+	exact(snap.Images, func(x *model.Image) *model.Image { return x.Orig }, func(img, raw *model.Image) {
 		describe(Key{Kind: model.KindImage, ID: img.ID}, func(e *Entry) {
 			e.ID, e.Names, e.RepoDigests, e.Labels = raw.ID, clone(raw.Tags), clone(raw.Digests), cloneMap(raw.Labels)
 		})
-	}
-	for i := range snap.Containers {
-		c := &snap.Containers[i]
-		raw := c
-		if c.Orig != nil {
-			raw = c.Orig
-		}
+	})
+	exact(snap.Containers, func(x *model.Container) *model.Container { return x.Orig }, func(c, raw *model.Container) {
 		describe(Key{Kind: model.KindContainer, ID: c.ID}, func(e *Entry) {
 			e.ID, e.Names, e.Labels = raw.ID, nonEmpty(raw.Name), cloneMap(raw.Labels)
 		})
-	}
-	for i := range snap.Volumes {
-		v := &snap.Volumes[i]
-		raw := v
-		if v.Orig != nil {
-			raw = v.Orig
-		}
+	})
+	exact(snap.Volumes, func(x *model.Volume) *model.Volume { return x.Orig }, func(v, raw *model.Volume) {
 		describe(Key{Kind: model.KindVolume, ID: v.Name}, func(e *Entry) {
 			e.ID, e.Names, e.Labels = raw.Name, nil, cloneMap(raw.Labels)
 		})
-	}
-	for i := range snap.Networks {
-		n := &snap.Networks[i]
-		raw := n
-		if n.Orig != nil {
-			raw = n.Orig
-		}
+	})
+	exact(snap.Networks, func(x *model.Network) *model.Network { return x.Orig }, func(n, raw *model.Network) {
 		describe(Key{Kind: model.KindNetwork, ID: n.ID}, func(e *Entry) {
 			e.ID, e.Names, e.Labels = raw.ID, nonEmpty(raw.Name), cloneMap(raw.Labels)
 		})
-	}
-	for i := range snap.BuildCache {
-		b := &snap.BuildCache[i]
-		raw := b
-		if b.Orig != nil {
-			raw = b.Orig
-		}
+	})
+	exact(snap.BuildCache, func(x *model.BuildRecord) *model.BuildRecord { return x.Orig }, func(b, raw *model.BuildRecord) {
 		describe(Key{Kind: model.KindBuildCache, ID: b.ID}, func(e *Entry) {
 			e.ID, e.Names = raw.ID, nonEmpty(raw.Description)
 		})
-	}
+	})
 	return run
 }
 
