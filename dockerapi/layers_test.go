@@ -392,12 +392,14 @@ func TestLayerCacheCorruptEntriesIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := `{"v":1,"id":"%s","buildkit":false,"layers":[{"chain":"sha256:aa","diff":"sha256:aa","size":1}]}`
+	good := `{"v":2,"id":"%s","store":"graph","buildkit":false,"layers":[{"chain":"sha256:aa","diff":"sha256:aa","size":1}],"sum":"%s"}`
 	bad := map[string]string{
 		"garbage":       "\x00\x01 not json",
 		"truncated":     `{"v":1,"id":"%s","layers":[{"chain":"sha`,
 		"empty":         "",
 		"other version": `{"v":99,"id":"%s","buildkit":false,"layers":[]}`,
+		"version 1":     `{"v":1,"id":"%s","buildkit":false,"layers":[{"chain":"sha256:aa","diff":"sha256:aa","size":1}]}`,
+		"no checksum":   `{"v":2,"id":"%s","store":"graph","buildkit":false,"layers":[{"chain":"sha256:aa","diff":"sha256:aa","size":1}]}`,
 		"other id":      `{"v":1,"id":"sha256:0000","buildkit":false,"layers":[]}`,
 		"no layers":     `{"v":1,"id":"%s"}`,
 		"bad layer":     `{"v":1,"id":"%s","layers":[{"chain":"","diff":"sha256:aa","size":1}]}`,
@@ -442,7 +444,8 @@ func TestLayerCacheCorruptEntriesIgnored(t *testing.T) {
 	}
 	// Sanity: the good form is accepted.
 	id = testImageID(300)
-	os.WriteFile(filepath.Join(dir, strings.TrimPrefix(id, "sha256:")+".json"), []byte(fmt.Sprintf(good, id)), 0o600)
+	sum, _ := layerFileSum(layerFile{Version: 2, ID: id, Store: storeGraph, Layers: []layerJSON{{ChainID: "sha256:aa", DiffID: "sha256:aa", Size: 1}}})
+	os.WriteFile(filepath.Join(dir, strings.TrimPrefix(id, "sha256:")+".json"), []byte(fmt.Sprintf(good, id, sum)), 0o600)
 	if _, _, ok := c.Get(id); !ok {
 		t.Error("hand-written valid entry rejected")
 	}
@@ -905,15 +908,22 @@ func TestImageLayersRealDaemon(t *testing.T) {
 	if l2[0].ChainID != l1[0].ChainID || l1[0].ChainID != l1[0].DiffID {
 		t.Errorf("second image's base chain ID %s, first image's %s", l2[0].ChainID, l1[0].ChainID)
 	}
-	list, err := e.api.ImageList(ctx, client.ImageListOptions{All: true})
+	list, err := e.api.ImageList(ctx, client.ImageListOptions{All: true, Manifests: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sizes := map[string]int64{}
+	cstore := false
 	for _, s := range list.Items {
 		sizes[s.ID] = s.Size
+		cstore = cstore || len(s.Manifests) > 0
 	}
+	// On the containerd image store the list's Size is the packed content
+	// plus the snapshots (engine-notes.md): no sum of layers.
 	for id, layers := range map[string][]model.Layer{first: l1, second: l2} {
+		if cstore {
+			break
+		}
 		var sum int64
 		for _, l := range layers {
 			sum += l.Size
@@ -948,4 +958,77 @@ func TestImageLayersRealDaemon(t *testing.T) {
 	if c, _, ok := cache.Get(second); !ok || !slices.Equal(c, l2) {
 		t.Error("second image not cached")
 	}
+
+	// A new process with a warm cache makes no inspect or history call
+	// for a listed image once it has the image list: the list confirms
+	// its entry. (The list first, as bilge reads it: it tells the image
+	// store. The first image, untagged with a child, is not listed: on
+	// the containerd store nothing confirms it but its inspect.)
+	imgs, err := e.Images(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, img := range imgs {
+		listed[img.ID] = true
+	}
+	if !listed[second] {
+		t.Fatalf("the second image is not listed: %v", listed)
+	}
+	warm, err := OpenLayerCache(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]model.Layer{}
+	if err := e.FillLayers(ctx, warm, []string{first, second}, 2, func(id string, layers []model.Layer, _ bool) { want[id] = layers }); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recordingAPI{api: e.api}
+	e.api = rec
+	fresh, _ := OpenLayerCache(warm.Dir())
+	got := map[string][]model.Layer{}
+	if err := e.FillLayers(ctx, fresh, []string{first, second}, 2, func(id string, layers []model.Layer, _ bool) { got[id] = layers }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !slices.Equal(got[first], want[first]) || !slices.Equal(got[second], want[second]) {
+		t.Errorf("warm cache found %v, want %v", got, want)
+	}
+	for id := range listed {
+		if n := rec.calls(id); n != 0 {
+			t.Errorf("warm cache: listed image %s cost %d engine calls, want none (containerd store %v)", id, n, e.containerd.Load())
+		}
+	}
+}
+
+// recordingAPI counts the layer calls (inspect and history) that reach
+// the engine, per image.
+type recordingAPI struct {
+	api
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (r *recordingAPI) count(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == nil {
+		r.n = map[string]int{}
+	}
+	r.n[id]++
+}
+
+func (r *recordingAPI) calls(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n[id]
+}
+
+func (r *recordingAPI) ImageInspect(ctx context.Context, id string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error) {
+	r.count(id)
+	return r.api.ImageInspect(ctx, id, opts...)
+}
+
+func (r *recordingAPI) ImageHistory(ctx context.Context, id string, opts ...client.ImageHistoryOption) (client.ImageHistoryResult, error) {
+	r.count(id)
+	return r.api.ImageHistory(ctx, id, opts...)
 }
