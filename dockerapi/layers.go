@@ -421,7 +421,7 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 			switch {
 			case err == nil:
 				// A cache that cannot write still keeps the entry in memory.
-				_ = cache.put(id, layers, bk, e.containerd.Load(), e.unpackedNow(id, ins))
+				_ = cache.put(id, layers, bk, e.containerd.Load())
 				report(id, layers, bk)
 			case cerrdefs.IsNotFound(err):
 			case wctx.Err() != nil:
@@ -467,7 +467,7 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 // listFacts is what the image list says of an image's layers' sizes:
 // the image's Size (on a graph driver the sum of its layers' sizes, as
 // inspect's) and, on the containerd image store, each available
-// manifest's unpacked size (the snapshots the engine counts), sorted.
+// manifest's unpacked size (the snapshots the engine counts).
 type listFacts struct {
 	size     int64
 	unpacked []int64
@@ -498,15 +498,15 @@ func (e *Engine) noteListed(items []image.Summary, more bool) {
 }
 
 // listConfirms reports whether the last image list agrees with an
-// entry, so that an entry whose checksum holds can be used without an
-// inspect. On a graph driver its layers add up to the list's Size, as
-// alignLayers fits them to inspect's (the same figure). On the containerd
-// store its layers add up to an available manifest's unpacked size, as
-// unpackedOK checks it; or, where the engine counts snapshots no diff ID
-// names (a committed image's; see model/cstore.go) and the two cannot
-// agree, the manifests' unpacked sizes are those the entry was read
-// with. An image the list did not give, or gave nothing to check
-// against, is not confirmed: the inspect checks it.
+// entry's sizes, so that an entry whose checksum holds can be used
+// without an inspect: on a graph driver the layers add up to the list's
+// Size, as alignLayers fits them to inspect's (the same figure); on the
+// containerd store they add up to an available manifest's unpacked size,
+// as unpackedOK checks it. An image the list did not give, or gave
+// nothing to check against, is not confirmed: the inspect checks it. So
+// is, on the containerd store, an image with snapshots no diff ID names
+// (a committed one's; see model/cstore.go), whose unpacked size is more
+// than its layers': as before, it is read afresh.
 func (e *Engine) listConfirms(id string, c cachedLayers) bool {
 	e.listedMu.Lock()
 	f, ok := e.listed[id]
@@ -522,29 +522,13 @@ func (e *Engine) listConfirms(id string, c cachedLayers) bool {
 		sum += l.Size
 	}
 	if e.containerd.Load() {
-		return slices.Contains(f.unpacked, sum) || (len(f.unpacked) > 0 && slices.Equal(f.unpacked, c.unpacked))
+		return slices.Contains(f.unpacked, sum)
 	}
 	return f.size >= 0 && sum == f.size
 }
 
-// unpackedNow is, on the containerd store, the unpacked sizes of an
-// image's available manifests, sorted: from the last image list, else
-// from its inspect. Nil elsewhere, or when neither gives them.
-func (e *Engine) unpackedNow(id string, ins image.InspectResponse) []int64 {
-	if !e.containerd.Load() {
-		return nil
-	}
-	e.listedMu.Lock()
-	f, ok := e.listed[id]
-	e.listedMu.Unlock()
-	if ok && len(f.unpacked) > 0 {
-		return f.unpacked
-	}
-	return availableUnpacked(ins.Manifests)
-}
-
 // availableUnpacked is the unpacked sizes of the available image
-// manifests, sorted; nil when there are none.
+// manifests; nil when there are none.
 func availableUnpacked(ms []image.ManifestSummary) []int64 {
 	var out []int64
 	for _, m := range ms {
@@ -552,7 +536,6 @@ func availableUnpacked(ms []image.ManifestSummary) []int64 {
 			out = append(out, m.ImageData.Size.Unpacked)
 		}
 	}
-	slices.Sort(out)
 	return out
 }
 
@@ -630,10 +613,6 @@ type cachedLayers struct {
 	// containerd marks sizes read on the containerd image store: the
 	// history's as they are, not fitted to inspect's Size (see fitSize).
 	containerd bool
-	// unpacked is, on the containerd store, the unpacked sizes of the
-	// image's available manifests (sorted) when the entry was read from
-	// the engine; nil when not known. See listConfirms.
-	unpacked []int64
 }
 
 // layerFile is one cache entry on disk. Sum seals the rest (see
@@ -644,7 +623,6 @@ type layerFile struct {
 	Store    string      `json:"store"` // storeGraph or storeContainerd
 	BuildKit bool        `json:"buildkit"`
 	Layers   []layerJSON `json:"layers"`
-	Unpacked []int64     `json:"unpacked,omitempty"` // cachedLayers.unpacked
 	Sum      string      `json:"sum"`
 }
 
@@ -783,13 +761,12 @@ func (c *LayerCache) drop(id string) {
 // Put stores an image's layers, read from the engine. The entry is kept
 // in memory even when writing it to disk fails (the error says so).
 func (c *LayerCache) Put(id string, layers []model.Layer, buildkit bool) error {
-	return c.put(id, layers, buildkit, false, nil)
+	return c.put(id, layers, buildkit, false)
 }
 
-// put is Put with the image store's kind and, on the containerd store,
-// the image's unpacked sizes (see cachedLayers).
-func (c *LayerCache) put(id string, layers []model.Layer, buildkit, containerd bool, unpacked []int64) error {
-	e := cachedLayers{layers: slices.Clone(layers), buildkit: buildkit, checked: true, containerd: containerd, unpacked: unpacked}
+// put is Put with the image store's kind (see cachedLayers.containerd).
+func (c *LayerCache) put(id string, layers []model.Layer, buildkit, containerd bool) error {
+	e := cachedLayers{layers: slices.Clone(layers), buildkit: buildkit, checked: true, containerd: containerd}
 	if e.layers == nil {
 		e.layers = []model.Layer{} // known to have no layers, not unknown
 	}
@@ -802,7 +779,7 @@ func (c *LayerCache) put(id string, layers []model.Layer, buildkit, containerd b
 	}
 	f := layerFile{Version: layerCacheVersion, ID: id, Store: storeGraph, BuildKit: buildkit, Layers: make([]layerJSON, len(layers))}
 	if containerd {
-		f.Store, f.Unpacked = storeContainerd, unpacked
+		f.Store = storeContainerd
 	}
 	for i, l := range layers {
 		f.Layers[i] = layerJSON{ChainID: l.ChainID, DiffID: l.DiffID, Size: l.Size}
@@ -848,7 +825,7 @@ func readLayerFile(path, id string) (cachedLayers, bool) {
 	if sum, err := layerFileSum(f); err != nil || sum != f.Sum {
 		return cachedLayers{}, false
 	}
-	e := cachedLayers{layers: make([]model.Layer, len(f.Layers)), buildkit: f.BuildKit, containerd: f.Store == storeContainerd, unpacked: f.Unpacked}
+	e := cachedLayers{layers: make([]model.Layer, len(f.Layers)), buildkit: f.BuildKit, containerd: f.Store == storeContainerd}
 	diffs := make([]string, len(f.Layers))
 	for i, l := range f.Layers {
 		if l.Size < 0 {
