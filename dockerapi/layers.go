@@ -595,8 +595,10 @@ const (
 // first use and kept in memory after. Image IDs are content addresses, so
 // entries do not go stale, but the files can be damaged or edited: what
 // is read from disk counts as unchecked until FillLayers has compared it
-// with the engine (entries Put in this process are from the engine).
-// Unreadable or corrupt entries count as missing; a cache directory that
+// with the engine — the image list's sizes, else the image's inspect
+// (entries Put in this process are from the engine). Unreadable or
+// corrupt entries, and those whose checksum or chain IDs do not hold,
+// count as missing; a cache directory that
 // cannot be written leaves the cache in memory only. Safe for concurrent
 // use, also by several processes.
 type LayerCache struct {
