@@ -312,22 +312,26 @@ func pruneState(ctx context.Context, o options, e *dockerapi.Engine, pol model.P
 }
 
 // pruneSnapshot reads what bilge df reads, plus the times the policy
-// weighs: the lists first, then disk usage, the layers and the times at
-// once (each needs only the lists); a failure of any of them ends it, so
-// nothing is planned on figures bilge could not read.
+// weighs: disk usage (the engine's slowest call, which needs nothing
+// else) at once with the lists, then the layers and the times (each needs
+// only the lists); a failure of any of them ends it, so nothing is
+// planned on figures bilge could not read.
 func pruneSnapshot(ctx context.Context, e *dockerapi.Engine, pol model.Policy, now time.Time) (*model.Snapshot, *model.ReclaimIndex, error) {
 	if err := ping(ctx, e); err != nil {
 		return nil, nil, err
 	}
-	snap, err := e.Lists(ctx, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	ctrs, imgs := pol.NeedsTimes(snap, now)
 	var du *model.DiskUsage
 	var layers map[string]model.ImageLayers
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { du, err = e.DiskUsage(gctx); return err })
+	snap, err := e.Lists(gctx, nil)
+	if err != nil {
+		if werr := g.Wait(); werr != nil {
+			return nil, nil, werr // disk usage failed first: the lists were cancelled
+		}
+		return nil, nil, err
+	}
+	ctrs, imgs := pol.NeedsTimes(snap, now)
 	g.Go(func() (err error) { layers, err = e.LayersOf(gctx, snap); return err })
 	// The times are written into the snapshot's containers and images
 	// (Finished, Started, LastTagged), fields the others do not touch.

@@ -58,6 +58,9 @@ type Engine struct {
 	// store (see contentSize); layers are then read without fitting them
 	// to inspect's Size.
 	containerd atomic.Bool
+
+	listedMu sync.Mutex
+	listed   map[string]listFacts // by image ID, from the last image list
 }
 
 // Endpoint returns where the engine was found.

@@ -109,6 +109,11 @@ func TestFillLayersDropsPoisonedEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 		f(&lf)
+		// Resealed (a valid checksum), and with no image list noted: the
+		// inspect is what refuses these.
+		if lf.Sum, err = layerFileSum(lf); err != nil {
+			t.Fatal(err)
+		}
 		data, _ = json.Marshal(&lf)
 		if err := os.WriteFile(file(id), data, 0o600); err != nil {
 			t.Fatal(err)
@@ -118,7 +123,7 @@ func TestFillLayersDropsPoisonedEntries(t *testing.T) {
 	poison(ids[1], func(lf *layerFile) { lf.Layers = lf.Layers[:1] })
 	poison(ids[2], func(lf *layerFile) { lf.Layers[1].ChainID = testImageID(77) })
 	poison(ids[3], func(lf *layerFile) { lf.Layers[0].Size, lf.Layers[1].Size = lf.Layers[1].Size, lf.Layers[0].Size+1 })
-	if err := os.WriteFile(file(ids[4]), []byte(`{"v":1,"id":"`+ids[4]+`","layers":[{"chain":`), 0o600); err != nil {
+	if err := os.WriteFile(file(ids[4]), []byte(`{"v":2,"id":"`+ids[4]+`","layers":[{"chain":`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// ids[5] stays true.

@@ -27,9 +27,13 @@ import (
 // how big each is. The engine has no call for it: it is pieced together
 // from ImageInspect (the diff IDs) and ImageHistory (the sizes), about a
 // millisecond each, once per image, and cached on disk, since an image ID
-// is the digest of the image's config, which names the diff IDs. The disk
-// is not trusted: an entry read from it is checked against the image's
-// inspect once per process before its figures are used (see checkCached).
+// is the digest of the image's config (on the containerd store, of the
+// manifest that names it), which names the diff IDs. The disk is not
+// trusted: an entry read from it is used only when its checksum (over its
+// content, the image ID and the image store's kind) holds and the image
+// list agrees with its sizes (listConfirms); else it is checked against
+// the image's inspect once per process (checkCached) before its figures
+// are used.
 
 // ImageLayers reads one image's layers, oldest first, and whether BuildKit
 // built it.
@@ -321,10 +325,11 @@ const defaultLayerParallel = 4
 
 // FillLayers finds the layers of every image in ids: found is called for
 // each, first at once for those the cache holds from the engine in this
-// process, then as the others are read from the engine, at most parallel
-// at a time (default 4), and put in the cache. An entry the cache read
-// from disk costs one ImageInspect: it is used when it agrees with the
-// engine (checkCached), else dropped and read afresh like a missing one.
+// process or that the image list confirms (listConfirms), then as the
+// others are read from the engine, at most parallel at a time (default
+// 4), and put in the cache. Any other entry the cache read from disk
+// costs one ImageInspect: it is used when it agrees with the engine
+// (checkCached), else dropped and read afresh like a missing one.
 // found is never called twice at the same time. An image deleted
 // meanwhile is skipped silently; other failures do not stop the rest and
 // come back as one error (a lost engine stops everything), and such an
@@ -358,6 +363,9 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 		c, ok := cache.lookup(id)
 		switch {
 		case ok && c.checked:
+			report(id, slices.Clone(c.layers), c.buildkit)
+		case ok && c.containerd == e.containerd.Load() && e.listConfirms(id, c):
+			cache.trust(id, c)
 			report(id, slices.Clone(c.layers), c.buildkit)
 		case ok:
 			unchecked[id] = c
@@ -398,10 +406,9 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 				if c, ok := unchecked[id]; ok {
 					chk := ins
 					chk.Size = e.fitSize(ins)
-					// Entries written before bilge knew the containerd
-					// store fitted its layers to inspect's Size: not
-					// the snapshots' sizes.
-					if (c.unfitted || !e.containerd.Load()) && checkCached(id, c.layers, chk) == nil && unpackedOK(c.layers, ins) {
+					// An entry of the other image store has sizes of
+					// another kind (see fitSize).
+					if c.containerd == e.containerd.Load() && checkCached(id, c.layers, chk) == nil && unpackedOK(c.layers, ins) {
 						cache.trust(id, c)
 						report(id, slices.Clone(c.layers), c.buildkit)
 						return nil
@@ -457,6 +464,81 @@ func (e *Engine) FillLayers(ctx context.Context, cache *LayerCache, ids []string
 	return nil
 }
 
+// listFacts is what the image list says of an image's layers' sizes:
+// the image's Size (on a graph driver the sum of its layers' sizes, as
+// inspect's) and, on the containerd image store, each available
+// manifest's unpacked size (the snapshots the engine counts).
+type listFacts struct {
+	size     int64
+	unpacked []int64
+}
+
+// noteListed keeps the image list's facts for listConfirms, replacing
+// those of the last list, or adding to them (more adds the hidden
+// intermediate images of the all=1 list, asked without manifests, to the
+// top-level one's, which it leaves as they are).
+func (e *Engine) noteListed(items []image.Summary, more bool) {
+	m := make(map[string]listFacts, len(items))
+	if more {
+		e.listedMu.Lock()
+		for id, f := range e.listed {
+			m[id] = f
+		}
+		e.listedMu.Unlock()
+	}
+	for i := range items {
+		s := &items[i]
+		if _, ok := m[s.ID]; !ok {
+			m[s.ID] = listFacts{size: s.Size, unpacked: availableUnpacked(s.Manifests)}
+		}
+	}
+	e.listedMu.Lock()
+	e.listed = m
+	e.listedMu.Unlock()
+}
+
+// listConfirms reports whether the last image list agrees with an
+// entry's sizes, so that an entry whose checksum holds can be used
+// without an inspect: on a graph driver the layers add up to the list's
+// Size, as alignLayers fits them to inspect's (the same figure); on the
+// containerd store they add up to an available manifest's unpacked size,
+// as unpackedOK checks it. An image the list did not give, or gave
+// nothing to check against, is not confirmed: the inspect checks it. So
+// is, on the containerd store, an image with snapshots no diff ID names
+// (a committed one's; see model/cstore.go), whose unpacked size is more
+// than its layers': as before, it is read afresh.
+func (e *Engine) listConfirms(id string, c cachedLayers) bool {
+	e.listedMu.Lock()
+	f, ok := e.listed[id]
+	e.listedMu.Unlock()
+	if !ok {
+		return false
+	}
+	var sum int64
+	for _, l := range c.layers {
+		if l.Size < 0 || l.Size > math.MaxInt64-sum {
+			return false
+		}
+		sum += l.Size
+	}
+	if e.containerd.Load() {
+		return slices.Contains(f.unpacked, sum)
+	}
+	return f.size >= 0 && sum == f.size
+}
+
+// availableUnpacked is the unpacked sizes of the available image
+// manifests; nil when there are none.
+func availableUnpacked(ms []image.ManifestSummary) []int64 {
+	var out []int64
+	for _, m := range ms {
+		if m.Available && m.ImageData != nil {
+			out = append(out, m.ImageData.Size.Unpacked)
+		}
+	}
+	return out
+}
+
 // checkCached reports why a cache entry (layers, oldest first) does not
 // describe the image the engine inspected, nil when it does: the engine
 // names the same ID; the entry has the image's diff IDs, in order, and
@@ -498,16 +580,25 @@ func checkCached(id string, layers []model.Layer, ins image.InspectResponse) err
 }
 
 // layerCacheVersion is the format of cache entries; entries of another
-// version are ignored and rewritten.
-const layerCacheVersion = 1
+// version are ignored and rewritten. Version 2 added the store and the
+// checksum.
+const layerCacheVersion = 2
+
+// Image store kinds, as cache entries name them.
+const (
+	storeGraph      = "graph"
+	storeContainerd = "containerd"
+)
 
 // LayerCache keeps image layers on disk, one small JSON file per image ID
 // (<dir>/<hex>.json, written to a temporary file and renamed), read on
 // first use and kept in memory after. Image IDs are content addresses, so
 // entries do not go stale, but the files can be damaged or edited: what
 // is read from disk counts as unchecked until FillLayers has compared it
-// with the engine (entries Put in this process are from the engine).
-// Unreadable or corrupt entries count as missing; a cache directory that
+// with the engine — the image list's sizes, else the image's inspect
+// (entries Put in this process are from the engine). Unreadable or
+// corrupt entries, and those whose checksum or chain IDs do not hold,
+// count as missing; a cache directory that
 // cannot be written leaves the cache in memory only. Safe for concurrent
 // use, also by several processes.
 type LayerCache struct {
@@ -521,18 +612,39 @@ type cachedLayers struct {
 	layers   []model.Layer
 	buildkit bool
 	checked  bool // from the engine, or compared with it, in this process
-	// unfitted marks sizes read from the history as they are, not fitted
-	// to inspect's Size (the containerd image store; see fitSize).
-	unfitted bool
+	// containerd marks sizes read on the containerd image store: the
+	// history's as they are, not fitted to inspect's Size (see fitSize).
+	containerd bool
 }
 
-// layerFile is one cache entry on disk.
+// layerFile is one cache entry on disk. Sum seals the rest (see
+// layerFileSum): an entry whose sum does not hold counts as missing.
 type layerFile struct {
 	Version  int         `json:"v"`
 	ID       string      `json:"id"`
+	Store    string      `json:"store"` // storeGraph or storeContainerd
 	BuildKit bool        `json:"buildkit"`
-	Unfitted bool        `json:"unfitted,omitempty"`
 	Layers   []layerJSON `json:"layers"`
+	Sum      string      `json:"sum"`
+}
+
+// layerFileSum is the checksum of an entry: the hex sha256 of the image
+// ID, the store's kind and the entry's JSON encoding without its sum. Any
+// damage to an entry (a size, a digest, the flag, the ID or store it is
+// for) fails it, and an entry cannot pass for another image's or another
+// store's. It guards against damage, not against someone who rewrites
+// the cache on purpose: the image list's sizes (listConfirms) check the
+// figures too.
+func layerFileSum(f layerFile) (string, error) {
+	f.Sum = ""
+	data, err := json.Marshal(&f)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "bilge layer cache\x00%s\x00%s\x00", f.ID, f.Store)
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 type layerJSON struct {
@@ -654,9 +766,9 @@ func (c *LayerCache) Put(id string, layers []model.Layer, buildkit bool) error {
 	return c.put(id, layers, buildkit, false)
 }
 
-// put is Put with the sizes' kind (see cachedLayers.unfitted).
-func (c *LayerCache) put(id string, layers []model.Layer, buildkit, unfitted bool) error {
-	e := cachedLayers{layers: slices.Clone(layers), buildkit: buildkit, checked: true, unfitted: unfitted}
+// put is Put with the image store's kind (see cachedLayers.containerd).
+func (c *LayerCache) put(id string, layers []model.Layer, buildkit, containerd bool) error {
+	e := cachedLayers{layers: slices.Clone(layers), buildkit: buildkit, checked: true, containerd: containerd}
 	if e.layers == nil {
 		e.layers = []model.Layer{} // known to have no layers, not unknown
 	}
@@ -667,10 +779,18 @@ func (c *LayerCache) put(id string, layers []model.Layer, buildkit, unfitted boo
 	if path == "" || c.readOnly {
 		return nil
 	}
-	f := layerFile{Version: layerCacheVersion, ID: id, BuildKit: buildkit, Unfitted: unfitted, Layers: make([]layerJSON, len(layers))}
+	f := layerFile{Version: layerCacheVersion, ID: id, Store: storeGraph, BuildKit: buildkit, Layers: make([]layerJSON, len(layers))}
+	if containerd {
+		f.Store = storeContainerd
+	}
 	for i, l := range layers {
 		f.Layers[i] = layerJSON{ChainID: l.ChainID, DiffID: l.DiffID, Size: l.Size}
 	}
+	sum, err := layerFileSum(f)
+	if err != nil {
+		return err
+	}
+	f.Sum = sum
 	data, err := json.Marshal(&f)
 	if err != nil {
 		return err
@@ -700,15 +820,31 @@ func readLayerFile(path, id string) (cachedLayers, bool) {
 		return cachedLayers{}, false
 	}
 	var f layerFile
-	if err := json.Unmarshal(data, &f); err != nil || f.Version != layerCacheVersion || f.ID != id || f.Layers == nil {
+	if err := json.Unmarshal(data, &f); err != nil || f.Version != layerCacheVersion || f.ID != id || f.Layers == nil ||
+		(f.Store != storeGraph && f.Store != storeContainerd) {
 		return cachedLayers{}, false
 	}
-	e := cachedLayers{layers: make([]model.Layer, len(f.Layers)), buildkit: f.BuildKit, unfitted: f.Unfitted}
+	if sum, err := layerFileSum(f); err != nil || sum != f.Sum {
+		return cachedLayers{}, false
+	}
+	e := cachedLayers{layers: make([]model.Layer, len(f.Layers)), buildkit: f.BuildKit, containerd: f.Store == storeContainerd}
+	diffs := make([]string, len(f.Layers))
 	for i, l := range f.Layers {
-		if l.ChainID == "" || l.DiffID == "" || l.Size < 0 || (i == 0 && l.ChainID != l.DiffID) {
+		if l.Size < 0 {
 			return cachedLayers{}, false
 		}
+		diffs[i] = l.DiffID
 		e.layers[i] = model.Layer{ChainID: l.ChainID, DiffID: l.DiffID, Size: l.Size}
+	}
+	// The chain IDs follow from the diff IDs (as alignLayers makes them).
+	chains, err := chainIDs(diffs)
+	if err != nil {
+		return cachedLayers{}, false
+	}
+	for i, c := range chains {
+		if e.layers[i].ChainID != c {
+			return cachedLayers{}, false
+		}
 	}
 	return e, true
 }

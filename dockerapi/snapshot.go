@@ -80,6 +80,7 @@ func (e *Engine) Images(ctx context.Context) ([]model.Image, error) {
 		return nil, fmt.Errorf("list images: %w", e.explain(err))
 	}
 	out := make([]model.Image, len(res.Items))
+	e.noteListed(res.Items, false)
 	for i := range res.Items {
 		out[i] = mapImage(&res.Items[i])
 		e.safeImage(&out[i])
@@ -119,6 +120,7 @@ func (e *Engine) resolveParents(ctx context.Context, imgs []model.Image) error {
 	if err = done(err); err != nil {
 		return fmt.Errorf("list images: %w", e.explain(err))
 	}
+	e.noteListed(res.Items, true)
 	parent := make(map[string]string, len(res.Items))
 	for i := range res.Items {
 		parent[model.SafeText(res.Items[i].ID)] = model.SafeText(res.Items[i].ParentID)

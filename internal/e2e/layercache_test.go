@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -38,9 +40,11 @@ func exactOf(k kindDoc) string {
 	return fmt.Sprint(*k.ReclaimableExact)
 }
 
-// TestDFPoisonedLayerCache: valid cache entries with one size ×1000, and a
-// corrupt one, change none of bilge df's figures: the entries are checked
-// against the engine, dropped and rewritten with the truth.
+// TestDFPoisonedLayerCache: cache entries with one size ×1000 (two with
+// the checksum left as it was, one resealed with a valid checksum) and a
+// corrupt one change none of bilge df's figures: the entries are refused
+// (by their checksum, or by the image list and the inspect), read afresh
+// and rewritten with the truth.
 func TestDFPoisonedLayerCache(t *testing.T) {
 	e := enginetest.Require(t)
 	lock(t)
@@ -53,7 +57,7 @@ func TestDFPoisonedLayerCache(t *testing.T) {
 		return filepath.Join(dir, strings.TrimPrefix(s.Images[role].ID, "sha256:")+".json")
 	}
 	truth := map[string][]byte{}
-	for _, role := range []string{"delta", "dangling", "alpha"} {
+	for _, role := range []string{"delta", "dangling", "alpha", "gamma"} {
 		data, err := os.ReadFile(file(role))
 		if err != nil {
 			t.Fatalf("no cache entry for image %s after bilge df: %v", role, err)
@@ -62,7 +66,7 @@ func TestDFPoisonedLayerCache(t *testing.T) {
 	}
 	// One layer's size ×1000 in two entries (an unused and a dangling
 	// image: both count in what deleting them frees), a corrupt third.
-	for _, role := range []string{"delta", "dangling"} {
+	for _, role := range []string{"delta", "dangling", "gamma"} {
 		var entry map[string]any
 		if err := json.Unmarshal(truth[role], &entry); err != nil {
 			t.Fatal(err)
@@ -80,6 +84,9 @@ func TestDFPoisonedLayerCache(t *testing.T) {
 		}
 		top["size"] = top["size"].(float64) * 1000
 		data, _ := json.Marshal(entry)
+		if role == "gamma" {
+			data = resealed(t, truth[role], data)
+		}
 		if err := os.WriteFile(file(role), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -114,6 +121,45 @@ func TestDFPoisonedLayerCache(t *testing.T) {
 			t.Errorf("image %s: cache entry not rewritten with the engine's figures: %s (%v)", role, data, err)
 		}
 	}
+}
+
+// cacheEntry is a layer cache entry (format 2) in its fields' order, to
+// reseal an edited one as bilge seals it (dockerapi layerFileSum).
+type cacheEntry struct {
+	Version  int               `json:"v"`
+	ID       string            `json:"id"`
+	Store    string            `json:"store"`
+	BuildKit bool              `json:"buildkit"`
+	Layers   []json.RawMessage `json:"layers"`
+	Unpacked []int64           `json:"unpacked,omitempty"`
+	Sum      string            `json:"sum"`
+}
+
+func sealEntry(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var e cacheEntry
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatal(err)
+	}
+	e.Sum = ""
+	body, _ := json.Marshal(&e)
+	h := sha256.New()
+	fmt.Fprintf(h, "bilge layer cache\x00%s\x00%s\x00", e.ID, e.Store)
+	h.Write(body)
+	e.Sum = hex.EncodeToString(h.Sum(nil))
+	out, _ := json.Marshal(&e)
+	return out
+}
+
+// resealed is the edited entry with a valid checksum; it first checks that
+// sealing the original gives bilge's own bytes (else the edit would be
+// refused by its checksum and the test would check nothing more).
+func resealed(t *testing.T, original, edited []byte) []byte {
+	t.Helper()
+	if got := sealEntry(t, original); string(got) != string(original) {
+		t.Fatalf("resealing the entry does not give bilge's bytes:\n%s\n%s", got, original)
+	}
+	return sealEntry(t, edited)
 }
 
 // layerSizes is an image's layers in bilge df -v, as "diff ID size"
