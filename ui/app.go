@@ -75,6 +75,10 @@ type App struct {
 	width, height int
 	active        int                  // 0 is the Overview; then the kinds (tabKind)
 	tabs          [model.NumKinds]*tab // by kind
+	// grouped: the Images tab shows repoTab, its images grouped by
+	// repository (R toggles; repos.go).
+	grouped bool
+	repoTab *tab
 	ovCursor      int
 
 	filtering bool
@@ -194,6 +198,7 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 	for _, v := range kindViews {
 		a.tabs[v.kind()] = newTab(v)
 	}
+	a.repoTab = newTab(newReposView(a.freesCell))
 	a.snap.ClearSizes()
 	a.usage = overviewUsage(a.snap)
 	a.reindex()
