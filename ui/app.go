@@ -75,11 +75,12 @@ type App struct {
 	width, height int
 	active        int                  // 0 is the Overview; then the kinds (tabKind)
 	tabs          [model.NumKinds]*tab // by kind
+	ovCursor      int
+
 	// grouped: the Images tab shows repoTab, its images grouped by
 	// repository (R toggles; repos.go).
 	grouped bool
 	repoTab *tab
-	ovCursor      int
 
 	filtering bool
 	filterErr string

@@ -19,10 +19,11 @@ type KeyMap struct {
 	Details, Refresh, Help, Quit            key.Binding
 	Mark, MarkAll, UnmarkAll, Delete        key.Binding
 	Presets, Cascade, Dismiss               key.Binding
+	Confirm, Deny                           key.Binding
+
 	// Repos groups the Images tab by repository; Expand and Collapse
 	// open and close a repository there.
 	Repos, Expand, Collapse key.Binding
-	Confirm, Deny                           key.Binding
 	// Filter input.
 	Apply, Cancel key.Binding
 }
