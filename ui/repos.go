@@ -150,9 +150,10 @@ func (v *reposView) regroup(s *model.Snapshot, ix *model.ReclaimIndex) {
 	// whole pass is linear in the images' layers. Tally.Result equals
 	// Compute of the same marks.
 	tally := ix.Tally()
+	seen := map[string]bool{}
 	for gi := range v.groups {
 		g := &v.groups[gi]
-		seen := map[string]bool{}
+		clear(seen)
 		for _, id := range g.ids {
 			img := byID[id]
 			if img.Layers == nil {
