@@ -200,6 +200,9 @@ func TestReposFilter(t *testing.T) {
 	a := newRepos(t, 120, 40)
 	press(a, "/")
 	typeText(a, "node:18")
+	if !strings.Contains(screen(a), "2 of 6 repositories") {
+		t.Errorf("the filter line does not count repositories:\n%s", screen(a))
+	}
 	press(a, "enter")
 	// The golang image matches by its node:18 tag: both its repositories show.
 	if got := names(a); !reflect.DeepEqual(got, []string{"+ node", "+ golang"}) {
@@ -226,5 +229,22 @@ func TestReposGolden(t *testing.T) {
 			press(a, "enter", "space")
 			golden(t, ansi.Strip(a.View().Content))
 		})
+	}
+}
+
+// TestReposDeleteUnmarked: d with nothing marked on a repository row asks
+// about all its images (never about the row's own key).
+func TestReposDeleteUnmarked(t *testing.T) {
+	a := newRepos(t, 120, 40)
+	cursorToRepo(t, a, "node")
+	press(a, "d")
+	if a.dialog == nil {
+		t.Fatal("d opened no confirmation")
+	}
+	got := a.dialog.marks.IDs(model.KindImage)
+	want := []string{hexID("sha256:", 2), hexID("sha256:", 6)}
+	slices.Sort(got)
+	if !reflect.DeepEqual(got, want) || a.dialog.marks.Len() != 2 {
+		t.Fatalf("the dialog asks about %v, want node's images %v", got, want)
 	}
 }

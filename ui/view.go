@@ -729,7 +729,11 @@ func (a *App) statusLine() string {
 				left += "  " + a.st.Error.Render(a.filterErr)
 			}
 		} else if t != nil {
-			left += "  " + a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap))) + a.notForText(t)
+			count := fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap))
+			if rv, ok := t.view.(*reposView); ok {
+				count = fmt.Sprintf("%d of %d repositories", len(rv.order), len(rv.groups))
+			}
+			left += "  " + a.st.Status.Render(count) + a.notForText(t)
 		}
 	case t != nil:
 		left = a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap)))
