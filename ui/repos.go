@@ -328,7 +328,7 @@ func (v *reposView) details(st *Styles, s *model.Snapshot, ix *model.ReclaimInde
 	} else {
 		d.kv("Size", model.Pending+" (layer data not fetched yet)")
 	}
-	d.kv("Frees", freesText(g.frees)+" (all its images marked)")
+	d.kv("Frees, whole", freesText(g.frees))
 	d.kv("Last created", ageText(now, g.last))
 	if g.also > 0 {
 		d.note(fmt.Sprintf("%d %s also tagged in another repository: marking this one marks %s, and deleting removes those tags too",

@@ -115,7 +115,7 @@ func TestReposSort(t *testing.T) {
 }
 
 func TestReposExpandCollapse(t *testing.T) {
-	a := newRepos(t, 120, 40)
+	a := newRepos(t, 160, 45) // details beside the table
 	cursorToRepo(t, a, "node")
 	press(a, "enter")
 	got := names(a)
@@ -133,7 +133,12 @@ func TestReposExpandCollapse(t *testing.T) {
 	if !a.showDetails || !strings.Contains(a.detail[0], "Image "+model.ShortID(hexID("sha256:", 2))) {
 		t.Fatalf("enter on an image did not show its details: %q", a.detail)
 	}
-	press(a, "esc", "left") // closes node from its image, back on node
+	press(a, "up") // the repository's own details
+	if d := ansi.Strip(strings.Join(a.detail, "\n")); !strings.Contains(d, "Repository node") || !strings.Contains(d, "1 image is also tagged in another repository") ||
+		!strings.Contains(d, "is used by 1 container") {
+		t.Fatalf("node's details:\n%s", d)
+	}
+	press(a, "down", "esc", "left") // closes node from its image, back on node
 	if got := names(a); len(got) != 6 || a.tab().selected != repoKeyPrefix+"node" {
 		t.Fatalf("left from an image: rows %q, cursor %q", got, a.tab().selected)
 	}
