@@ -142,6 +142,11 @@ func (v *reposView) regroup(s *model.Snapshot, ix *model.ReclaimIndex) {
 			}
 		}
 	}
+	for name := range v.expanded {
+		if _, ok := at[name]; !ok {
+			delete(v.expanded, name) // gone with its images
+		}
+	}
 	byID := make(map[string]*model.Image, len(s.Images))
 	for i := range s.Images {
 		byID[s.Images[i].ID] = &s.Images[i]
@@ -175,24 +180,34 @@ func (v *reposView) regroup(s *model.Snapshot, ix *model.ReclaimIndex) {
 }
 
 func (v *reposView) apply(s *model.Snapshot, ix *model.ReclaimIndex, o model.Sort, f model.Filter, now time.Time) []int {
-	// The images in each repository follow the same order.
-	model.SortImagesBy(s.Images, o, ix)
 	if ix != v.ix {
 		v.regroup(s, ix)
 	}
-	pos := make(map[string]int, len(s.Images))
-	for i := range s.Images {
-		pos[s.Images[i].ID] = i
+	// The images of an open repository follow the same order: the
+	// snapshot's images are sorted (and indexed) only while one is open.
+	var pos map[string]int
+	if len(v.expanded) > 0 {
+		model.SortImagesBy(s.Images, o, ix)
+		pos = make(map[string]int, len(s.Images))
+		for i := range s.Images {
+			pos[s.Images[i].ID] = i
+		}
 	}
 	v.matched = model.FilterImages(s.Images, f, now)
-	match := make(map[string]bool, len(v.matched))
-	for _, i := range v.matched {
-		match[s.Images[i].ID] = true
-	}
 	v.order = v.order[:0]
-	for gi := range v.groups {
-		if slices.ContainsFunc(v.groups[gi].ids, func(id string) bool { return match[id] }) {
+	if f.Empty() {
+		for gi := range v.groups {
 			v.order = append(v.order, gi)
+		}
+	} else {
+		match := make(map[string]bool, len(v.matched))
+		for _, i := range v.matched {
+			match[s.Images[i].ID] = true
+		}
+		for gi := range v.groups {
+			if slices.ContainsFunc(v.groups[gi].ids, func(id string) bool { return match[id] }) {
+				v.order = append(v.order, gi)
+			}
 		}
 	}
 	slices.SortStableFunc(v.order, func(x, y int) int { return v.less(o, x, y) })
