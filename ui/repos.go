@@ -103,30 +103,31 @@ func (v *reposView) isRepo(i int) bool { return i >= 0 && i < len(v.items) && v.
 func (v *reposView) regroup(s *model.Snapshot, ix *model.ReclaimIndex) {
 	v.ix = ix
 	v.groups = v.groups[:0]
+	var members [][]int // each group's images, as indices into s.Images
 	at := map[string]int{}
-	add := func(repo string, img *model.Image) *repoGroup {
-		g, ok := at[repo]
-		if !ok {
-			g = len(v.groups)
-			at[repo] = g
-			v.groups = append(v.groups, repoGroup{name: repo, sizeOK: true})
-		}
-		return &v.groups[g]
-	}
+	var repos []string
 	for i := range s.Images {
 		img := &s.Images[i]
-		var repos []string
+		repos = repos[:0]
 		for _, t := range img.Tags {
 			if r := model.RepoOf(t); !slices.Contains(repos, r) {
 				repos = append(repos, r)
 			}
 		}
 		if len(repos) == 0 {
-			repos = []string{noRepo}
+			repos = append(repos, noRepo)
 		}
 		for _, r := range repos {
-			g := add(r, img)
+			gi, ok := at[r]
+			if !ok {
+				gi = len(v.groups)
+				at[r] = gi
+				v.groups = append(v.groups, repoGroup{name: r, sizeOK: true})
+				members = append(members, nil)
+			}
+			g := &v.groups[gi]
 			g.ids = append(g.ids, img.ID)
+			members[gi] = append(members[gi], i)
 			if r != noRepo {
 				for _, t := range img.Tags {
 					if model.RepoOf(t) == r {
@@ -147,30 +148,30 @@ func (v *reposView) regroup(s *model.Snapshot, ix *model.ReclaimIndex) {
 			delete(v.expanded, name) // gone with its images
 		}
 	}
-	byID := make(map[string]*model.Image, len(s.Images))
-	for i := range s.Images {
-		byID[s.Images[i].ID] = &s.Images[i]
-	}
 	// One tally walks each repository's layers twice (mark, unmark): the
 	// whole pass is linear in the images' layers. Tally.Result equals
 	// Compute of the same marks.
 	tally := ix.Tally()
-	seen := map[string]bool{}
 	for gi := range v.groups {
 		g := &v.groups[gi]
-		clear(seen)
-		for _, id := range g.ids {
-			img := byID[id]
+		var seen map[string]bool // a layer shared within the repository counts once
+		if len(members[gi]) > 1 {
+			seen = map[string]bool{}
+		}
+		for _, i := range members[gi] {
+			img := &s.Images[i]
 			if img.Layers == nil {
 				g.sizeOK = false
 			}
 			for _, l := range img.Layers {
-				if !seen[l.ChainID] {
+				if seen == nil {
+					g.size += l.Size // one image: its layers are distinct
+				} else if !seen[l.ChainID] {
 					seen[l.ChainID] = true
 					g.size += l.Size
 				}
 			}
-			tally.Set(model.KindImage, id, true)
+			tally.Set(model.KindImage, img.ID, true)
 		}
 		g.frees = tally.Result()
 		for _, id := range g.ids {
