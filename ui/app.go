@@ -77,6 +77,11 @@ type App struct {
 	tabs          [model.NumKinds]*tab // by kind
 	ovCursor      int
 
+	// grouped: the Images tab shows repoTab, its images grouped by
+	// repository (R toggles; repos.go).
+	grouped bool
+	repoTab *tab
+
 	filtering bool
 	filterErr string
 	// errLines is filterErr wrapped above the status line when it does
@@ -194,6 +199,7 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 	for _, v := range kindViews {
 		a.tabs[v.kind()] = newTab(v)
 	}
+	a.repoTab = newTab(newReposView(a.freesCell))
 	a.snap.ClearSizes()
 	a.usage = overviewUsage(a.snap)
 	a.reindex()

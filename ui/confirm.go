@@ -79,7 +79,13 @@ func (a *App) openConfirm() {
 			a.flash = "built-in networks cannot be removed"
 			return
 		}
-		m.Set(k, t.view.id(a.snap, t.current()), true)
+		if v, ok := t.view.(*reposView); ok && v.isRepo(t.current()) {
+			for _, id := range v.group(t.current()).ids { // the repository, whole
+				m.Set(k, id, true)
+			}
+		} else {
+			m.Set(k, t.view.id(a.snap, t.current()), true)
+		}
 	}
 	a.dialog = &confirmDialog{marks: m}
 	a.refreshDialog()

@@ -106,6 +106,9 @@ func (a *App) browseFooter(m mode) []key.Binding {
 			if i := t.current(); a.showDetails && i >= 0 && a.marks.Has(t.view.kind(), t.view.id(a.snap, i)) {
 				what = "unmark" // the details show one object
 			}
+			if rv, ok := t.view.(*reposView); ok && rv.isRepo(t.current()) {
+				what = "mark repository"
+			}
 			add(k.Mark, what)
 		}
 		if writable && !running && (marked || len(t.rows) > 0) {
@@ -124,8 +127,23 @@ func (a *App) browseFooter(m mode) []key.Binding {
 			} else {
 				addGroup(k.SortAge, k.SortAge.Keys()[0]+"/"+k.SortName.Keys()[0], "sort") // networks: no size
 			}
+			if t.view.kind() == model.KindImage {
+				if _, grouped := t.view.(*reposView); grouped {
+					add(k.Repos, "flat")
+				} else {
+					add(k.Repos, "by repo")
+				}
+			}
 			addGroup(k.SortRight, k.SortLeft.Keys()[0]+"/"+k.SortRight.Keys()[0], "sort column")
-			if !a.showDetails {
+			rv, grouped := t.view.(*reposView)
+			switch {
+			case grouped && !a.showDetails && rv.isRepo(t.current()):
+				if rv.expanded[rv.group(t.current()).name] {
+					addGroup(k.Details, "enter/←", "close")
+				} else {
+					addGroup(k.Details, "enter/→", "open")
+				}
+			case !a.showDetails:
 				add(k.Details, "details")
 			}
 		}

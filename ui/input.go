@@ -191,9 +191,19 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 			a.input.CursorEnd()
 			return a.input.Focus()
 		}
+	case key.Matches(msg, k.Repos):
+		a.toggleGrouped()
+	case key.Matches(msg, k.Expand):
+		a.openRepo(1)
+	case key.Matches(msg, k.Collapse):
+		a.openRepo(-1)
 	case key.Matches(msg, k.Details):
 		if a.active == 0 {
 			a.setActive(tabOf(a.usage[a.ovCursor].Kind))
+			return nil
+		}
+		if v, ok := a.tab().view.(*reposView); ok && !a.showDetails && v.isRepo(a.tab().current()) {
+			a.openRepo(0) // enter opens or closes a repository
 			return nil
 		}
 		a.showDetails = !a.showDetails

@@ -20,6 +20,10 @@ type KeyMap struct {
 	Mark, MarkAll, UnmarkAll, Delete        key.Binding
 	Presets, Cascade, Dismiss               key.Binding
 	Confirm, Deny                           key.Binding
+
+	// Repos groups the Images tab by repository; Expand and Collapse
+	// open and close a repository there.
+	Repos, Expand, Collapse key.Binding
 	// Filter input.
 	Apply, Cancel key.Binding
 }
@@ -55,6 +59,9 @@ func NewKeyMap(readOnly bool) KeyMap {
 		Presets:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "prune presets")),
 		Cascade:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "include stopped containers")),
 		Dismiss:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "dismiss results")),
+		Repos:       key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "by repository / flat")),
+		Expand:      key.NewBinding(key.WithKeys("right"), key.WithHelp("→/enter", "open a repository")),
+		Collapse:    key.NewBinding(key.WithKeys("left"), key.WithHelp("←/enter", "close a repository")),
 		Confirm:     key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "confirm")),
 		Deny:        key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "cancel")),
 		Apply:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
@@ -105,6 +112,7 @@ func (k KeyMap) helpGroups() []helpGroup {
 		{"Sort and filter", []key.Binding{k.SortSize, k.SortAge, k.SortName, k.SortLeft, k.SortRight, k.Reverse, k.Filter, k.ClearFilter}},
 		{"Mark and delete", []key.Binding{k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss}},
 		{"Other", []key.Binding{k.Details, k.Refresh, k.Help, k.Quit}},
+		{"Images", []key.Binding{k.Repos, k.Expand, k.Collapse}},
 	}
 }
 

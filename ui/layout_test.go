@@ -136,6 +136,7 @@ var viewStates = []struct {
 	{"overview", modeBrowse, func(a *App, _ *fakeEngine) { press(a, "1") }, nil},
 	{"images", modeBrowse, func(a *App, _ *fakeEngine) { press(a, "2", "down") }, nil},
 	{"containers scrolled", modeBrowse, func(a *App, _ *fakeEngine) { press(a, "3", "end", "up") }, func(a *App) bool { return a.tab().offset > 0 }},
+	{"images by repository, one open", modeBrowse, func(a *App, _ *fakeEngine) { press(a, "2", "R", "enter", "down") }, nil},
 	{"volumes", modeBrowse, func(a *App, _ *fakeEngine) { press(a, "4") }, nil},
 	{"networks", modeBrowse, func(a *App, _ *fakeEngine) { press(a, "5") }, nil},
 	{"build cache", modeBrowse, func(a *App, _ *fakeEngine) { press(a, "6") }, nil},

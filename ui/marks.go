@@ -113,6 +113,13 @@ func (a *App) toggleMark() {
 	if i < 0 {
 		return
 	}
+	if v, ok := t.view.(*reposView); ok && v.isRepo(i) {
+		a.markRepo(v.group(i)) // the repository as a whole
+		if !a.showDetails {
+			t.move(a.snap, 1)
+		}
+		return
+	}
 	k := t.view.kind()
 	if !a.markable(k, i) {
 		a.flash = "built-in networks cannot be removed"
@@ -144,6 +151,17 @@ func (a *App) markAllShown() {
 	}
 	k := t.view.kind()
 	n := 0
+	if v, ok := t.view.(*reposView); ok {
+		// What the filter matches, as in the flat view (a shown
+		// repository may hold images it does not match).
+		for _, i := range v.matched {
+			a.setMark(k, a.snap.Images[i].ID, true)
+		}
+		a.reclaim = a.tally.Result()
+		n = len(v.matched)
+		a.flash = fmt.Sprintf("marked %d %s (those the filter matches)", n, k.Noun(n))
+		return
+	}
 	for _, i := range t.rows {
 		if a.markable(k, i) {
 			a.setMark(k, t.view.id(a.snap, i), true)

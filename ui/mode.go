@@ -105,6 +105,12 @@ func (a *App) modeKeys(m mode) []key.Binding {
 	// only say why they wait).
 	out := append(append(move, tabs...), k.SortSize, k.SortAge, k.SortName, k.SortLeft, k.SortRight, k.Reverse, k.Filter, k.ClearFilter,
 		k.Details, k.Refresh, k.Help, k.Quit, k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss)
+	if t := a.tab(); t != nil && t.view.kind() == model.KindImage {
+		out = append(out, k.Repos) // the Images tab only
+		if a.grouped {
+			out = append(out, k.Expand, k.Collapse)
+		}
+	}
 	if a.opts.ReadOnly || !a.loaded {
 		// Write keys answer with why they are off.
 		for _, b := range allKeys.writeKeys() {

@@ -50,7 +50,7 @@ func pressOf(t *testing.T, s string) tea.KeyPressMsg {
 	t.Helper()
 	named := map[string]rune{"up": tea.KeyUp, "down": tea.KeyDown, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
 		"home": tea.KeyHome, "end": tea.KeyEnd, "tab": tea.KeyTab, "esc": tea.KeyEscape, "enter": tea.KeyEnter,
-		"delete": tea.KeyDelete, "space": tea.KeySpace}
+		"delete": tea.KeyDelete, "space": tea.KeySpace, "left": tea.KeyLeft, "right": tea.KeyRight}
 	var msg tea.KeyPressMsg
 	switch {
 	case strings.HasPrefix(s, "ctrl+"):
@@ -160,6 +160,11 @@ var screenStates = []struct {
 	}},
 	{"running", []string{"*"}, []string{"dialog", "presets", "deleted"}, running},
 	{"browse", []string{"*"}, []string{"run", "deleted"}, func(t *testing.T) (*App, *fakeEngine) { return marked(t, 120, 30) }},
+	{"browse by repository", []string{"*"}, []string{"run", "deleted"}, func(t *testing.T) (*App, *fakeEngine) {
+		a, f := marked(t, 120, 30)
+		press(a, "R", "enter")
+		return a, f
+	}},
 }
 
 func marked(t *testing.T, w, h int) (*App, *fakeEngine) {

@@ -131,6 +131,7 @@ func (a *App) rebuild() tea.Cmd {
 	for _, t := range a.tabs {
 		t.dirty = true
 	}
+	a.repoTab.dirty = true
 	a.applyActive()
 	if a.dialog != nil {
 		a.dialogDataChanged()
@@ -162,6 +163,9 @@ func (a *App) tab() *tab {
 	k, ok := tabKind(a.active)
 	if !ok {
 		return nil
+	}
+	if k == model.KindImage && a.grouped {
+		return a.repoTab
 	}
 	return a.tabs[k]
 }

@@ -327,7 +327,8 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 	for pos := t.offset; pos < len(t.rows) && pos < t.offset+rows; pos++ {
 		i := t.rows[pos]
 		cells := t.view.cells(&a.st, a.snap, i, a.now)
-		if kind == model.KindImage {
+		rv, grouped := t.view.(*reposView)
+		if kind == model.KindImage && !grouped {
 			cells = append(cells, a.freesCell(&a.snap.Images[i]))
 		}
 		if why {
@@ -341,6 +342,13 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 		}
 		if a.marks.Has(kind, t.view.id(a.snap, i)) {
 			mark += a.st.Marked.Render("●") + " "
+		} else if grouped && rv.isRepo(i) && a.repoMarks(rv.group(i)) > 0 {
+			// All its images marked, or some.
+			if a.repoMarks(rv.group(i)) == len(rv.group(i).ids) {
+				mark += a.st.Marked.Render("●") + " "
+			} else {
+				mark += a.st.Marked.Render("○") + " "
+			}
 		} else {
 			mark += "  "
 		}
@@ -721,10 +729,17 @@ func (a *App) statusLine() string {
 				left += "  " + a.st.Error.Render(a.filterErr)
 			}
 		} else if t != nil {
-			left += "  " + a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap))) + a.notForText(t)
+			count := fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap))
+			if rv, ok := t.view.(*reposView); ok {
+				count = fmt.Sprintf("%d of %d repositories", len(rv.order), len(rv.groups))
+			}
+			left += "  " + a.st.Status.Render(count) + a.notForText(t)
 		}
 	case t != nil:
 		left = a.st.Status.Render(fmt.Sprintf("%d of %d", len(t.rows), t.view.count(a.snap)))
+		if rv, ok := t.view.(*reposView); ok {
+			left = a.st.Status.Render(fmt.Sprintf("%d of %d repositories", len(rv.order), len(rv.groups)))
+		}
 		left += a.st.Muted.Render(" · sort " + t.sort.Key.String() + dirArrow(t.sort.Desc) + " " + t.sort.Words())
 		if !t.filter.Empty() {
 			left += " " + a.st.Prompt.Render("/"+t.filter.String()) + a.notForText(t)
@@ -767,7 +782,14 @@ func (a *App) heldShown(t *tab) bool {
 	if t == nil || t.view.kind() != model.KindImage || a.index == nil {
 		return false
 	}
+	rv, grouped := t.view.(*reposView)
 	for pos := t.offset; pos < len(t.rows) && pos < t.offset+a.tableRows(); pos++ {
+		if grouped {
+			if strings.HasSuffix(rv.cells(&a.st, a.snap, t.rows[pos], a.now)[4].text, "*") {
+				return true
+			}
+			continue
+		}
 		if strings.HasSuffix(a.freesCell(&a.snap.Images[t.rows[pos]]).text, "*") {
 			return true
 		}
