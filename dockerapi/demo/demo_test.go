@@ -812,12 +812,9 @@ func TestSameSeedSameState(t *testing.T) {
 	}
 }
 
-func TestGenerateIsFast(t *testing.T) {
-	start := time.Now()
-	demo.New(1)
-	if d := time.Since(start); d > 50*time.Millisecond*raceSlowdown {
-		t.Fatalf("generating the default host took %v", d)
-	}
+// TestGenerateScaled: the scale option makes the host asked for. How long
+// generating takes is BenchmarkNew's to say.
+func TestGenerateScaled(t *testing.T) {
 	e := demo.New(1, demo.WithScale(900, 1500, 500))
 	st := e.Snapshot()
 	if st.Images != 900 || st.Containers != 1500 || st.Volumes != 500 {
