@@ -343,3 +343,15 @@ func TestImagesTabSaysWhatTheStarMeans(t *testing.T) {
 		t.Errorf("the note without a * on screen:\n%s", out)
 	}
 }
+
+// TestGroupedImagesSayWhatTheStarMeans: the grouped view (R) explains a
+// FREES * the same way, reading its own rows.
+func TestGroupedImagesSayWhatTheStarMeans(t *testing.T) {
+	t.Parallel()
+	a, _ := newHeld(t, 120, 30)
+	press(a, "2", "R")
+	out := screen(a)
+	if !strings.Contains(out, "B*") || !strings.Contains(out, "* more once build cache is pruned") {
+		t.Errorf("grouped view: the * is not explained:\n%s", out)
+	}
+}
