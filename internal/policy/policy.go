@@ -176,14 +176,16 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var topKeys = []string{"keep-labels", "keep-refs", "keep-last", "keep-used-within", "rules", "max-size", "min-free"}
+var topKeys = []string{"keep", "keep-labels", "keep-refs", "keep-last", "keep-used-within", "rules", "max-size", "min-free"}
 
 func (p *parser) policy(root *yaml.Node) (model.Policy, error) {
 	var pol model.Policy
 	err := p.fields(root, "", topKeys, func(key string, v *yaml.Node) (err error) {
 		switch key {
-		case "keep-labels":
-			pol.Keep.Labels, err = p.labels(v, key)
+		case "keep", "keep-labels": // keep: is the short spelling of keep-labels
+			var ls []model.LabelMatch
+			ls, err = p.labels(v, key)
+			pol.Keep.Labels = append(pol.Keep.Labels, ls...)
 		case "keep-refs":
 			pol.Keep.Refs, err = p.patterns(v, key)
 		case "keep-last":

@@ -91,7 +91,7 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"unknown top key", "rules: []\nkeep: [a]\n", "p.yaml:2: keep: unknown key (known: keep-labels, keep-refs, keep-last, keep-used-within, rules, max-size, min-free)"},
+		{"unknown top key", "rules: []\nkeep-tags: [a]\n", "p.yaml:2: keep-tags: unknown key (known: keep, keep-labels, keep-refs, keep-last, keep-used-within, rules, max-size, min-free)"},
 		{"unknown rule key", "rules:\n  - remove: images\n    olde: 7d\n", "p.yaml:3: rules[0].olde: unknown key (known: name, remove, match, labels, older, keep-storage)"},
 		{"key the kind does not take", "rules:\n  - remove: containers\n    match: ['a*']\n", "p.yaml:3: rules[0].match: a rule that removes containers takes name, labels, older"},
 		{"bad duration", "rules:\n  - remove: images\n    older: 7x\n", `p.yaml:3: rules[0].older: "7x" is not a duration: use a number with s, m, h, d, w or y, e.g. 7d or 168h`},
@@ -197,5 +197,19 @@ func TestReadmeExample(t *testing.T) {
 		if !strings.Contains(section, "| `"+k+"` |") {
 			t.Errorf("the rule reference does not describe %q", k)
 		}
+	}
+}
+
+// TestKeepIsKeepLabels: the issue's short spelling, keep: [labels], is
+// keep-labels; given both, both lists count.
+func TestKeepIsKeepLabels(t *testing.T) {
+	t.Parallel()
+	p, err := Parse("p.yaml", []byte("keep: [\"keep=true\"]\nkeep-labels: [com.example.pin]\nrules:\n  - remove: dangling\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []model.LabelMatch{{Key: "keep", Value: "true", HasValue: true}, {Key: "com.example.pin"}}
+	if !reflect.DeepEqual(p.Keep.Labels, want) {
+		t.Errorf("labels %+v, want %+v", p.Keep.Labels, want)
 	}
 }
