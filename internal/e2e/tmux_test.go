@@ -27,8 +27,17 @@ func startTerm(t *testing.T, w, h int, env []string, args ...string) *term {
 	}
 	name := fmt.Sprintf("bilge-e2e-%d-%d", time.Now().UnixNano()%1e6, sessionSeq.Add(1))
 	cmdline := strings.Join(append(env, args...), " ")
-	out, err := exec.Command("tmux", "new-session", "-d", "-s", name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
-		"sh", "-c", cmdline+"; code=$?; echo; echo '[bilge exited '$code']'; sleep 600").CombinedOutput()
+	newSession := func() ([]byte, error) {
+		return exec.Command("tmux", "new-session", "-d", "-s", name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
+			"sh", "-c", cmdline+"; code=$?; echo; echo '[bilge exited '$code']'; sleep 600").CombinedOutput()
+	}
+	out, err := newSession()
+	if err != nil && strings.Contains(string(out), "server exited unexpectedly") {
+		// The shared tmux server was exiting (another test killed its
+		// last session) as this one connected: a new server starts now.
+		time.Sleep(200 * time.Millisecond)
+		out, err = newSession()
+	}
 	if err != nil {
 		t.Fatalf("tmux: %v: %s", err, out)
 	}
