@@ -128,12 +128,7 @@ func TestFillLayersDropsPoisonedEntries(t *testing.T) {
 	}
 	// ids[5] stays true.
 
-	f.calls, f.histCalls = map[string]int{}, map[string]int{}
-	fresh, _ := OpenLayerCache(dir)
-	got := map[string][]model.Layer{}
-	if err := e.FillLayers(context.Background(), fresh, ids, 2, func(id string, l []model.Layer, _ bool) { got[id] = l }); err != nil {
-		t.Fatal(err)
-	}
+	got := fillFresh(t, e, f, dir, ids)
 	for i, id := range ids {
 		if !slices.Equal(got[id], truth[id]) {
 			t.Errorf("image %d: %v, want %v", i, got[id], truth[id])
@@ -155,7 +150,7 @@ func TestFillLayersDropsPoisonedEntries(t *testing.T) {
 	// poisoned entry is not left to be trusted later.
 	poison(ids[0], func(lf *layerFile) { lf.Layers[0].Size *= 1000 })
 	f.histFail[ids[0]] = errors.New("history refused")
-	fresh, _ = OpenLayerCache(dir)
+	fresh, _ := OpenLayerCache(dir)
 	got = map[string][]model.Layer{}
 	err = e.FillLayers(context.Background(), fresh, ids, 2, func(id string, l []model.Layer, _ bool) { got[id] = l })
 	if err == nil || !strings.Contains(err.Error(), "history refused") {
@@ -175,4 +170,17 @@ func TestFillLayersDropsPoisonedEntries(t *testing.T) {
 func readLayerFileForTest(dir, id string) ([]model.Layer, bool, bool) {
 	c, _ := OpenLayerCache(dir)
 	return c.Get(id)
+}
+
+// fillFresh counts f's calls afresh and fills the layers of ids from a
+// cache opened anew on dir, as a new bilge process would.
+func fillFresh(t *testing.T, e *Engine, f *layerFake, dir string, ids []string) map[string][]model.Layer {
+	t.Helper()
+	f.calls, f.histCalls = map[string]int{}, map[string]int{}
+	fresh, _ := OpenLayerCache(dir)
+	got := map[string][]model.Layer{}
+	if err := e.FillLayers(context.Background(), fresh, ids, 2, func(id string, l []model.Layer, _ bool) { got[id] = l }); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

@@ -96,12 +96,7 @@ func TestFillLayersWarmCacheNoEngineCalls(t *testing.T) {
 			}
 			e.noteListed(list, false)
 
-			f.calls, f.histCalls = map[string]int{}, map[string]int{}
-			fresh, _ := OpenLayerCache(dir)
-			got := map[string][]model.Layer{}
-			if err := e.FillLayers(context.Background(), fresh, ids, 2, func(id string, l []model.Layer, _ bool) { got[id] = l }); err != nil {
-				t.Fatal(err)
-			}
+			got := fillFresh(t, e, f, dir, ids)
 			for i, id := range ids {
 				if !slices.Equal(got[id], truth[id]) {
 					t.Errorf("image %d: %v, want %v", i, got[id], truth[id])
