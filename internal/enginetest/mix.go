@@ -39,15 +39,7 @@ func SeedMix(t testing.TB, e *Engine) *State {
 	t.Helper()
 	runID, ctx, cancel := startRun(t, e)
 	defer cancel()
-	s := &State{
-		RunID:      runID,
-		Prefix:     "bilge-test-" + runID,
-		Repo:       "bilge-test/" + runID,
-		Images:     map[string]*Image{},
-		Containers: map[string]*Container{},
-		Volumes:    map[string]*Volume{},
-		Networks:   map[string]*Network{},
-	}
+	s := newState(runID)
 	if err := e.seedMix(ctx, s); err != nil {
 		t.Fatalf("enginetest: seeding the mix of run %s: %v", runID, err)
 	}

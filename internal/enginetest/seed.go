@@ -137,15 +137,7 @@ func (e *Engine) SeedRun(ctx context.Context, runID string) (*State, error) {
 	if runID == "" {
 		return nil, fmt.Errorf("empty run ID")
 	}
-	s := &State{
-		RunID:      runID,
-		Prefix:     "bilge-test-" + runID,
-		Repo:       "bilge-test/" + runID,
-		Images:     map[string]*Image{},
-		Containers: map[string]*Container{},
-		Volumes:    map[string]*Volume{},
-		Networks:   map[string]*Network{},
-	}
+	s := newState(runID)
 	steps := []struct {
 		name string
 		fn   func(context.Context, *State) error
@@ -833,3 +825,16 @@ func lockBuilds(host string) func() {
 }
 
 var buildMu sync.Mutex
+
+// newState is an empty record of what run runID creates, named after it.
+func newState(runID string) *State {
+	return &State{
+		RunID:      runID,
+		Prefix:     "bilge-test-" + runID,
+		Repo:       "bilge-test/" + runID,
+		Images:     map[string]*Image{},
+		Containers: map[string]*Container{},
+		Volumes:    map[string]*Volume{},
+		Networks:   map[string]*Network{},
+	}
+}
