@@ -398,10 +398,7 @@ func TestNetworkPruneTakesStoppedContainersNetworks(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Run it to its end: a container never started names no network ID.
-	if err := e.Do(ctx, http.MethodPost, "/containers/"+ctr.ID+"/start", nil, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Do(ctx, http.MethodPost, "/containers/"+ctr.ID+"/wait", nil, nil, nil); err != nil {
+	if _, err := e.RunToExit(ctx, ctr.ID); err != nil {
 		t.Fatal(err)
 	}
 

@@ -609,7 +609,36 @@ func (e *Engine) runToExit(ctx context.Context, id string) (int, error) {
 	if w.Error != nil && w.Error.Message != "" {
 		return w.StatusCode, fmt.Errorf("waiting for %.12s: %s", id, w.Error.Message)
 	}
-	return w.StatusCode, nil
+	return w.StatusCode, e.listedStopped(ctx, id)
+}
+
+// RunToExit starts a container and returns once the container list shows
+// it stopped, with its exit code.
+func (e *Engine) RunToExit(ctx context.Context, id string) (int, error) {
+	return e.runToExit(ctx, id)
+}
+
+// listedStopped waits until /containers/json no longer lists the container
+// as running. The engine answers /wait when the container stops but
+// updates the view that lists containers a moment later (moby checkpoints
+// the container into its in-memory replica after waking the waiters), so a
+// list right after /wait can still say "running".
+func (e *Engine) listedStopped(ctx context.Context, id string) error {
+	filters := fmt.Sprintf(`{"id":[%q]}`, id)
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		var list []struct{ State string }
+		if err := e.Do(ctx, http.MethodGet, "/containers/json", url.Values{"all": {"1"}, "filters": {filters}}, nil, &list); err != nil {
+			return err
+		}
+		if len(list) == 1 && list[0].State != "running" && list[0].State != "restarting" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("container %.12s still listed as running: %w", id, ctx.Err())
+		case <-time.After(delay):
+		}
+	}
 }
 
 func (e *Engine) seedContainers(ctx context.Context, s *State) error {
