@@ -54,8 +54,24 @@ type bilgeProc struct {
 	stopped bool
 }
 
+// tmux runs one tmux command against this run's own server only, with a
+// deadline, and without what a surrounding tmux (the user's) sets in the
+// environment.
 func (p *bilgeProc) tmux(args ...string) ([]byte, error) {
-	return exec.Command("tmux", append([]string{"-L", p.sock, "-f", p.conf}, args...)...).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "tmux", append([]string{"-L", p.sock, "-f", p.conf}, args...)...)
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "TMUX" && k != "TMUX_PANE" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.WaitDelay = 2 * time.Second
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("tmux %s: no answer within 15s (%v)", args[0], err)
+	}
+	return out, err
 }
 
 // launch starts bilge (default settings) in a detached 120×40 tmux pane

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,11 +15,7 @@ import (
 // panePID is the PID of the program the pane's shell runs (bilge).
 func (tm *term) panePID() int {
 	tm.t.Helper()
-	out, err := exec.Command("tmux", "display-message", "-p", "-t", tm.name, "#{pane_pid}").Output()
-	if err != nil {
-		tm.t.Fatalf("pane pid: %v", err)
-	}
-	sh := strings.TrimSpace(string(out))
+	sh := tm.display("#{pane_pid}")
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		kids, _ := os.ReadFile(filepath.Join("/proc", sh, "task", sh, "children"))
@@ -32,7 +27,7 @@ func (tm *term) panePID() int {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	tm.t.Fatalf("no child of the pane's shell %s", sh)
+	tm.t.Fatalf("no child of the pane's shell %s within 10s. Screen:\n%s", sh, tm.screen())
 	return 0
 }
 

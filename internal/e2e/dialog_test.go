@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,14 +15,6 @@ import (
 	"bilge/internal/enginetest"
 	"bilge/internal/testbin"
 )
-
-// resize makes the pane w×h, as a user resizing the terminal.
-func (tm *term) resize(w, h int) {
-	tm.t.Helper()
-	if out, err := exec.Command("tmux", "resize-window", "-t", tm.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)).CombinedOutput(); err != nil {
-		tm.t.Fatalf("resize-window: %v: %s", err, out)
-	}
-}
 
 var ofCount = regexp.MustCompile(`(\d+) of (\d+)`)
 

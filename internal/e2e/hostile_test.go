@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -173,11 +172,7 @@ func TestUIHostileNames(t *testing.T) {
 	if strings.ContainsRune(scr, 0x1b) || strings.ContainsRune(scr, '\u202e') {
 		t.Errorf("raw escape on screen:\n%q", scr)
 	}
-	title, err := exec.Command("tmux", "display-message", "-p", "-t", tm.name, "#{pane_title}").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(title), "nettitle") {
+	if title := tm.display("#{pane_title}"); strings.Contains(title, "nettitle") {
 		t.Errorf("the network's name set the terminal title: %q", title)
 	}
 	// The details show the hostile label written out.
@@ -205,7 +200,7 @@ func TestUIHostileNames(t *testing.T) {
 	}
 	tm.keys("y")
 	tm.waitText("1 deleted, 0 failed", 20*time.Second)
-	err = e.Do(context.Background(), http.MethodGet, "/networks/"+h.netID, nil, nil, nil)
+	err := e.Do(context.Background(), http.MethodGet, "/networks/"+h.netID, nil, nil, nil)
 	if enginetest.StatusCode(err) != http.StatusNotFound {
 		t.Errorf("the network is still there after its deletion: %v", err)
 	}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -10,16 +9,6 @@ import (
 
 	"bilge/internal/testbin"
 )
-
-// display reads tmux's view of the pane (a #{…} format).
-func (tm *term) display(format string) string {
-	tm.t.Helper()
-	out, err := exec.Command("tmux", "display-message", "-p", "-t", tm.name, format).CombinedOutput()
-	if err != nil {
-		tm.t.Fatalf("display-message: %v: %s", err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // terminalModes is what bilge must give back: the main screen, a visible
 // cursor, no mouse tracking.
