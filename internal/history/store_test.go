@@ -283,7 +283,16 @@ func TestRetention(t *testing.T) {
 	slices.SortFunc(times, time.Time.Compare)
 	shuffled := slices.Clone(times)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	for i, at := range shuffled {
+	// Most go in at once; the last 60, in random order, each through
+	// AddSample, so retention runs on a growing, unordered history.
+	var bulk []model.Sample
+	for i, at := range shuffled[:len(shuffled)-60] {
+		bulk = append(bulk, sampleAt("e1", at, int64(i)))
+	}
+	if err := s.addSamples(ctx, bulk); err != nil {
+		t.Fatal(err)
+	}
+	for i, at := range shuffled[len(shuffled)-60:] {
 		if err := s.AddSample(ctx, sampleAt("e1", at, int64(i))); err != nil {
 			t.Fatal(err)
 		}
