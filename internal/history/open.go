@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -118,9 +119,34 @@ var storeParams = []string{
 	"_txlock=immediate",
 }
 
-// probeParams look at a file without changing it (no journal mode
-// switch: a foreign file moved aside keeps its bytes).
-var probeParams = []string{"_pragma=busy_timeout(10000)", "_pragma=query_only(1)"}
+// probeParams look at a file without changing it: no journal mode
+// switch, and read-only, so closing does not checkpoint a -wal into the
+// file or delete it (a file moved aside keeps its bytes, its -wal too).
+var probeParams = []string{"mode=ro", "_pragma=busy_timeout(10000)"}
+
+// sqliteMagic starts every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// checkHeader reads the start of the file: a file that is not SQLite at
+// all is bad before SQLite opens it (SQLite would drop its -wal).
+func checkHeader(path string, size int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	if _, err := io.ReadFull(f, head); err != nil && size >= int64(len(head)) {
+		return err
+	}
+	if string(head) != sqliteMagic {
+		return &badError{why: "not an SQLite database"}
+	}
+	if size < 512 { // the smallest page, and a database has at least one
+		return &badError{why: fmt.Sprintf("truncated to %d bytes", size)}
+	}
+	return nil
+}
 
 // probe looks at the file at path and returns its schema: 0 when it is
 // missing or empty, else a sound bilge history's schema, which this bilge
@@ -144,6 +170,11 @@ func probe(ctx context.Context, path string) (int, error) {
 	}
 	if fi.Size() == 0 && walSize == 0 {
 		return 0, nil
+	}
+	if fi.Size() > 0 {
+		if err := checkHeader(path, fi.Size()); err != nil {
+			return 0, err
+		}
 	}
 	db, err := sql.Open("sqlite", dsn(path, probeParams...))
 	if err != nil {
@@ -278,8 +309,8 @@ func setup(ctx context.Context, db *sql.DB) error {
 }
 
 // moveAside renames the file at path to "<path>.corrupt-<UTC time>" (a
-// free name) with its -wal and -journal, and removes its -shm (an index
-// SQLite rebuilds). A -wal left behind would be replayed into the new
+// free name) with its -wal and -journal (unless empty), and removes its
+// -shm (an index SQLite rebuilds). A -wal left behind would be replayed into the new
 // database, so one that can be neither moved nor removed is an error.
 func moveAside(path, stamp string) (string, error) {
 	base := path + ".corrupt-" + stamp
@@ -294,8 +325,13 @@ func moveAside(path, stamp string) (string, error) {
 		return "", err
 	}
 	for _, suffix := range []string{"-wal", "-journal"} {
-		err := os.Rename(path+suffix, aside+suffix)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		var err error
+		if fi, serr := os.Stat(path + suffix); serr == nil && fi.Size() > 0 {
+			err = os.Rename(path+suffix, aside+suffix)
+		} else {
+			err = os.ErrNotExist // empty: nothing to keep
+		}
+		if err != nil {
 			if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return aside, err
 			}

@@ -595,3 +595,92 @@ func TestTwoProcesses(t *testing.T) {
 		}
 	}
 }
+
+// TestAddSampleIfDueRace: two stores (as two processes would) on one file
+// racing to add the same due sample add it once.
+func TestAddSampleIfDueRace(t *testing.T) {
+	t.Parallel()
+	a := openTemp(t, base)
+	b, err := Open(a.Path(), func(m string) { t.Errorf("warning: %s", m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	added := make(chan bool, 20)
+	for i := range 20 {
+		s := []*Store{a, b}[i%2]
+		go func() {
+			ok, err := s.AddSampleIfDue(ctx, sampleAt("e1", base.Add(time.Duration(i)*time.Second), 0), time.Hour)
+			if err != nil {
+				t.Error(err)
+			}
+			added <- ok
+		}()
+	}
+	n := 0
+	for range 20 {
+		if <-added {
+			n++
+		}
+	}
+	if got := len(storedTimes(t, a, "e1")); n != 1 || got != 1 {
+		t.Errorf("%d calls added, %d samples stored; want 1 and 1", n, got)
+	}
+}
+
+// TestOpenOddPath: a path with URI metacharacters is the file's name, not
+// part of a query.
+func TestOpenOddPath(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "we?ird #dir%20&x=1", "history.db")
+	s, err := Open(path, func(m string) { t.Errorf("warning: %s", m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.AddSample(context.Background(), sampleAt("e1", time.Now(), 0)); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Fatalf("database not at %s: %v", path, err)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("directory mode %v, %v; want 0700", fi.Mode().Perm(), err)
+	}
+}
+
+// TestOpenBadFileWithWAL: a bad file's -wal goes aside with it (a stale
+// WAL left in place would be replayed into the new database) and its
+// -shm is removed.
+func TestOpenBadFileWithWAL(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "history.db")
+	garbage := bytes.Repeat([]byte("not sqlite "), 1000)
+	wal := bytes.Repeat([]byte("stale wal "), 500)
+	for name, b := range map[string][]byte{path: garbage, path + "-wal": wal, path + "-shm": []byte("shm")} {
+		if err := os.WriteFile(name, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var warnings []string
+	s, err := Open(path, func(m string) { warnings = append(warnings, m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	asides, _ := filepath.Glob(path + ".corrupt-*")
+	slices.Sort(asides)
+	if len(warnings) != 1 || len(asides) != 2 || asides[1] != asides[0]+"-wal" {
+		t.Fatalf("warnings %q, aside %v", warnings, asides)
+	}
+	if b, _ := os.ReadFile(asides[1]); !bytes.Equal(b, wal) {
+		t.Error("the -wal moved aside lost its bytes")
+	}
+	if b, _ := os.ReadFile(path + "-shm"); bytes.Equal(b, []byte("shm")) {
+		t.Error("the old -shm is still there")
+	}
+	if err := s.AddSample(context.Background(), sampleAt("e1", time.Now(), 0)); err != nil {
+		t.Fatal(err)
+	}
+}
