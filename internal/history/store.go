@@ -46,7 +46,9 @@ func DefaultPath(getenv func(string) string) (string, error) {
 }
 
 // Store is one history database. It is safe for concurrent use, and
-// several processes may use one database at once.
+// several processes may use one database at once. Text read back (names,
+// repositories, who cleaned up) goes through model.SafeText: what bilge
+// wrote is already safe, a hand-edited file reaches no terminal.
 type Store struct {
 	db   *sql.DB
 	path string
@@ -391,7 +393,7 @@ func (s *Store) Samples(ctx context.Context, engineID string, since time.Time, w
 	}
 	defer rows.Close()
 	var out []model.Sample
-	ref := model.EngineRef{ID: engineID, Name: name}
+	ref := model.EngineRef{ID: engineID, Name: model.SafeText(name)}
 	var kinds, repos sql.RawBytes
 	dest := []any{new(int64), &kinds}
 	if withRepos {
@@ -487,7 +489,7 @@ func (s *Store) repoNames(ctx context.Context, need int64) (map[int64]string, er
 		if err := rows.Scan(&id, &name); err != nil {
 			return nil, fmt.Errorf("history: repository names: %w", err)
 		}
-		names[id] = name
+		names[id] = model.SafeText(name) // a hand-edited file reaches no terminal
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: repository names: %w", err)
@@ -518,6 +520,7 @@ func (s *Store) Cleanups(ctx context.Context, engineID string, since time.Time) 
 			return nil, fmt.Errorf("history: clean-ups: %w", err)
 		}
 		c.Time = fromNanos(t)
+		c.Engine.Name, c.By = model.SafeText(c.Engine.Name), model.SafeText(c.By)
 		if err := json.Unmarshal([]byte(perKind), &c.PerKind); err != nil {
 			return nil, fmt.Errorf("history: clean-up at %v: %w", c.Time, err)
 		}
@@ -556,6 +559,7 @@ func (s *Store) Engines(ctx context.Context) ([]EngineInfo, error) {
 			return nil, fmt.Errorf("history: engines: %w", err)
 		}
 		e.First, e.Last = fromNanos(first), fromNanos(last)
+		e.ID, e.Name = model.SafeText(e.ID), model.SafeText(e.Name)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

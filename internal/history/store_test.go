@@ -684,3 +684,43 @@ func TestOpenBadFileWithWAL(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestHandEditedText: control bytes written into the file by hand come
+// back written out, not as terminal controls.
+func TestHandEditedText(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTemp(t, base)
+	if err := s.AddSample(ctx, sampleAt("e1", base, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddCleanup(ctx, model.Cleanup{Time: base, Engine: model.EngineRef{ID: "e1"}, By: "interactive"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE repo_names SET name = 'evil` + "\x1b[2J" + `' WHERE name = 'alpine'`,
+		`UPDATE engines SET name = 'host` + "\x07" + `'`,
+		`UPDATE cleanups SET by = 'rule` + "\x1b]0;x\x07" + `'`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	smps, err := s.Samples(ctx, "e1", time.Time{}, true)
+	if err != nil || len(smps) != 1 {
+		t.Fatalf("%d samples, %v", len(smps), err)
+	}
+	cs, err := s.Cleanups(ctx, "e1", time.Time{})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("%d clean-ups, %v", len(cs), err)
+	}
+	engines, err := s.Engines(ctx)
+	if err != nil || len(engines) != 1 {
+		t.Fatalf("%d engines, %v", len(engines), err)
+	}
+	for _, got := range []string{smps[0].Repos[0].Repo, smps[0].Engine.Name, cs[0].By, cs[0].Engine.Name, engines[0].Name} {
+		if strings.ContainsAny(got, "\x1b\x07") || got != model.SafeText(got) {
+			t.Errorf("%q reaches a terminal as is", got)
+		}
+	}
+}
