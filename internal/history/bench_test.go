@@ -185,3 +185,44 @@ func reportCPU(b *testing.B, start time.Duration) {
 		b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
 	}
 }
+
+// BenchmarkAddSample is one `bilge record` or UI sample into a history in
+// the default retention's steady state (every 10 minutes for 2 days,
+// hourly for 60 days, daily for 2 years: ~2,400 samples of the engine),
+// retention included.
+func BenchmarkAddSample(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(b.TempDir(), "history.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	now := benchEnd
+	var times []time.Time
+	for at := now.Add(-2 * 365 * 24 * time.Hour); at.Before(now); at = at.Add(10 * time.Minute) {
+		times = append(times, at)
+	}
+	var smps []model.Sample
+	for i, keep := range model.DefaultRetention.Keep(times, now) {
+		if keep {
+			smp := benchSample(0, 0)
+			smp.Time = times[i]
+			smps = append(smps, smp)
+		}
+	}
+	if err := s.addSamples(ctx, smps); err != nil {
+		b.Fatal(err)
+	}
+	cpu := cpuTime()
+	for b.Loop() {
+		now = now.Add(10 * time.Minute)
+		s.now = func() time.Time { return now }
+		smp := benchSample(0, 0)
+		smp.Time = now
+		if err := s.AddSample(ctx, smp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu)
+	b.ReportMetric(float64(len(smps)), "samples")
+}
