@@ -377,9 +377,9 @@ func (s *Store) Samples(ctx context.Context, engineID string, since time.Time, w
 	if err != nil {
 		return nil, fmt.Errorf("history: samples: %w", err)
 	}
-	var names map[int64]string
+	var repoName func(int64) (string, error)
 	if withRepos {
-		if names, err = s.repoNames(ctx, 0); err != nil {
+		if repoName, err = s.namer(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -408,21 +408,8 @@ func (s *Store) Samples(ctx context.Context, engineID string, since time.Time, w
 			return nil, fmt.Errorf("history: sample at %v: kinds: %w", smp.Time, err)
 		}
 		if withRepos {
-			refs, err := decodeRepos(repos)
-			if err != nil {
+			if smp.Repos, err = decodeReposNamed(repos, repoName); err != nil {
 				return nil, fmt.Errorf("history: sample at %v: repositories: %w", smp.Time, err)
-			}
-			smp.Repos = make([]model.RepoSample, len(refs))
-			for i, r := range refs {
-				n, ok := names[r.id]
-				if !ok {
-					// Added by another process since the names were read.
-					if names, err = s.repoNames(ctx, r.id); err != nil {
-						return nil, err
-					}
-					n = names[r.id]
-				}
-				smp.Repos[i] = model.RepoSample{Repo: n, Tags: r.tags, Size: r.size}
 			}
 		}
 		out = append(out, smp)
@@ -447,26 +434,33 @@ func (s *Store) Repos(ctx context.Context, engineID string, at time.Time) ([]mod
 	if err != nil {
 		return nil, fmt.Errorf("history: repositories: %w", err)
 	}
-	refs, err := decodeRepos(blob)
+	name, err := s.namer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeReposNamed(blob, name)
 	if err != nil {
 		return nil, fmt.Errorf("history: sample at %v: repositories: %w", at, err)
 	}
+	return out, nil
+}
+
+// namer names repository ids from the cached names, reloading them for an
+// id added by another process since they were read.
+func (s *Store) namer(ctx context.Context) (func(int64) (string, error), error) {
 	names, err := s.repoNames(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]model.RepoSample, len(refs))
-	for i, r := range refs {
-		n, ok := names[r.id]
-		if !ok {
-			if names, err = s.repoNames(ctx, r.id); err != nil {
-				return nil, err
-			}
-			n = names[r.id]
+	return func(id int64) (string, error) {
+		if n, ok := names[id]; ok {
+			return n, nil
 		}
-		out[i] = model.RepoSample{Repo: n, Tags: r.tags, Size: r.size}
-	}
-	return out, nil
+		if names, err = s.repoNames(ctx, id); err != nil {
+			return "", err
+		}
+		return names[id], nil
+	}, nil
 }
 
 // repoNames is the cache of repository names, (re)loaded when it is empty
