@@ -3,6 +3,11 @@
 // the clean-ups between them, in an SQLite database at
 // $XDG_STATE_HOME/bilge/history.db.
 //
+// Reading a long window: Samples(…, false) for the trend (kinds only),
+// then Repos for the two samples model.Growth compares — a year of hourly
+// samples loads in about half the time it takes with every sample's
+// repositories.
+//
 // The driver is modernc.org/sqlite: SQLite translated to pure Go, so bilge
 // keeps building without cgo (static binaries, cross-compiles from one
 // machine). github.com/ncruces/go-sqlite3 is pure Go too, but it runs
