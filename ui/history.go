@@ -397,12 +397,17 @@ func trendOf(samples []model.Sample, now time.Time, w int) map[model.Kind]trendC
 	if w == 0 {
 		return out
 	}
+	// Only the span drawn counts, and the sample before it (the size
+	// carried into its first cell): a long history costs no more.
+	from := now.Add(-trendSpan)
+	i, _ := slices.BinarySearchFunc(samples, from, func(s model.Sample, t time.Time) int { return s.Time.Compare(t) })
+	samples = samples[max(i-1, 0):]
 	for _, k := range model.SizedKinds {
 		delta, span, ok := model.SizeChange(samples, k, trendChange)
 		if !ok {
 			continue
 		}
-		vals := model.SizeSeries(samples, k, now.Add(-trendSpan), now, w)
+		vals := model.SizeSeries(samples, k, from, now, w)
 		out[k] = trendCells{spark: model.Sparkline(vals), change: model.HumanDelta(delta) + " " + spanText(span)}
 	}
 	return out
