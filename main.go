@@ -533,6 +533,9 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 			uo.Recorder = uiRecorder{rec}
 		}
 	}
+	hist, closeHistory := uiHistory(ctx, o, e, stderr)
+	defer closeHistory()
+	uo.History = hist
 	if path := os.Getenv("BILGE_TRACE"); path != "" {
 		// Milestones for scripts/bench.sh; undocumented for users.
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
