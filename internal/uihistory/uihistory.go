@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -28,6 +29,11 @@ type Adapter struct {
 
 	mu  sync.Mutex
 	ref *model.EngineRef
+	// The demo's history is written in the background, newest first:
+	// recent, when set, closes once every sample since recentFrom is in
+	// (and the clean-ups), ready once all are.
+	recent, ready <-chan struct{}
+	recentFrom    time.Time
 }
 
 var _ ui.History = (*Adapter)(nil)
@@ -50,6 +56,19 @@ func Identify(e *dockerapi.Engine) func(ctx context.Context) (model.EngineRef, e
 	}
 }
 
+// wait waits until what a call from since needs of the demo's history is
+// written. The writing has its own deadline: waiting for it is bounded,
+// and does not eat the call's.
+func (a *Adapter) wait(since time.Time) {
+	switch {
+	case a.ready == nil:
+	case since.Before(a.recentFrom):
+		<-a.ready
+	default:
+		<-a.recent
+	}
+}
+
 // engine is the engine's identity, asked for once.
 func (a *Adapter) engine(ctx context.Context) (model.EngineRef, error) {
 	a.mu.Lock()
@@ -67,6 +86,7 @@ func (a *Adapter) engine(ctx context.Context) (model.EngineRef, error) {
 
 // Samples are the engine's samples since then, oldest first.
 func (a *Adapter) Samples(ctx context.Context, since time.Time, withRepos bool) ([]model.Sample, error) {
+	a.wait(since)
 	ref, err := a.engine(ctx)
 	if err != nil {
 		return nil, err
@@ -76,6 +96,7 @@ func (a *Adapter) Samples(ctx context.Context, since time.Time, withRepos bool) 
 
 // Cleanups are the engine's clean-ups since then, oldest first.
 func (a *Adapter) Cleanups(ctx context.Context, since time.Time) ([]model.Cleanup, error) {
+	a.wait(time.Now()) // the clean-ups are written first
 	ref, err := a.engine(ctx)
 	if err != nil {
 		return nil, err
@@ -86,6 +107,7 @@ func (a *Adapter) Cleanups(ctx context.Context, since time.Time) ([]model.Cleanu
 // AddSampleIfDue records smp, for the engine, unless its newest sample
 // is younger than every.
 func (a *Adapter) AddSampleIfDue(ctx context.Context, smp model.Sample, every time.Duration) (bool, error) {
+	a.wait(time.Now())
 	ref, err := a.engine(ctx)
 	if err != nil {
 		return false, err
@@ -96,6 +118,7 @@ func (a *Adapter) AddSampleIfDue(ctx context.Context, smp model.Sample, every ti
 
 // AddSample records smp for the engine.
 func (a *Adapter) AddSample(ctx context.Context, smp model.Sample) error {
+	a.wait(time.Now())
 	ref, err := a.engine(ctx)
 	if err != nil {
 		return err
@@ -106,6 +129,7 @@ func (a *Adapter) AddSample(ctx context.Context, smp model.Sample) error {
 
 // AddCleanup records c for the engine.
 func (a *Adapter) AddCleanup(ctx context.Context, c model.Cleanup) error {
+	a.wait(time.Now())
 	ref, err := a.engine(ctx)
 	if err != nil {
 		return err
@@ -116,8 +140,11 @@ func (a *Adapter) AddCleanup(ctx context.Context, c model.Cleanup) error {
 
 // Demo is the demo engine's history: a store in a new temporary directory
 // filled with demo.History for the engine as it is now (measured here),
-// ending at now. release closes the store and removes the directory. It
-// never touches the user's history.
+// ending at now. The store is written in the background (a year of
+// samples takes seconds), newest first; the adapter's calls wait for what
+// they need of it (the Overview's month comes first). release stops that,
+// closes the store and removes the directory. It never touches the
+// user's history.
 func Demo(ctx context.Context, e *dockerapi.Engine, seed int64, now time.Time) (a *Adapter, release func(), err error) {
 	ident := Identify(e)
 	ref, err := ident(ctx)
@@ -141,24 +168,45 @@ func Demo(ctx context.Context, e *dockerapi.Engine, seed int64, now time.Time) (
 	if err != nil {
 		return nil, nil, err
 	}
-	drop := func() { _ = os.RemoveAll(dir) }
-	st, err := history.Open(dir+"/history.db", func(string) {})
+	st, err := history.Open(filepath.Join(dir, "history.db"), func(string) {})
 	if err != nil {
-		drop()
+		_ = os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	release = func() { _ = st.Close(); drop() }
-	for _, s := range samples {
-		if err := st.AddSample(ctx, s); err != nil {
-			release()
-			return nil, nil, err
+	fillCtx, stop := context.WithTimeout(context.Background(), fillTimeout)
+	recentFrom := now.Add(-recentSpan)
+	recent, ready := make(chan struct{}), make(chan struct{})
+	go func() {
+		var once sync.Once
+		markRecent := func() { once.Do(func() { close(recent) }) }
+		defer close(ready)
+		defer markRecent()
+		for _, c := range cleanups {
+			if st.AddCleanup(fillCtx, c) != nil {
+				return
+			}
 		}
-	}
-	for _, c := range cleanups {
-		if err := st.AddCleanup(ctx, c); err != nil {
-			release()
-			return nil, nil, err
+		for i := len(samples) - 1; i >= 0; i-- {
+			if samples[i].Time.Before(recentFrom) {
+				markRecent()
+			}
+			if st.AddSample(fillCtx, samples[i]) != nil {
+				return
+			}
 		}
+	}()
+	release = func() {
+		stop()
+		<-ready
+		_ = st.Close()
+		_ = os.RemoveAll(dir)
 	}
-	return &Adapter{Store: st, Identify: func(context.Context) (model.EngineRef, error) { return ref, nil }}, release, nil
+	return &Adapter{Store: st, Identify: func(context.Context) (model.EngineRef, error) { return ref, nil }, recent: recent, ready: ready, recentFrom: recentFrom}, release, nil
 }
+
+// recentSpan is what of the demo's history is written first: what the
+// Overview's sparklines read (ui reads 31 days).
+const recentSpan = 32 * 24 * time.Hour
+
+// fillTimeout bounds writing the demo's history.
+const fillTimeout = time.Minute
