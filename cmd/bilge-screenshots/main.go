@@ -18,8 +18,8 @@ import (
 	"bilge/dockerapi"
 	"bilge/dockerapi/demo"
 	"bilge/internal/shot"
-	"bilge/internal/uihistory"
 	"bilge/internal/uidriver"
+	"bilge/internal/uihistory"
 	"bilge/ui"
 )
 
@@ -62,8 +62,8 @@ func run(out string, cols, rows int, seed int64) error {
 	app := ui.New(ctx, e, ui.Options{Title: "demo engine (bilge --demo)", Interval: time.Hour, History: hist})
 	d := uidriver.New(app, cols, rows)
 	d.Keys("1")
-	if err := d.Until("sizes and layers", time.Minute, func(s string) bool {
-		return strings.Contains(s, "sizes from the engine") && !strings.Contains(s, "listing")
+	if err := d.Until("sizes, layers and the history's sparklines", time.Minute, func(s string) bool {
+		return strings.Contains(s, "sizes from the engine") && !strings.Contains(s, "listing") && strings.Contains(s, "▁")
 	}); err != nil {
 		return err
 	}
