@@ -583,6 +583,12 @@ func (a *App) historyText() []string {
 		}
 		tags := fmt.Sprintf("%d→%d", r.TagsThen, r.TagsNow)
 		sizes := fmt.Sprintf("%s → %s", model.HumanSize(r.SizeThen), model.HumanSize(r.SizeNow))
+		switch {
+		case r.New:
+			tags, sizes = fmt.Sprintf("-→%d", r.TagsNow), "- → "+model.HumanSize(r.SizeNow)
+		case r.Gone:
+			tags, sizes = fmt.Sprintf("%d→-", r.TagsThen), model.HumanSize(r.SizeThen)+" → -"
+		}
 		lines = append(lines, fmt.Sprintf("  %s %s %7s %23s %10s", fitMiddle(r.Repo, repoW), mark, tags, sizes, model.HumanDelta(r.Delta())))
 	}
 	return lines

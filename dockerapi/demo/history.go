@@ -36,8 +36,9 @@ func History(seed int64, now time.Time, cur model.Sample) ([]model.Sample, []mod
 	times = append(times, now)
 	n := len(times)
 
-	// Clean-ups: a few over the year, one in the last month, one in the
-	// last week, at sample indexes (the drop shows from that sample on).
+	// Clean-ups: a few over the year, the last one a week or two ago (so
+	// the last week only grows), at sample indexes: the drop shows from
+	// that sample on.
 	at := func(ago time.Duration) int {
 		t := now.Add(-ago)
 		for i, ti := range times {
@@ -49,28 +50,29 @@ func History(seed int64, now time.Time, cur model.Sample) ([]model.Sample, []mod
 	}
 	day := 24 * time.Hour
 	drops := []int{
-		at(time.Duration(250+rng.IntN(60)) * day),
-		at(time.Duration(120+rng.IntN(60)) * day),
-		at(time.Duration(40+rng.IntN(30)) * day),
-		at(time.Duration(12+rng.IntN(10))*day + time.Duration(rng.IntN(24))*time.Hour),
-		at(time.Duration(3+rng.IntN(3))*day + time.Duration(rng.IntN(24))*time.Hour),
+		at(time.Duration(280+rng.IntN(40)) * day),
+		at(time.Duration(190+rng.IntN(40)) * day),
+		at(time.Duration(100+rng.IntN(40)) * day),
+		at(time.Duration(40+rng.IntN(10)) * day),
+		at(time.Duration(10+rng.IntN(8))*day + time.Duration(rng.IntN(24))*time.Hour),
 	}
 	dropAt := map[int]int{} // sample index → clean-up number
 	for j, i := range drops {
 		dropAt[i] = j
 	}
-	// How much of what accumulated each clean-up takes, per kind: images
-	// and build cache most, volumes seldom.
-	dropShare := map[model.Kind]float64{model.KindImage: 0.35, model.KindContainer: 0.5, model.KindVolume: 0.08, model.KindBuildCache: 0.7}
+	// Each sized kind grows by a share a day (less at weekends), with
+	// noise, and each clean-up takes a share of it: images and build cache
+	// most, volumes seldom.
+	growth := map[model.Kind]float64{model.KindImage: 0.008, model.KindContainer: 0.005, model.KindVolume: 0.003, model.KindBuildCache: 0.012}
+	dropShare := map[model.Kind]float64{model.KindImage: 0.12, model.KindContainer: 0.2, model.KindVolume: 0.03, model.KindBuildCache: 0.35}
 
-	// Each sized kind's path: growth with noise (more on weekdays), the
-	// clean-ups' drops, then scaled to end at cur's size.
+	// Each sized kind's path, scaled below to end at cur's size.
 	path := map[model.Kind][]float64{}
 	dropped := map[model.Kind][]float64{} // per clean-up, in path units
 	for _, k := range model.SizedKinds {
 		g := make([]float64, n)
 		d := make([]float64, len(drops))
-		rate := 0.6 + rng.Float64()
+		rate := growth[k] * (0.8 + 0.4*rng.Float64())
 		v := 1.0
 		for i := range times {
 			if i > 0 {
@@ -79,15 +81,12 @@ func History(seed int64, now time.Time, cur model.Sample) ([]model.Sample, []mod
 				if wdy := times[i].Weekday(); wdy == time.Saturday || wdy == time.Sunday {
 					wd = 0.3
 				}
-				v += dt * rate * wd * 0.01 * (1 + 0.8*rng.NormFloat64())
-				v = max(v, 0.2)
+				v *= 1 + dt*rate*wd*max(1+1.5*rng.NormFloat64(), -1)
 			}
 			if j, ok := dropAt[i]; ok && i > 0 {
-				cut := (v - 0.8) * dropShare[k] * (0.7 + 0.6*rng.Float64())
-				if cut > 0 {
-					v -= cut
-					d[j] = cut
-				}
+				cut := v * dropShare[k] * (0.7 + 0.6*rng.Float64())
+				v -= cut
+				d[j] = cut
 			}
 			g[i] = v
 		}
@@ -105,10 +104,11 @@ func History(seed int64, now time.Time, cur model.Sample) ([]model.Sample, []mod
 	for _, r := range cur.Repos {
 		born := 0
 		switch x := rng.Float64(); {
-		case x < 0.12:
+		case r.Repo == model.NoRepo: // untagged images: always some
+		case x < 0.15 && r.Size < 2_000_000_000:
 			born = at(time.Duration(1+rng.IntN(25)) * day)
 		case x < 0.35:
-			born = rng.IntN(n)
+			born = at(time.Duration(30+rng.IntN(320)) * day)
 		}
 		repos = append(repos, repo{RepoSample: r, born: born, gone: n, grow: 0.4 + 0.5*rng.Float64()})
 	}
@@ -153,11 +153,15 @@ func History(seed int64, now time.Time, cur model.Sample) ([]model.Sample, []mod
 				s.Repos = append(s.Repos, r.RepoSample)
 				continue
 			}
-			f := 1 - r.grow*float64(n-1-i)/float64(n-1)
+			f := 1 - r.grow*float64(now.Sub(t))/float64(now.Sub(start))
 			if r.gone < n {
 				f = 1
 			}
-			s.Repos = append(s.Repos, model.RepoSample{Repo: r.Repo, Tags: max(1, int(math.Round(float64(r.Tags)*f))), Size: int64(float64(r.Size) * f)})
+			tags := int(math.Round(float64(r.Tags) * f))
+			if r.Tags > 0 {
+				tags = max(tags, 1)
+			}
+			s.Repos = append(s.Repos, model.RepoSample{Repo: r.Repo, Tags: tags, Size: int64(float64(r.Size) * f)})
 		}
 		samples[i] = s
 	}
