@@ -208,5 +208,6 @@ func Demo(ctx context.Context, e *dockerapi.Engine, seed int64, now time.Time) (
 // Overview's sparklines read (ui reads 31 days).
 const recentSpan = 32 * 24 * time.Hour
 
-// fillTimeout bounds writing the demo's history.
-const fillTimeout = time.Minute
+// fillTimeout bounds writing the demo's history (seconds; a minute and
+// more under the race detector).
+const fillTimeout = 5 * time.Minute
