@@ -93,7 +93,7 @@ type historyState struct {
 	// layout when the samples or the width change (trendKey), never per
 	// frame.
 	trend    map[model.Kind]trendCells
-	trendKey [2]int
+	trendKey [3]int64
 
 	// The History view.
 	open    bool
@@ -268,7 +268,7 @@ func (a *App) onHistorySamples(msg historySamplesMsg) {
 		a.hist.err = "history: cannot read it: " + oneLine(msg.err.Error())
 		return
 	}
-	a.hist.loaded = true
+	a.hist.loaded, a.hist.err = true, ""
 	// Samples recorded while these were read stay.
 	a.hist.samples = mergeSamples(msg.samples, a.hist.samples)
 	a.hist.gen++
@@ -315,7 +315,7 @@ func (a *App) onHistoryView(msg historyViewMsg) {
 		a.hist.err = "history: cannot read it: " + oneLine(msg.err.Error())
 		return
 	}
-	a.hist.view = msg.data
+	a.hist.view, a.hist.err = msg.data, ""
 	a.hist.viewGen++
 }
 
@@ -377,10 +377,11 @@ func (a *App) sparkWidth() int {
 const ovBaseWidth = 14 + 6 + 6 + 9 + 16 + 5*colGap
 
 // layoutTrend computes the sparklines and changes when the samples or the
-// width changed since the last time.
+// width changed since the last time, or an hour passed.
 func (a *App) layoutTrend() {
 	w := a.sparkWidth()
-	key := [2]int{a.hist.gen, w}
+	// The hour too: the picture's 30 days move on even without samples.
+	key := [3]int64{int64(a.hist.gen), int64(w), a.now.Unix() / 3600}
 	if a.hist.trend != nil && a.hist.trendKey == key {
 		return
 	}
