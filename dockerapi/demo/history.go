@@ -18,7 +18,9 @@ import (
 // noise, a few clean-ups that drop it (recorded as clean-ups too), and
 // the host's repositories growing, some of them new within the year and a
 // few gone in a clean-up. The same seed, now and cur give the same
-// history; it never reads the clock. Pure: nothing is stored.
+// history, and the same seed and cur the same history relative to now
+// (screenshots made on different days look alike); it never reads the
+// clock. Pure: nothing is stored.
 func History(seed int64, now time.Time, cur model.Sample) ([]model.Sample, []model.Cleanup) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x68697374)) // "hist"
 	now = now.UTC().Truncate(time.Second)
@@ -77,8 +79,10 @@ func History(seed int64, now time.Time, cur model.Sample) ([]model.Sample, []mod
 		for i := range times {
 			if i > 0 {
 				dt := times[i].Sub(times[i-1]).Hours() / 24
+				// A quieter two days a week, counted back from now so the
+				// history's shape does not depend on the day it is made.
 				wd := 1.0
-				if wdy := times[i].Weekday(); wdy == time.Saturday || wdy == time.Sunday {
+				if ago := int(now.Sub(times[i]).Hours() / 24); ago%7 >= 5 {
 					wd = 0.3
 				}
 				v *= 1 + dt*rate*wd*max(1+1.5*rng.NormFloat64(), -1)

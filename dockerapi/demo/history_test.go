@@ -105,3 +105,26 @@ func TestHistory(t *testing.T) {
 		t.Errorf("over the last 30 days %d repositories are new and %d gone, want some of each", fresh, gone)
 	}
 }
+
+// TestHistoryRelativeToNow: made at another time, the history is the same
+// relative to its now.
+func TestHistoryRelativeToNow(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	later := now.Add(3*24*time.Hour + 5*time.Hour + 17*time.Minute)
+	a, ac := History(4, now, demoCur(now))
+	b, bc := History(4, later, demoCur(later))
+	if len(a) != len(b) || len(ac) != len(bc) {
+		t.Fatalf("%d and %d samples, %d and %d clean-ups", len(a), len(b), len(ac), len(bc))
+	}
+	for i := range a {
+		if now.Sub(a[i].Time) != later.Sub(b[i].Time) || !reflect.DeepEqual(a[i].Kinds, b[i].Kinds) || !reflect.DeepEqual(a[i].Repos, b[i].Repos) {
+			t.Fatalf("sample %d differs: %+v and %+v", i, a[i], b[i])
+		}
+	}
+	for i := range ac {
+		if now.Sub(ac[i].Time) != later.Sub(bc[i].Time) || ac[i].Freed != bc[i].Freed {
+			t.Fatalf("clean-up %d differs: %+v and %+v", i, ac[i], bc[i])
+		}
+	}
+}
