@@ -290,10 +290,16 @@ func (a *App) onHistoryAdded(msg historyAddedMsg) tea.Cmd {
 	}
 	a.hist.samples = mergeSamples(a.hist.samples, add)
 	a.hist.gen++
-	if a.hist.open {
-		return a.loadView()
+	var cmds []tea.Cmd
+	if !a.hist.loaded {
+		// The first read failed (the engine did not say who it is, or the
+		// database was busy): the history works now, read it again.
+		cmds = append(cmds, a.loadTrend())
 	}
-	return nil
+	if a.hist.open {
+		cmds = append(cmds, a.loadView())
+	}
+	return tea.Batch(cmds...)
 }
 
 // mergeSamples is both lists, oldest first, each time once.

@@ -514,3 +514,23 @@ func TestHistoryViewFitsEverySize(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryReadAgainOnceItWorks: a first read that failed is tried again
+// once a sample is recorded, and its note goes.
+func TestHistoryReadAgainOnceItWorks(t *testing.T) {
+	t.Parallel()
+	fh := synthHistory(testNow)
+	fh.readErr = errors.New("cannot connect to the engine")
+	a, _ := newWithHistory(t, 120, 40, fh, nil)
+	if !strings.Contains(screen(a), "history: cannot read it: cannot connect to the engine") || len(a.hist.trend) != 0 {
+		t.Fatalf("no note for the failed read:\n%s", screen(a))
+	}
+	fh.mu.Lock()
+	fh.readErr = nil
+	fh.mu.Unlock()
+	a.hist.want = true
+	runAll(a.maybeSample(), a)
+	if scr := screen(a); strings.Contains(scr, "history: cannot") || !strings.Contains(lineWith(scr, "Images "), " 7d") {
+		t.Errorf("the history was not read again once it worked:\n%s", scr)
+	}
+}
