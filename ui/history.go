@@ -242,23 +242,52 @@ func (a *App) recordCleanup(r *cleanup) tea.Cmd {
 		return nil
 	}
 	r.historyDone = true
-	c := model.Cleanup{Time: r.started.Add(r.took), By: byInteractive, Objects: r.deleted, PerKind: map[model.Kind]int64{}}
-	if r.before != nil && r.after != nil {
-		for _, k := range model.SizedKinds {
-			c.PerKind[k] = r.before[k] - r.after[k]
-			c.Freed += c.PerKind[k]
-		}
-	} else {
-		p := r.actual
-		c.PerKind = map[model.Kind]int64{model.KindImage: p.Images, model.KindContainer: p.Containers,
-			model.KindVolume: p.Volumes, model.KindBuildCache: p.BuildCache}
-		c.Freed = p.Total
-	}
+	c := a.cleanupOf(r)
 	ctx, cancel := a.historyCtx()
 	return func() tea.Msg {
 		defer cancel()
 		return historyAddedMsg{err: h.AddCleanup(ctx, c)}
 	}
+}
+
+// cleanupOf is the run as the history records it.
+func (a *App) cleanupOf(r *cleanup) model.Cleanup {
+	end := r.started.Add(r.took)
+	if r.took == 0 {
+		end = a.now // it had not ended
+	}
+	c := model.Cleanup{Time: end, By: byInteractive, Objects: r.deleted, PerKind: map[model.Kind]int64{}}
+	if r.before != nil && r.after != nil {
+		for _, k := range model.SizedKinds {
+			c.PerKind[k] = r.before[k] - r.after[k]
+			c.Freed += c.PerKind[k]
+		}
+		return c
+	}
+	p := r.actual
+	if r.took == 0 && r.index != nil {
+		p = r.index.Compute(r.gone) // what went so far
+	}
+	c.PerKind = map[model.Kind]int64{model.KindImage: p.Images, model.KindContainer: p.Containers,
+		model.KindVolume: p.Volumes, model.KindBuildCache: p.BuildCache}
+	c.Freed = p.Total
+	return c
+}
+
+// HistoryLeft is the clean-up the history has not got because the UI
+// ended first (before the measure after came, or during the run), with
+// what it freed as predicted: the caller records it once the program has
+// stopped. ok is false when there is none.
+func (a *App) HistoryLeft() (c model.Cleanup, ok bool) {
+	if a.opts.History == nil {
+		return model.Cleanup{}, false
+	}
+	for _, r := range []*cleanup{a.run, a.exitRun, a.lastRun} {
+		if r != nil && !r.historyDone && r.deleted > 0 {
+			return a.cleanupOf(r), true
+		}
+	}
+	return model.Cleanup{}, false
 }
 
 // ---- Update

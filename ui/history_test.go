@@ -534,3 +534,29 @@ func TestHistoryReadAgainOnceItWorks(t *testing.T) {
 		t.Errorf("the history was not read again once it worked:\n%s", scr)
 	}
 }
+
+// TestHistoryLeft: a clean-up whose measure after had not come when the
+// UI ended is handed over with what it freed as predicted, once; without
+// a history, or once recorded, nothing is.
+func TestHistoryLeft(t *testing.T) {
+	t.Parallel()
+	a, _ := newWithHistory(t, 120, 40, &fakeHistory{}, nil)
+	if _, ok := a.HistoryLeft(); ok {
+		t.Fatal("a clean-up left with none run")
+	}
+	a.lastRun = &cleanup{deleted: 3, afterPending: true, started: testNow, took: 2 * time.Second,
+		actual: model.Reclaim{Total: 700, Images: 500, Volumes: 200}}
+	c, ok := a.HistoryLeft()
+	if !ok || c.By != "interactive" || c.Objects != 3 || c.Freed != 700 || c.PerKind[model.KindImage] != 500 || !c.Time.Equal(testNow.Add(2*time.Second)) {
+		t.Fatalf("left %+v, %v; want 3 objects, 700 bytes predicted, at the run's end", c, ok)
+	}
+	runAll(a.recordCleanup(a.lastRun), a)
+	if _, ok := a.HistoryLeft(); ok {
+		t.Error("a recorded clean-up is left again")
+	}
+	b, _ := newLoaded(t, 120, 40)
+	b.lastRun = &cleanup{deleted: 3, afterPending: true}
+	if _, ok := b.HistoryLeft(); ok {
+		t.Error("a clean-up left without a history")
+	}
+}
