@@ -411,8 +411,8 @@ func (a *App) overviewTop() []string {
 	for _, c := range cols {
 		fixed += c.min + colGap
 	}
-	// The history's sparklines and changes (history.go) when they fit,
-	// before docker's own figure.
+	// The history's sparklines and changes (history.go) when they fit;
+	// where room is short, docker's own figure goes first.
 	sparkW := a.sparkWidth()
 	trendW := 0
 	if sparkW > 0 {
