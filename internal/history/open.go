@@ -80,10 +80,10 @@ type badError struct{ why string }
 func (e *badError) Error() string { return e.why }
 
 // newerError says the database is from a newer bilge: Open leaves it.
-type newerError struct{ schema int }
+type newerError struct{ schema, known int }
 
 func (e *newerError) Error() string {
-	return fmt.Sprintf("history.db is from a newer bilge (schema %d; this bilge reads up to %d)", e.schema, len(migrations))
+	return fmt.Sprintf("history.db is from a newer bilge (schema %d; this bilge reads up to %d)", e.schema, e.known)
 }
 
 // asBad turns SQLite's "this is not a (sound) database" errors into a
@@ -187,7 +187,7 @@ func probe(ctx context.Context, path string) (int, error) {
 		return 0, asBad(err)
 	}
 	defer conn.Close()
-	schema, err := inspect(ctx, conn)
+	schema, err := inspect(ctx, conn, len(migrations))
 	if err != nil {
 		return 0, asBad(err)
 	}
@@ -233,8 +233,8 @@ type querier interface {
 
 // inspect reads the header: the schema version of a bilge history (0 for
 // an empty database), a badError for another application's database, a
-// newerError for a newer bilge's.
-func inspect(ctx context.Context, q querier) (int, error) {
+// newerError for one past known.
+func inspect(ctx context.Context, q querier, known int) (int, error) {
 	var app, schema, tables int
 	if err := q.QueryRowContext(ctx, `PRAGMA application_id`).Scan(&app); err != nil {
 		return 0, err
@@ -252,8 +252,8 @@ func inspect(ctx context.Context, q querier) (int, error) {
 		return 0, &badError{why: "an SQLite database that is not bilge's"}
 	case app != applicationID:
 		return 0, &badError{why: fmt.Sprintf("another application's SQLite database (application_id %#x)", uint32(app))}
-	case schema > len(migrations):
-		return 0, &newerError{schema: schema}
+	case schema > known:
+		return 0, &newerError{schema: schema, known: known}
 	case schema <= 0:
 		return 0, &badError{why: fmt.Sprintf("unknown schema %d", schema)}
 	}
@@ -274,16 +274,17 @@ func checkSchema(ctx context.Context, q querier) error {
 	return nil
 }
 
-// setup makes the database at db current: creates it when it is new,
-// migrates it when it is older, in one immediate transaction (so two
-// processes opening a new database create it once).
-func setup(ctx context.Context, db *sql.DB) error {
+// setup brings the database at db to the last of steps (migrations, in
+// Open): creates it when it is new, migrates it when it is older, all in
+// one immediate transaction, so two processes opening a new database
+// create it once and a failed step leaves the database as it was.
+func setup(ctx context.Context, db *sql.DB, steps []string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return asBad(err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	schema, err := inspect(ctx, tx)
+	schema, err := inspect(ctx, tx, len(steps))
 	if err != nil {
 		return asBad(err)
 	}
@@ -292,13 +293,13 @@ func setup(ctx context.Context, db *sql.DB) error {
 			return asBad(err)
 		}
 	}
-	for v := schema; v < len(migrations); v++ {
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+	for v := schema; v < len(steps); v++ {
+		if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
 			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, asBad(err))
 		}
 	}
-	if schema < len(migrations) {
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+	if schema < len(steps) {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(steps))); err != nil {
 			return asBad(err)
 		}
 	}

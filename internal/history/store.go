@@ -142,7 +142,7 @@ func open(ctx context.Context, path string, schema int, warn func(string)) (*Sto
 		warn(fmt.Sprintf("history: %s is in journal mode %q, not WAL: bilge processes writing at once wait for each other", path, mode))
 	}
 	if schema < len(migrations) {
-		if err := setup(ctx, db); err != nil {
+		if err := setup(ctx, db, migrations); err != nil {
 			_ = db.Close()
 			return nil, err
 		}

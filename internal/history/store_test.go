@@ -724,3 +724,43 @@ func TestHandEditedText(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrate: a later step applies to a current database in one
+// transaction, keeping its data; a failing step leaves it as it was.
+func TestMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTemp(t, base)
+	if err := s.AddSample(ctx, sampleAt("e1", base, 0)); err != nil {
+		t.Fatal(err)
+	}
+	version := func() int {
+		var v int
+		if err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	bad := append(slices.Clone(migrations), `CREATE TABLE half (x); CREATE TABLE samples (x)`)
+	if err := setup(ctx, s.db, bad); err == nil {
+		t.Fatal("a failing step succeeded")
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil || n != 0 || version() != len(migrations) {
+		t.Fatalf("after a failed step: half table %d, version %d", n, version())
+	}
+	next := append(slices.Clone(migrations), `ALTER TABLE engines ADD COLUMN note TEXT`)
+	if err := setup(ctx, s.db, next); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != len(next) {
+		t.Fatalf("version %d after migrating, want %d", v, len(next))
+	}
+	if got, err := s.Samples(ctx, "e1", time.Time{}, true); err != nil || len(got) != 1 {
+		t.Fatalf("after migrating: %d samples, %v", len(got), err)
+	}
+	// This bilge now finds the database newer than it knows.
+	if _, err := inspect(ctx, s.db, len(migrations)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("newer bilge (schema %d", len(next))) {
+		t.Errorf("inspect = %v, want a newer-schema error", err)
+	}
+}
