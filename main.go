@@ -533,6 +533,9 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 			uo.Recorder = uiRecorder{rec}
 		}
 	}
+	hist, closeHistory := uiHistory(ctx, o, e, stderr)
+	defer closeHistory()
+	uo.History = hist
 	if path := os.Getenv("BILGE_TRACE"); path != "" {
 		// Milestones for scripts/bench.sh; undocumented for users.
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -544,6 +547,14 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 	}
 	app := ui.New(ctx, e, uo)
 	_, err = tea.NewProgram(app, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
+	if c, ok := app.HistoryLeft(); ok {
+		// A clean-up the UI had no time to record (it ended first).
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if err := hist.AddCleanup(hctx, c); err != nil {
+			fmt.Fprintf(stderr, "bilge: warning: the clean-up is not in the history: %v\n", err)
+		}
+		cancel()
+	}
 	// The terminal is restored: say what a clean-up that did not finish
 	// left behind.
 	if w := app.LogWarning(); w != "" {

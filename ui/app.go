@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -43,6 +44,10 @@ type Options struct {
 	Policy     *model.Policy
 	PolicyPath string
 	PolicyErr  string
+	// History, when set, is this engine's disk-usage history: the
+	// Overview's sparklines and the History view read it, and the UI
+	// records its measurements and clean-ups in it (history.go).
+	History History
 }
 
 type connState int
@@ -157,6 +162,9 @@ type App struct {
 	// flash is a one-off message in the status line, cleared by the next key.
 	flash  string
 	traced map[string]bool
+
+	// hist is the history and the History view (history.go).
+	hist historyState
 }
 
 // New builds the UI over an engine. ctx bounds every engine call.
@@ -196,6 +204,12 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 	// no more per key than a query at the limit.
 	a.input.CharLimit = model.MaxFilterLen + 1
 	a.setStyles(true)
+	a.hist.window = defaultWindow
+	if opts.History == nil {
+		for _, b := range []*key.Binding{&a.keys.History, &a.keys.HistoryShorter, &a.keys.HistoryLonger} {
+			b.SetEnabled(false)
+		}
+	}
 	for _, v := range kindViews {
 		a.tabs[v.kind()] = newTab(v)
 	}
@@ -234,6 +248,7 @@ func (a *App) Init() tea.Cmd {
 		a.subscribe(),
 		tickAfter(a.opts.Interval, pingTickMsg{}),
 		a.startSpinner(),
+		a.loadTrend(),
 	)
 }
 
@@ -321,6 +336,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case outcomeMsg:
 		return a, a.onOutcome(msg)
+	case historySamplesMsg:
+		a.onHistorySamples(msg)
+		return a, nil
+	case historyViewMsg:
+		a.onHistoryView(msg)
+		return a, nil
+	case historyAddedMsg:
+		return a, a.onHistoryAdded(msg)
 	}
 	if a.filtering {
 		var cmd tea.Cmd

@@ -439,6 +439,9 @@ func TestHelpFromKeymap(t *testing.T) {
 	out := screen(a)
 	for _, b := range a.keys.FullHelp() {
 		for _, k := range b {
+			if !k.Enabled() {
+				continue // the history's keys, without one
+			}
 			if !strings.Contains(out, k.Help().Desc) {
 				t.Errorf("help lacks %q", k.Help().Desc)
 			}

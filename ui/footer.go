@@ -66,6 +66,12 @@ func (a *App) footerKeys(m mode) (keys, always []key.Binding) {
 			out = append(out, scroll)
 		}
 		return out, []key.Binding{quit}
+	case modeHistory:
+		out := []key.Binding{hint(k.ClearFilter, "esc", "close")}
+		if a.hist.page.maxTop > 0 {
+			out = append(out, scroll)
+		}
+		return append(out, hint(k.HistoryLonger, "[/]", "window")), always
 	}
 	return a.browseFooter(m), always
 }
@@ -100,6 +106,9 @@ func (a *App) browseFooter(m mode) []key.Binding {
 			add(k.UnmarkAll, "unmark all")
 		}
 		addGroup(k.NextTab, k.Tab[1].Keys()[0]+"–"+k.Tab[numTabs-1].Keys()[0], "tabs")
+		if k.History.Enabled() {
+			add(k.History, "history")
+		}
 	} else {
 		if writable && len(t.rows) > 0 {
 			what := "mark"

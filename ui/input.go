@@ -39,6 +39,8 @@ func (a *App) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return a.onPresetKey(msg)
 	case modeHelp:
 		return a.onHelpKey(msg)
+	case modeHistory:
+		return a.onHistoryKey(msg)
 	}
 	return a.onBrowseKey(msg)
 }
@@ -141,6 +143,8 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 		a.showHelp = true
 		a.helpTop = 0
 		return nil
+	case key.Matches(msg, k.History):
+		return a.openHistory()
 	}
 	for i, b := range k.Tab {
 		if key.Matches(msg, b) {
@@ -303,6 +307,7 @@ func (a *App) setFilter(f model.Filter) {
 func (a *App) setActive(i int) {
 	a.active = i
 	a.showDetails = false
+	a.hist.open = false
 	a.applyActive()
 }
 
@@ -402,6 +407,8 @@ func (a *App) onWheel(msg tea.MouseWheelMsg) tea.Cmd {
 		a.moveCursor(delta)
 	case modeHelp:
 		a.helpTop = min(max(a.helpTop+delta, 0), a.helpPage.maxTop)
+	case modeHistory:
+		a.hist.top = min(max(a.hist.top+delta, 0), a.hist.page.maxTop)
 	case modeConfirm:
 		a.dialog.top = min(max(a.dialog.top+delta, 0), a.dialog.maxTop)
 	}

@@ -24,6 +24,9 @@ type KeyMap struct {
 	// Repos groups the Images tab by repository; Expand and Collapse
 	// open and close a repository there.
 	Repos, Expand, Collapse key.Binding
+	// History opens and closes the History view; HistoryShorter and
+	// HistoryLonger change its window.
+	History, HistoryShorter, HistoryLonger key.Binding
 	// Filter input.
 	Apply, Cancel key.Binding
 }
@@ -32,40 +35,43 @@ type KeyMap struct {
 // that marks or deletes.
 func NewKeyMap(readOnly bool) KeyMap {
 	k := KeyMap{
-		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:      key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown:    key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
-		Top:         key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first row")),
-		Bottom:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last row")),
-		NextTab:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
-		PrevTab:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
-		SortSize:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by size")),
-		SortAge:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "sort by age")),
-		SortName:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "sort by name")),
-		SortLeft:    key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "sort: column left")),
-		SortRight:   key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "sort: column right")),
-		Reverse:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reverse the sort")),
-		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter / close")),
-		Details:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
-		Refresh:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),
-		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
-		Mark:        key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
-		MarkAll:     key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "mark all shown")),
-		UnmarkAll:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unmark all")),
-		Delete:      key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d/delete", "delete marked")),
-		Presets:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "prune presets")),
-		Cascade:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "include stopped containers")),
-		Dismiss:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "dismiss results")),
-		Repos:       key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "by repository / flat")),
-		Expand:      key.NewBinding(key.WithKeys("right"), key.WithHelp("→/enter", "open a repository")),
-		Collapse:    key.NewBinding(key.WithKeys("left"), key.WithHelp("←/enter", "close a repository")),
-		Confirm:     key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "confirm")),
-		Deny:        key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "cancel")),
-		Apply:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
-		Cancel:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Up:             key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:           key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:         key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown:       key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Top:            key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first row")),
+		Bottom:         key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last row")),
+		NextTab:        key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
+		PrevTab:        key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
+		SortSize:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by size")),
+		SortAge:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "sort by age")),
+		SortName:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "sort by name")),
+		SortLeft:       key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "sort: column left")),
+		SortRight:      key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "sort: column right")),
+		Reverse:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reverse the sort")),
+		Filter:         key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter / close")),
+		Details:        key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Refresh:        key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),
+		Help:           key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:           key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q/ctrl+c", "quit")),
+		Mark:           key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+		MarkAll:        key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "mark all shown")),
+		UnmarkAll:      key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unmark all")),
+		Delete:         key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d/delete", "delete marked")),
+		Presets:        key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "prune presets")),
+		Cascade:        key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "include stopped containers")),
+		Dismiss:        key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "dismiss results")),
+		Repos:          key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "by repository / flat")),
+		Expand:         key.NewBinding(key.WithKeys("right"), key.WithHelp("→/enter", "open a repository")),
+		Collapse:       key.NewBinding(key.WithKeys("left"), key.WithHelp("←/enter", "close a repository")),
+		History:        key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "history: growth over time")),
+		HistoryShorter: key.NewBinding(key.WithKeys("["), key.WithHelp("[", "history: shorter window")),
+		HistoryLonger:  key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "history: longer window")),
+		Confirm:        key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "confirm")),
+		Deny:           key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "cancel")),
+		Apply:          key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
+		Cancel:         key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 	if readOnly {
 		for _, b := range k.writeKeys() {
@@ -113,6 +119,7 @@ func (k KeyMap) helpGroups() []helpGroup {
 		{"Mark and delete", []key.Binding{k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss}},
 		{"Other", []key.Binding{k.Details, k.Refresh, k.Help, k.Quit}},
 		{"Images", []key.Binding{k.Repos, k.Expand, k.Collapse}},
+		{"History", []key.Binding{k.History, k.HistoryShorter, k.HistoryLonger}},
 	}
 }
 

@@ -31,8 +31,14 @@ func (a *App) layout() {
 		a.layoutDialog(h)
 	case modePresets:
 		// Its rows are drawn when its age changes; nothing scrolls.
+	case modeHistory:
+		if a.hist.err != "" {
+			h-- // the note above it
+		}
+		a.layoutHistory(h)
 	default:
 		if a.active == 0 {
+			a.layoutTrend()
 			a.layoutOverview(h)
 		} else {
 			a.layoutTable(h)

@@ -64,7 +64,8 @@ func (a *App) onLayers(msg layersMsg) tea.Cmd {
 			a.layersTried = map[string]bool{} // try again once back
 		}
 	}
-	return a.rebuild()
+	cmd := a.rebuild()
+	return tea.Batch(cmd, a.maybeSample())
 }
 
 // reindex recomputes exact reclaim for the current snapshot and marks.

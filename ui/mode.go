@@ -23,9 +23,10 @@ const (
 	modeFilter                 // typing a filter
 	modeQuitPrompt             // "Quit anyway?" while a clean-up runs
 	modeTooSmall               // the terminal is too small to draw anything else
+	modeHistory                // the History view (h)
 )
 
-var modeNames = [...]string{"browse", "running", "details", "help", "presets", "confirm", "filter", "quit prompt", "too small"}
+var modeNames = [...]string{"browse", "running", "details", "help", "presets", "confirm", "filter", "quit prompt", "too small", "history"}
 
 func (m mode) String() string { return modeNames[m] }
 
@@ -53,6 +54,8 @@ func (a *App) screen() mode {
 		return modeConfirm
 	case a.presets != nil:
 		return modePresets
+	case a.hist.open:
+		return modeHistory // over a clean-up running too: its progress stays in the status line
 	case a.showDetails && a.width < splitWidth:
 		return modeDetails
 	case a.run != nil:
@@ -92,6 +95,8 @@ func (a *App) modeKeys(m mode) []key.Binding {
 		return append(move, dk.Cascade, dk.Confirm, dk.Deny, dk.Quit, k.Help, key.NewBinding(key.WithKeys("enter", "n")))
 	case modeHelp:
 		return append(move, k.Help, k.ClearFilter, k.Quit)
+	case modeHistory:
+		return append(move, k.History, k.HistoryShorter, k.HistoryLonger, k.ClearFilter, k.Help, k.Quit)
 	case modeDetails:
 		// The table is hidden: what acts on its rows (sort, filter, mark
 		// all shown) waits; the object shown can be marked and deleted.
@@ -104,7 +109,7 @@ func (a *App) modeKeys(m mode) []key.Binding {
 	// Browse and running: the whole keymap (while a clean-up runs, d and p
 	// only say why they wait).
 	out := append(append(move, tabs...), k.SortSize, k.SortAge, k.SortName, k.SortLeft, k.SortRight, k.Reverse, k.Filter, k.ClearFilter,
-		k.Details, k.Refresh, k.Help, k.Quit, k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss)
+		k.Details, k.Refresh, k.Help, k.Quit, k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss, k.History)
 	if t := a.tab(); t != nil && t.view.kind() == model.KindImage {
 		out = append(out, k.Repos) // the Images tab only
 		if a.grouped {

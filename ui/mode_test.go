@@ -112,6 +112,7 @@ func observe(a *App, f *fakeEngine) map[string]string {
 	e["lastRun"] = fmt.Sprint(a.lastRun != nil)
 	e["deleted"] = fmt.Sprint(len(f.deleted))
 	e["listing"] = fmt.Sprint(a.listing)
+	e["history"] = fmt.Sprint(a.hist.open, a.hist.top, a.hist.window)
 	return e
 }
 
@@ -158,6 +159,12 @@ var screenStates = []struct {
 		press(a, "q")
 		return a, f
 	}},
+	{"history", []string{"history", "help", "quit"}, nil, func(t *testing.T) (*App, *fakeEngine) {
+		a, f := markedWithHistory(t)
+		openHistoryView(a)
+		return a, f
+	}},
+	{"browse with history", []string{"*"}, []string{"run", "deleted"}, func(t *testing.T) (*App, *fakeEngine) { return markedWithHistory(t) }},
 	{"running", []string{"*"}, []string{"dialog", "presets", "deleted"}, running},
 	{"browse", []string{"*"}, []string{"run", "deleted"}, func(t *testing.T) (*App, *fakeEngine) { return marked(t, 120, 30) }},
 	{"browse by repository", []string{"*"}, []string{"run", "deleted"}, func(t *testing.T) (*App, *fakeEngine) {
@@ -169,6 +176,14 @@ var screenStates = []struct {
 
 func marked(t *testing.T, w, h int) (*App, *fakeEngine) {
 	a, f := newLoaded(t, w, h)
+	a.setMark(model.KindImage, hexID("sha256:", 3), true)
+	a.reclaim = a.tally.Result()
+	return a, f
+}
+
+// markedWithHistory is marked with a history, on the Overview.
+func markedWithHistory(t *testing.T) (*App, *fakeEngine) {
+	a, f := newWithHistory(t, 120, 30, readOnlyHistory{synthHistory(testNow)}, nil)
 	a.setMark(model.KindImage, hexID("sha256:", 3), true)
 	a.reclaim = a.tally.Result()
 	return a, f

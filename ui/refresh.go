@@ -358,6 +358,7 @@ func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
 		return nil
 	}
 	a.du = msg.du
+	a.hist.want = true // a sample once its figures are in (history.go)
 	cmds := []tea.Cmd{a.rebuild(), a.trace("sized")}
 	// A scan that began before the moment a run must measure from is not
 	// its before (or the last run's after): measure again.
@@ -373,7 +374,7 @@ func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
 		if a.dfStart.Before(r.measureFrom) {
 			again = true
 		} else {
-			a.onAfterMeasured(msg.du)
+			cmds = append(cmds, a.onAfterMeasured(msg.du))
 		}
 	}
 	if again {
@@ -384,7 +385,7 @@ func (a *App) onDiskUsage(msg diskUsageMsg) tea.Cmd {
 		a.dfDirty = false
 		cmds = append(cmds, a.requestDF(false))
 	}
-	return tea.Batch(cmds...)
+	return tea.Batch(append(cmds, a.maybeSample())...)
 }
 
 func (a *App) onPing(msg pingMsg) tea.Cmd {

@@ -80,6 +80,8 @@ type cleanup struct {
 	// remarked counts the marked items that did not go and are marked
 	// again, for another try.
 	remarked int
+	// historyDone: the clean-up is recorded in the history.
+	historyDone bool
 }
 
 func itemKey(it model.PlanItem) string { return it.Kind.String() + "/" + it.ID }
@@ -106,13 +108,19 @@ func (a *App) startRun(plan model.Plan, predicted model.Reclaim) tea.Cmd {
 	if a.opts.Recorder != nil {
 		a.run.rec = a.opts.Recorder.Begin(plan, a.snap, a.index)
 	}
+	// A last run still waiting for its measure after is recorded as
+	// predicted: this run's measure before would blur it.
+	var prev tea.Cmd
+	if r := a.lastRun; r != nil && r.afterPending {
+		prev = a.recordCleanup(r)
+	}
 	a.lastRun = nil
 	// What the user confirmed is settled: clear those marks now.
 	for _, it := range plan.Items {
 		a.setMark(it.Kind, it.ID, false)
 	}
 	a.reclaim = a.tally.Result()
-	return tea.Batch(a.requestDF(true), a.startSpinner())
+	return tea.Batch(prev, a.requestDF(true), a.startSpinner())
 }
 
 // onRunMeasured takes a disk-usage report that finished while a run
@@ -127,20 +135,27 @@ func (a *App) onRunMeasured(du *model.DiskUsage) tea.Cmd {
 	ctx, cancel := context.WithCancel(a.ctx)
 	r.cancel = cancel
 	eng, plan, parallel, rec := a.eng, r.plan, a.opts.Parallel, r.rec
-	return func() tea.Msg {
+	// The history gets the state before, whatever the last sample's age.
+	return tea.Batch(a.sampleNow(), func() tea.Msg {
 		ch := eng.Delete(ctx, plan, parallel)
 		if rec != nil {
 			ch = rec.Watch(ch)
 		}
 		return runStartedMsg{ch: ch}
-	}
+	})
 }
 
-// onAfterMeasured takes a disk-usage report for the last run's after.
-func (a *App) onAfterMeasured(du *model.DiskUsage) {
+// onAfterMeasured takes a disk-usage report for the last run's after; the
+// history gets the state after and the clean-up, freed as measured.
+func (a *App) onAfterMeasured(du *model.DiskUsage) tea.Cmd {
 	r := a.lastRun
 	r.after = du.Totals()
 	r.afterPending, r.afterErr = false, ""
+	if r.historyDone || r.deleted == 0 {
+		return nil
+	}
+	a.hist.want = false // this sample stands for the scan
+	return tea.Batch(a.sampleNow(), a.recordCleanup(r))
 }
 
 func (a *App) onOutcome(msg outcomeMsg) tea.Cmd {

@@ -77,6 +77,8 @@ func (a *App) render() string {
 		body = a.dialogBody(bodyH)
 	case modePresets:
 		body = a.presetsBody()
+	case modeHistory:
+		body = a.historyBody(bodyH)
 	}
 	switch {
 	case body != nil:
@@ -409,13 +411,29 @@ func (a *App) overviewTop() []string {
 	for _, c := range cols {
 		fixed += c.min + colGap
 	}
+	// The history's sparklines and changes (history.go) when they fit;
+	// where room is short, docker's own figure goes first.
+	sparkW := a.sparkWidth()
+	trendW := 0
+	if sparkW > 0 {
+		trendW = sparkW + 1 + changeW
+		fixed += trendW + 2
+	}
 	if a.width-fixed-2 < 12 {
 		cols = cols[:5] // narrow: drop docker's figure, keep the bars
 		fixed -= 16 + colGap
 	}
 	barW := a.width - fixed - 2
-	widths := layout(cols, fixed-colGap)
-	lines := []string{"  " + renderHeader(st, cols, widths, model.Sort{Key: -1}) + "  " + st.ColHeader.Render("SPACE")}
+	tableW := fixed - colGap
+	if trendW > 0 {
+		tableW -= trendW + 2
+	}
+	widths := layout(cols, tableW)
+	head := "  " + renderHeader(st, cols, widths, model.Sort{Key: -1}) + "  "
+	if trendW > 0 {
+		head += st.ColHeader.Render(fit("SIZE, LAST 30 DAYS", sparkW, false)+" "+fit("CHANGE", changeW, true)) + "  "
+	}
+	lines := []string{head + st.ColHeader.Render("SPACE")}
 	var largest, total, reclaim, dockerTotal, held int64
 	exactPending := false
 	for _, u := range a.usage {
@@ -477,6 +495,9 @@ func (a *App) overviewTop() []string {
 			mark = st.Prompt.Render("▸ ")
 			row = st.RowCursor.Render(ansi.Strip(row))
 		}
+		if trendW > 0 {
+			row += "  " + a.trendCell(u.Kind, i == 0, sparkW)
+		}
 		lines = append(lines, mark+row+"  "+bar)
 	}
 	if held > 0 {
@@ -503,6 +524,9 @@ func (a *App) overviewTop() []string {
 	if a.snap.Sized {
 		lines = append(lines, "", st.Muted.Render(fmt.Sprintf("  sizes from the engine's disk usage scan %s ago (took %s); lists update live",
 			shortDur(a.now.Sub(a.snap.SizedAt)), a.snap.SizeDuration.Round(time.Millisecond))))
+	}
+	if a.hist.err != "" {
+		lines = append(lines, st.Warn.Render(ansi.Truncate("  "+a.hist.err, a.width, "…")))
 	}
 	return append(lines, a.markedLines()...)
 }

@@ -19,6 +19,7 @@ import (
 	"bilge/dockerapi/demo"
 	"bilge/internal/shot"
 	"bilge/internal/uidriver"
+	"bilge/internal/uihistory"
 	"bilge/ui"
 )
 
@@ -51,11 +52,18 @@ func run(out string, cols, rows int, seed int64) error {
 		return err
 	}
 	e.UseLayerCache(dockerapi.MemoryLayerCache())
-	app := ui.New(ctx, e, ui.Options{Title: "demo engine (bilge --demo)", Interval: time.Hour})
+	// The demo's generated history (as bilge --demo has it), ending now:
+	// the Overview's sparklines and the History view.
+	hist, release, err := uihistory.Demo(ctx, e, seed, now)
+	if err != nil {
+		return fmt.Errorf("the demo's history: %w", err)
+	}
+	defer release()
+	app := ui.New(ctx, e, ui.Options{Title: "demo engine (bilge --demo)", Interval: time.Hour, History: hist})
 	d := uidriver.New(app, cols, rows)
 	d.Keys("1")
-	if err := d.Until("sizes and layers", time.Minute, func(s string) bool {
-		return strings.Contains(s, "sizes from the engine") && !strings.Contains(s, "listing")
+	if err := d.Until("sizes, layers and the history's sparklines", time.Minute, func(s string) bool {
+		return strings.Contains(s, "sizes from the engine") && !strings.Contains(s, "listing") && strings.Contains(s, "▁")
 	}); err != nil {
 		return err
 	}
@@ -77,6 +85,15 @@ func run(out string, cols, rows int, seed int64) error {
 	if err := snap("overview"); err != nil {
 		return err
 	}
+	// The History view: growth by repository over 30 days, clean-ups.
+	d.Keys("h")
+	if err := d.Until("the History view", time.Minute, func(s string) bool { return strings.Contains(s, "Repositories that changed") }); err != nil {
+		return err
+	}
+	if err := snap("history"); err != nil {
+		return err
+	}
+	d.Keys("esc")
 	// Images by size, a few marked.
 	d.Keys("2", "space", "space", "down", "space", "space")
 	if err := snap("images-marked"); err != nil {

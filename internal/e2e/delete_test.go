@@ -142,6 +142,7 @@ func TestUIDeleteMarkedOfEveryKind(t *testing.T) {
 	}
 
 	checkDeletionsLog(t, e, tm, s, before, recID)
+	checkHistory(t, e, tm, before, after, 6)
 
 	// Before → after are the engine's own figures.
 	b, a := cleanupRow(t, scr, "Images")
