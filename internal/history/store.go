@@ -238,6 +238,47 @@ func insertSample(ctx context.Context, tx *sql.Tx, smp model.Sample) (int64, err
 	return eng, err
 }
 
+// AddSamples stores many samples in one transaction (an import, the demo
+// engine's generated history) and then applies the stored retention once
+// to each engine they name: a year of samples in one write instead of
+// thousands.
+func (s *Store) AddSamples(ctx context.Context, smps []model.Sample) error {
+	for _, smp := range smps {
+		if err := checkEngine(smp.Engine); err != nil {
+			return err
+		}
+		if !storable(smp.Time) {
+			return fmt.Errorf("history: sample time %v out of range", smp.Time)
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("history: add samples: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	engines := map[int64]bool{}
+	for _, smp := range smps {
+		eng, err := insertSample(ctx, tx, smp)
+		if err != nil {
+			return fmt.Errorf("history: add samples: %w", err)
+		}
+		engines[eng] = true
+	}
+	r, err := retention(ctx, tx)
+	if err != nil || r.Valid() != "" {
+		r = model.DefaultRetention
+	}
+	for eng := range engines {
+		if err := prune(ctx, tx, eng, r, s.now()); err != nil {
+			return fmt.Errorf("history: retention: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("history: add samples: %w", err)
+	}
+	return nil
+}
+
 // addSamples stores many samples in one transaction without retention
 // (tests and benchmarks build histories with it).
 func (s *Store) addSamples(ctx context.Context, smps []model.Sample) error {

@@ -810,3 +810,38 @@ func TestHotJournal(t *testing.T) {
 		t.Fatalf("after the crash: %d samples, %v", len(got), err)
 	}
 }
+
+// TestAddSamples: a bulk write of two engines' samples keeps what
+// retention keeps of each, and rejects the whole batch for one bad sample.
+func TestAddSamples(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTemp(t, base)
+	var times []time.Time
+	for at := base.Add(-5 * 24 * time.Hour); !at.After(base); at = at.Add(20 * time.Minute) {
+		times = append(times, at)
+	}
+	var batch []model.Sample
+	for i, at := range times {
+		batch = append(batch, sampleAt("e1", at, int64(i)), sampleAt("e2", at, int64(i)))
+	}
+	if err := s.AddSamples(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	want := kept(model.DefaultRetention, times, base)
+	if len(want) == len(times) {
+		t.Fatal("the test's history is all inside the keep-all window")
+	}
+	for _, id := range []string{"e1", "e2"} {
+		if got := storedTimes(t, s, id); !slices.EqualFunc(got, want, time.Time.Equal) {
+			t.Errorf("%s: %d samples kept, want %d", id, len(got), len(want))
+		}
+	}
+	bad := []model.Sample{sampleAt("e3", base, 1), sampleAt("", base, 2)}
+	if err := s.AddSamples(ctx, bad); err == nil {
+		t.Error("a batch with a sample of no engine was stored")
+	}
+	if got := storedTimes(t, s, "e3"); len(got) != 0 {
+		t.Errorf("a rejected batch left %d samples", len(got))
+	}
+}

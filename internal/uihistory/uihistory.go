@@ -10,6 +10,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -186,14 +187,13 @@ func Demo(ctx context.Context, e *dockerapi.Engine, seed int64, now time.Time) (
 				return
 			}
 		}
-		for i := len(samples) - 1; i >= 0; i-- {
-			if samples[i].Time.Before(recentFrom) {
-				markRecent()
-			}
-			if st.AddSample(fillCtx, samples[i]) != nil {
-				return
-			}
+		// Two writes: the month the Overview reads first, then the rest.
+		cut, _ := slices.BinarySearchFunc(samples, recentFrom, func(s model.Sample, t time.Time) int { return s.Time.Compare(t) })
+		if st.AddSamples(fillCtx, samples[cut:]) != nil {
+			return
 		}
+		markRecent()
+		_ = st.AddSamples(fillCtx, samples[:cut])
 	}()
 	release = func() {
 		stop()
