@@ -267,12 +267,11 @@ func historyText(w io.Writer, eng history.EngineInfo, since time.Duration, from,
 	first, last := samples[0].Time.Local(), samples[len(samples)-1].Time.Local()
 	fmt.Fprintf(w, ", %s → %s\n\n", first.Format("2006-01-02 15:04"), last.Format("2006-01-02 15:04"))
 	g := model.Growth(samples, from)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "KIND\tTHEN\t\tNOW\tCHANGE\t\n")
+	rows := [][5]string{{"KIND", "THEN", "NOW", "CHANGE", "SIZE OVER " + ageText(since)}}
 	for _, c := range g.Kinds {
 		if c.Kind == model.KindNetwork {
 			// Networks hold no disk space: their count.
-			fmt.Fprintf(tw, "%s\t%d\t→\t%d\t%s\t\n", c.Kind, c.Then.Total, c.Now.Total, countDelta(c.Now.Total-c.Then.Total))
+			rows = append(rows, [5]string{c.Kind.String(), fmt.Sprint(c.Then.Total), fmt.Sprint(c.Now.Total), countDelta(c.Now.Total - c.Then.Total), "(count)"})
 			continue
 		}
 		change := "?"
@@ -280,10 +279,20 @@ func historyText(w io.Writer, eng history.EngineInfo, since time.Duration, from,
 			change = model.HumanDelta(d)
 		}
 		spark := model.Sparkline(model.SizeSeries(samples, c.Kind, from, now, sparkWidth))
-		fmt.Fprintf(tw, "%s\t%s\t→\t%s\t%s\t  %s\n", c.Kind, sizeText(c.Then.Size), sizeText(c.Now.Size), change, spark)
+		rows = append(rows, [5]string{c.Kind.String(), sizeText(c.Then.Size), sizeText(c.Now.Size), change, spark})
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	var wid [4]int
+	for _, r := range rows {
+		for i := range wid {
+			wid[i] = max(wid[i], len(r[i]))
+		}
+	}
+	for i, r := range rows {
+		arrow := "→"
+		if i == 0 {
+			arrow = " "
+		}
+		fmt.Fprintf(w, "%-*s  %*s %s %*s  %*s  %s\n", wid[0], r[0], wid[1], r[1], arrow, wid[2], r[2], wid[3], r[3], r[4])
 	}
 
 	fmt.Fprintf(w, "\nRepositories that grew most\n")
@@ -296,7 +305,7 @@ func historyText(w io.Writer, eng history.EngineInfo, since time.Duration, from,
 	if len(grew) == 0 {
 		fmt.Fprintln(w, "  none grew")
 	} else {
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "  REPOSITORY\tSIZE\tCHANGE\tTAGS\t\n")
 		for _, r := range grew {
 			size := model.HumanSize(r.SizeThen) + " → " + model.HumanSize(r.SizeNow)
@@ -317,7 +326,7 @@ func historyText(w io.Writer, eng history.EngineInfo, since time.Duration, from,
 		_, err := fmt.Fprintln(w, "  none in the window")
 		return err
 	}
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  TIME\tOBJECTS\tFREED\tBY\n")
 	var freed int64
 	for _, c := range cleanups {
@@ -469,5 +478,6 @@ func historyJSON(w io.Writer, eng model.EngineRef, from time.Time, samples []mod
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // <none> as it is
 	return enc.Encode(d)
 }

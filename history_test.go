@@ -92,31 +92,44 @@ func TestRecordThenHistory(t *testing.T) {
 	// A prune that deletes: a sample before and after, and the clean-up
 	// by its rule.
 	images := len(d.Images())
-	code, _, errs = runArgs(t, "prune", "-H", host, "--dangling", "-f")
-	if code != 0 || errs != "" || len(d.Images()) >= images {
+	code, prune, errs := pruneJSON(t, "-H", host, "--dangling", "-f")
+	if code != 0 || errs != "" || len(d.Images()) >= images || len(prune.Outcomes) == 0 {
 		t.Fatalf("prune: exit %d, stderr %q, %d images of %d left", code, errs, len(d.Images()), images)
+	}
+	code, dfOut, _ = runArgs(t, "df", "--json", "-H", host)
+	var dfAfter struct {
+		Images struct {
+			Total int `json:"total"`
+		} `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(dfOut), &dfAfter); code != 0 || err != nil {
+		t.Fatalf("df after prune: %d %v", code, err)
 	}
 	doc = historyDocOf(t)
 	samples, _ = doc["samples"].([]any)
 	cleanups, _ := doc["cleanups"].([]any)
-	if len(samples) != 4 || len(cleanups) != 1 {
-		t.Fatalf("want 4 samples and 1 clean-up, got %d and %d", len(samples), len(cleanups))
+	if len(samples) != 5 || len(cleanups) != 1 {
+		t.Fatalf("want 5 samples (record, df, before and after prune, df) and 1 clean-up, got %d and %d", len(samples), len(cleanups))
 	}
 	c := cleanups[0].(map[string]any)
-	if by := c["by"].(string); !strings.Contains(by, "dangling") || !strings.Contains(by, "one-off flags") {
-		t.Errorf("clean-up by %q: want the one-off flags and the dangling rule", by)
+	if by := c["by"].(string); !strings.Contains(by, prune.Outcomes[0].Rule) || !strings.Contains(by, "one-off flags") {
+		t.Errorf("clean-up by %q: want the one-off flags and the rule %q", by, prune.Outcomes[0].Rule)
 	}
-	if n := int(c["objects"].(float64)); n != images-len(d.Images()) {
-		t.Errorf("clean-up objects %d, %d went", n, images-len(d.Images()))
+	if n := int(c["objects"].(float64)); n != len(prune.Outcomes) {
+		t.Errorf("clean-up objects %d, %d went", n, len(prune.Outcomes))
 	}
-	before := samples[2].(map[string]any)["kinds"].(map[string]any)["images"].(map[string]any)
-	after := samples[3].(map[string]any)["kinds"].(map[string]any)["images"].(map[string]any)
-	if int(after["total"].(float64)) != len(d.Images()) || int(before["total"].(float64)) != images {
-		t.Errorf("images before %v after %v: want %d then %d", before["total"], after["total"], images, len(d.Images()))
+	if prune.Measured == nil || int64(c["freed"].(float64)) != prune.Measured.Freed {
+		t.Errorf("clean-up freed %v, prune measured %+v", c["freed"], prune.Measured)
+	}
+	kindsOf := func(i int) map[string]any { return samples[i].(map[string]any)["kinds"].(map[string]any) }
+	before := kindsOf(2)["images"].(map[string]any)
+	after := kindsOf(3)["images"].(map[string]any)
+	if int(before["total"].(float64)) != df.Images.Total || int(after["total"].(float64)) != dfAfter.Images.Total {
+		t.Errorf("images before %v after %v: df says %d then %d", before["total"], after["total"], df.Images.Total, dfAfter.Images.Total)
 	}
 	growth := doc["growth"].(map[string]any)
 	gi := growth["kinds"].(map[string]any)["images"].(map[string]any)
-	if gi["change"] == nil || int64(gi["change"].(float64)) != int64(after["size"].(float64))-int64(samples[0].(map[string]any)["kinds"].(map[string]any)["images"].(map[string]any)["size"].(float64)) {
+	if gi["change"] == nil || int64(gi["change"].(float64)) != int64(kindsOf(4)["images"].(map[string]any)["size"].(float64))-int64(kindsOf(0)["images"].(map[string]any)["size"].(float64)) {
 		t.Errorf("growth of images %v: want the newest size minus the first", gi)
 	}
 
