@@ -96,7 +96,7 @@ func runHistory(ctx context.Context, o options, args []string, stdout, stderr io
 	defer st.Close()
 	engines, err := st.Engines(ctx)
 	if err != nil {
-		return fmt.Errorf("history %s: %w", path, err)
+		return historyErr(path, err)
 	}
 	if len(engines) == 0 {
 		_, err := fmt.Fprintln(stdout, noHistoryHint)
@@ -110,11 +110,11 @@ func runHistory(ctx context.Context, o options, args []string, stdout, stderr io
 	from := now.Add(-ho.since)
 	samples, err := st.Samples(ctx, eng.ID, from, true)
 	if err != nil {
-		return fmt.Errorf("history %s: %w", path, err)
+		return historyErr(path, err)
 	}
 	cleanups, err := st.Cleanups(ctx, eng.ID, from)
 	if err != nil {
-		return fmt.Errorf("history %s: %w", path, err)
+		return historyErr(path, err)
 	}
 	if ho.json {
 		return historyJSON(stdout, eng.EngineRef, from, samples, cleanups)
@@ -134,7 +134,7 @@ func setRetention(ctx context.Context, v string, stdout, stderr io.Writer) error
 	}
 	defer st.Close()
 	if err := st.SetRetention(ctx, r); err != nil {
-		return fmt.Errorf("history %s: %w", st.Path(), err)
+		return historyErr(st.Path(), err)
 	}
 	_, err = fmt.Fprintf(stdout, "history %s: %s\n", st.Path(), retentionText(r))
 	return err

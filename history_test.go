@@ -416,3 +416,25 @@ func TestCleanupBy(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryUnwritable: a history bilge cannot create is one warning for
+// bilge df, which prints and exits as ever, and the one-line failure of
+// bilge record, whose only purpose it is.
+func TestHistoryUnwritable(t *testing.T) {
+	_, host := serveDemo(t, 1)
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_STATE_HOME", file)
+	_, want, _ := runArgs(t, "df", "--demo", "--demo-seed", "1")
+	code, out, errs := runArgs(t, "df", "-H", host)
+	if code != 0 || out != want || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "bilge: warning: history") || !strings.Contains(errs, "no sample recorded") {
+		t.Errorf("df: exit %d, stderr %q, output same as without history: %v", code, errs, out == want)
+	}
+	code, out, errs = runArgs(t, "record", "-H", host)
+	assertOneLine(t, code, errs, "history", file)
+	if out != "" {
+		t.Errorf("record printed %q", out)
+	}
+}

@@ -34,8 +34,8 @@ func engineRef(ctx context.Context, e *dockerapi.Engine) (model.EngineRef, error
 	if d.Orig != nil {
 		d = *d.Orig
 	}
-	if d.ID == "" && d.Name == "" {
-		return model.EngineRef{}, errors.New("the engine gave no ID or name (/info): its samples could not be told from another engine's")
+	if d.ID == "" {
+		return model.EngineRef{}, errors.New("the engine gave no ID (/info): its samples could not be told from another engine's")
 	}
 	return model.EngineRef{ID: d.ID, Name: d.Name}, nil
 }
@@ -74,7 +74,11 @@ func newSampleRecorder(o options, e *dockerapi.Engine, stderr io.Writer) *sample
 // warn prints the recorder's one warning.
 func (r *sampleRecorder) warn(err error) {
 	if !r.failed {
-		fmt.Fprintf(r.stderr, "bilge: warning: history: %v: no sample recorded\n", err)
+		path := ""
+		if r.store != nil {
+			path = r.store.Path()
+		}
+		fmt.Fprintf(r.stderr, "bilge: warning: %v: no sample recorded\n", historyErr(path, err))
 	}
 	r.failed = true
 }
@@ -182,9 +186,20 @@ func runRecord(ctx context.Context, o options, args []string, stdout, stderr io.
 		return measureError(ctx, dctx, e, err, o.timeout, "record")
 	}
 	if err := st.AddSample(dctx, model.SampleOf(snap, ix, ref, at)); err != nil {
-		return fmt.Errorf("history %s: %w", st.Path(), err)
+		return historyErr(st.Path(), err)
 	}
 	return nil
+}
+
+// historyErr names the history in an error that does not already.
+func historyErr(path string, err error) error {
+	if strings.HasPrefix(err.Error(), "history") {
+		return err
+	}
+	if path == "" {
+		return fmt.Errorf("history: %w", err)
+	}
+	return fmt.Errorf("history %s: %w", path, err)
 }
 
 // measureError words a failed measurement as bilge df does: an
