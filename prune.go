@@ -480,6 +480,9 @@ func recordCleanup(ctx context.Context, o options, e *dockerapi.Engine, hist *sa
 		c.PerKind[model.KindBuildCache] = r.BuildCache
 	}
 	hist.cleanup(context.WithoutCancel(ctx), c)
+	if ctx.Err() != nil {
+		return // interrupted: no minute-long measurement on the way out
+	}
 	// The sample after: a full measurement again, as bilge df's.
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.timeout)
 	defer cancel()
