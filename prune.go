@@ -51,6 +51,9 @@ One-off flags (instead of a policy file):
                        until Docker's total is at most SIZE (20GB)
   --min-free SIZE      ... until the data root's filesystem has SIZE free
 
+A run that deletes is logged (bilge log) and recorded in the history
+(bilge history) as a clean-up, with a sample before and one after.
+
 Exit status: 0 all went (or a dry run), 1 error (nothing deleted), 2 some
 deletions failed.
 `
