@@ -3,9 +3,16 @@
 package history
 
 import (
+	"errors"
 	"os"
 	"syscall"
+	"time"
 )
+
+// lockWait is how long Open waits for another process's Open; past it, it
+// goes on unlocked (SQLite's own locks still keep the data safe) rather
+// than hang behind a stopped process.
+const lockWait = 15 * time.Second
 
 // lockFile holds an exclusive lock on path (created 0600) until the
 // returned func is called. Open holds it while it checks, moves aside and
@@ -16,9 +23,17 @@ func lockFile(path string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		_ = f.Close()
-		return nil, err
+	deadline := time.Now().Add(lockWait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) || time.Now().After(deadline) {
+			_ = f.Close()
+			return nil, err
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	return func() {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -66,10 +67,11 @@ var schemaCheck = []string{
 	`SELECT key, value FROM settings LIMIT 0`,
 }
 
-// quickCheckMax is the largest database Open runs PRAGMA quick_check on
-// (it reads every page). Larger ones are only checked by reading their
-// header and schema; damage deeper in shows as errors on use.
-const quickCheckMax = 64 << 20
+// quickCheckMax is the largest database Open runs PRAGMA quick_check on:
+// it reads every page, ~3 ms of CPU a MB. A history under the default
+// retention takes well under 1 MB an engine; larger ones get their header,
+// size and schema checked, and damage deeper in shows as errors on use.
+const quickCheckMax = 4 << 20
 
 // badError says the file at the path is not a usable bilge history: Open
 // moves it aside.
@@ -78,10 +80,10 @@ type badError struct{ why string }
 func (e *badError) Error() string { return e.why }
 
 // newerError says the database is from a newer bilge: Open leaves it.
-type newerError struct{ schema int }
+type newerError struct{ schema, known int }
 
 func (e *newerError) Error() string {
-	return fmt.Sprintf("history.db is from a newer bilge (schema %d; this bilge reads up to %d)", e.schema, len(migrations))
+	return fmt.Sprintf("history.db is from a newer bilge (schema %d; this bilge reads up to %d)", e.schema, e.known)
 }
 
 // asBad turns SQLite's "this is not a (sound) database" errors into a
@@ -117,59 +119,109 @@ var storeParams = []string{
 	"_txlock=immediate",
 }
 
-// probeParams look at a file without changing it (no journal mode
-// switch: a foreign file moved aside keeps its bytes).
-var probeParams = []string{"_pragma=busy_timeout(10000)", "_pragma=query_only(1)"}
+// probeParams look at a file without changing it: no journal mode
+// switch, and read-only, so closing does not checkpoint a -wal into the
+// file or delete it (a file moved aside keeps its bytes, its -wal too).
+var probeParams = []string{"mode=ro", "_pragma=busy_timeout(10000)"}
 
-// probe looks at the file at path: nil when it is missing, empty or a
-// sound bilge history this bilge can read (perhaps after migrating); a
-// badError when it is not; a newerError; or another error when it cannot
+// sqliteMagic starts every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// checkHeader reads the start of the file: a file that is not SQLite at
+// all is bad before SQLite opens it (SQLite would drop its -wal).
+func checkHeader(path string, size int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	if _, err := io.ReadFull(f, head); err != nil && size >= int64(len(head)) {
+		return err
+	}
+	if string(head) != sqliteMagic {
+		return &badError{why: "not an SQLite database"}
+	}
+	if size < 512 { // the smallest page, and a database has at least one
+		return &badError{why: fmt.Sprintf("truncated to %d bytes", size)}
+	}
+	return nil
+}
+
+// probe looks at the file at path and returns its schema: 0 when it is
+// missing or empty, else a sound bilge history's schema, which this bilge
+// can read (perhaps after migrating). Errors: a badError when the file is
+// not a sound bilge history, a newerError, or another error when it cannot
 // be read at all.
-func probe(ctx context.Context, path string) error {
+func probe(ctx context.Context, path string) (int, error) {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil
+		return 0, nil
 	case err != nil:
-		return err
+		return 0, err
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("%s is not a regular file", path)
-	case fi.Size() == 0:
-		if _, err := os.Stat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
-			return nil
+		return 0, fmt.Errorf("%s is not a regular file", path)
+	}
+	wal, err := os.Stat(path + "-wal")
+	walSize := int64(0)
+	if err == nil {
+		walSize = wal.Size()
+	}
+	if fi.Size() == 0 && walSize == 0 {
+		return 0, nil
+	}
+	if fi.Size() > 0 {
+		if err := checkHeader(path, fi.Size()); err != nil {
+			return 0, err
 		}
 	}
 	db, err := sql.Open("sqlite", dsn(path, probeParams...))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return asBad(err)
+		return 0, asBad(err)
 	}
 	defer conn.Close()
-	schema, err := inspect(ctx, conn)
+	schema, err := inspect(ctx, conn, len(migrations))
 	if err != nil {
-		return asBad(err)
+		return 0, asBad(err)
 	}
 	if schema == 0 {
-		return nil
+		return 0, nil
 	}
 	if fi.Size() <= quickCheckMax {
 		var res string
 		if err := conn.QueryRowContext(ctx, `PRAGMA quick_check(1)`).Scan(&res); err != nil {
-			return asBad(err)
+			return 0, asBad(err)
 		}
 		if res != "ok" {
-			return &badError{why: "damaged: " + oneLine(res)}
+			return 0, &badError{why: "damaged: " + oneLine(res)}
+		}
+	} else if walSize == 0 {
+		// Too big to read through on every start; a truncated file shows
+		// as fewer bytes than its pages (with a WAL, pages may live there).
+		var pages, pageSize int64
+		if err := conn.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+			return 0, asBad(err)
+		}
+		if err := conn.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
+			return 0, asBad(err)
+		}
+		if pages*pageSize > fi.Size() {
+			return 0, &badError{why: fmt.Sprintf("truncated: %d bytes of %d", fi.Size(), pages*pageSize)}
 		}
 	}
 	if schema == len(migrations) {
-		return checkSchema(ctx, conn)
+		if err := checkSchema(ctx, conn); err != nil {
+			return 0, err
+		}
 	}
-	return nil
+	return schema, nil
 }
 
 // querier is what inspect and checkSchema need of a connection or a
@@ -181,8 +233,8 @@ type querier interface {
 
 // inspect reads the header: the schema version of a bilge history (0 for
 // an empty database), a badError for another application's database, a
-// newerError for a newer bilge's.
-func inspect(ctx context.Context, q querier) (int, error) {
+// newerError for one past known.
+func inspect(ctx context.Context, q querier, known int) (int, error) {
 	var app, schema, tables int
 	if err := q.QueryRowContext(ctx, `PRAGMA application_id`).Scan(&app); err != nil {
 		return 0, err
@@ -200,8 +252,8 @@ func inspect(ctx context.Context, q querier) (int, error) {
 		return 0, &badError{why: "an SQLite database that is not bilge's"}
 	case app != applicationID:
 		return 0, &badError{why: fmt.Sprintf("another application's SQLite database (application_id %#x)", uint32(app))}
-	case schema > len(migrations):
-		return 0, &newerError{schema: schema}
+	case schema > known:
+		return 0, &newerError{schema: schema, known: known}
 	case schema <= 0:
 		return 0, &badError{why: fmt.Sprintf("unknown schema %d", schema)}
 	}
@@ -222,16 +274,17 @@ func checkSchema(ctx context.Context, q querier) error {
 	return nil
 }
 
-// setup makes the database at db current: creates it when it is new,
-// migrates it when it is older, in one immediate transaction (so two
-// processes opening a new database create it once).
-func setup(ctx context.Context, db *sql.DB) error {
+// setup brings the database at db to the last of steps (migrations, in
+// Open): creates it when it is new, migrates it when it is older, all in
+// one immediate transaction, so two processes opening a new database
+// create it once and a failed step leaves the database as it was.
+func setup(ctx context.Context, db *sql.DB, steps []string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return asBad(err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	schema, err := inspect(ctx, tx)
+	schema, err := inspect(ctx, tx, len(steps))
 	if err != nil {
 		return asBad(err)
 	}
@@ -240,13 +293,13 @@ func setup(ctx context.Context, db *sql.DB) error {
 			return asBad(err)
 		}
 	}
-	for v := schema; v < len(migrations); v++ {
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+	for v := schema; v < len(steps); v++ {
+		if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
 			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, asBad(err))
 		}
 	}
-	if schema < len(migrations) {
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+	if schema < len(steps) {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(steps))); err != nil {
 			return asBad(err)
 		}
 	}
@@ -257,8 +310,8 @@ func setup(ctx context.Context, db *sql.DB) error {
 }
 
 // moveAside renames the file at path to "<path>.corrupt-<UTC time>" (a
-// free name) with its -wal and -journal, and removes its -shm (an index
-// SQLite rebuilds). A -wal left behind would be replayed into the new
+// free name) with its -wal and -journal (unless empty), and removes its
+// -shm (an index SQLite rebuilds). A -wal left behind would be replayed into the new
 // database, so one that can be neither moved nor removed is an error.
 func moveAside(path, stamp string) (string, error) {
 	base := path + ".corrupt-" + stamp
@@ -273,8 +326,13 @@ func moveAside(path, stamp string) (string, error) {
 		return "", err
 	}
 	for _, suffix := range []string{"-wal", "-journal"} {
-		err := os.Rename(path+suffix, aside+suffix)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		var err error
+		if fi, serr := os.Stat(path + suffix); serr == nil && fi.Size() > 0 {
+			err = os.Rename(path+suffix, aside+suffix)
+		} else {
+			err = os.ErrNotExist // empty: nothing to keep
+		}
+		if err != nil {
 			if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return aside, err
 			}

@@ -46,7 +46,9 @@ func DefaultPath(getenv func(string) string) (string, error) {
 }
 
 // Store is one history database. It is safe for concurrent use, and
-// several processes may use one database at once.
+// several processes may use one database at once. Text read back (names,
+// repositories, who cleaned up) goes through model.SafeText: what bilge
+// wrote is already safe, a hand-edited file reaches no terminal.
 type Store struct {
 	db   *sql.DB
 	path string
@@ -89,7 +91,7 @@ func Open(path string, warn func(string)) (*Store, error) {
 	}
 	for {
 		var bad *badError
-		err := probe(ctx, path)
+		schema, err := probe(ctx, path)
 		if errors.As(err, &bad) && !movedAside {
 			if err := moveAway(bad); err != nil {
 				return nil, err
@@ -99,7 +101,7 @@ func Open(path string, warn func(string)) (*Store, error) {
 		if err != nil {
 			return nil, openError(path, err)
 		}
-		s, err := open(ctx, path, warn)
+		s, err := open(ctx, path, schema, warn)
 		if errors.As(err, &bad) && !movedAside {
 			if err := moveAway(bad); err != nil {
 				return nil, err
@@ -121,8 +123,9 @@ func openError(path string, err error) error {
 	return fmt.Errorf("history: open %s: %w", path, err)
 }
 
-// open opens the pool on a probed file and makes its schema current.
-func open(ctx context.Context, path string, warn func(string)) (*Store, error) {
+// open opens the pool on a probed file and makes its schema current
+// (unless the probe found it current: then Open takes no write lock).
+func open(ctx context.Context, path string, schema int, warn func(string)) (*Store, error) {
 	db, err := sql.Open("sqlite", dsn(path, storeParams...))
 	if err != nil {
 		return nil, err
@@ -138,9 +141,11 @@ func open(ctx context.Context, path string, warn func(string)) (*Store, error) {
 		// they only wait for each other longer.
 		warn(fmt.Sprintf("history: %s is in journal mode %q, not WAL: bilge processes writing at once wait for each other", path, mode))
 	}
-	if err := setup(ctx, db); err != nil {
-		_ = db.Close()
-		return nil, err
+	if schema < len(migrations) {
+		if err := setup(ctx, db, migrations); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
 	}
 	return &Store{db: db, path: path, now: time.Now}, nil
 }
@@ -180,7 +185,6 @@ func (s *Store) add(ctx context.Context, smp model.Sample, every time.Duration, 
 	if !storable(smp.Time) {
 		return false, fmt.Errorf("history: sample time %v out of range", smp.Time)
 	}
-	kinds := encodeKinds(smp.Kinds)
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock now
 	if err != nil {
 		return false, fmt.Errorf("history: add sample: %w", err)
@@ -196,16 +200,8 @@ func (s *Store) add(ctx context.Context, smp model.Sample, every time.Duration, 
 			return false, nil
 		}
 	}
-	eng, err := upsertEngine(ctx, tx, smp.Engine)
+	eng, err := insertSample(ctx, tx, smp)
 	if err != nil {
-		return false, fmt.Errorf("history: add sample: %w", err)
-	}
-	ids, err := repoIDs(ctx, tx, smp.Repos)
-	if err != nil {
-		return false, fmt.Errorf("history: add sample: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO samples(engine, time, kinds, repos) VALUES (?, ?, ?, ?)`,
-		eng, smp.Time.UnixNano(), kinds, encodeRepos(ids, smp.Repos)); err != nil {
 		return false, fmt.Errorf("history: add sample: %w", err)
 	}
 	r, err := retention(ctx, tx)
@@ -219,6 +215,38 @@ func (s *Store) add(ctx context.Context, smp model.Sample, every time.Duration, 
 		return false, fmt.Errorf("history: add sample: %w", err)
 	}
 	return true, nil
+}
+
+// insertSample writes smp (its engine row too) and returns the engine's
+// row id.
+func insertSample(ctx context.Context, tx *sql.Tx, smp model.Sample) (int64, error) {
+	eng, err := upsertEngine(ctx, tx, smp.Engine)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := repoIDs(ctx, tx, smp.Repos)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO samples(engine, time, kinds, repos) VALUES (?, ?, ?, ?)`,
+		eng, smp.Time.UnixNano(), encodeKinds(smp.Kinds), encodeRepos(ids, smp.Repos))
+	return eng, err
+}
+
+// addSamples stores many samples in one transaction without retention
+// (tests and benchmarks build histories with it).
+func (s *Store) addSamples(ctx context.Context, smps []model.Sample) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, smp := range smps {
+		if _, err := insertSample(ctx, tx, smp); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // upsertEngine is the engine's row id, its name updated to e's.
@@ -340,77 +368,113 @@ func (s *Store) AddCleanup(ctx context.Context, c model.Cleanup) error {
 // not need them): then Repos is never nil; otherwise it is nil. A sample
 // with no kinds has nil Kinds.
 func (s *Store) Samples(ctx context.Context, engineID string, since time.Time, withRepos bool) ([]model.Sample, error) {
-	query := `SELECT s.time, e.name, s.kinds FROM samples s JOIN engines e ON e.id = s.engine
-		WHERE e.engine_id = ? AND s.time >= ? ORDER BY s.time, s.id`
-	if withRepos {
-		query = strings.Replace(query, "s.kinds", "s.kinds, s.repos", 1)
+	var eng int64
+	var name string
+	err := s.db.QueryRowContext(ctx, `SELECT id, name FROM engines WHERE engine_id = ?`, engineID).Scan(&eng, &name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, query, engineID, nanos(since))
+	if err != nil {
+		return nil, fmt.Errorf("history: samples: %w", err)
+	}
+	var names map[int64]string
+	if withRepos {
+		if names, err = s.repoNames(ctx, 0); err != nil {
+			return nil, err
+		}
+	}
+	query := `SELECT time, kinds FROM samples WHERE engine = ? AND time >= ? ORDER BY time, id`
+	if withRepos {
+		query = `SELECT time, kinds, repos FROM samples WHERE engine = ? AND time >= ? ORDER BY time, id`
+	}
+	rows, err := s.db.QueryContext(ctx, query, eng, nanos(since))
 	if err != nil {
 		return nil, fmt.Errorf("history: samples: %w", err)
 	}
 	defer rows.Close()
 	var out []model.Sample
-	var refs [][]repoRef
+	ref := model.EngineRef{ID: engineID, Name: model.SafeText(name)}
+	var kinds, repos sql.RawBytes
+	dest := []any{new(int64), &kinds}
+	if withRepos {
+		dest = append(dest, &repos)
+	}
 	for rows.Next() {
-		var t int64
-		var name string
-		var kinds, repos []byte
-		dest := []any{&t, &name, &kinds}
-		if withRepos {
-			dest = append(dest, &repos)
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("history: samples: %w", err)
 		}
-		smp := model.Sample{Time: fromNanos(t), Engine: model.EngineRef{ID: engineID, Name: name}}
+		smp := model.Sample{Time: fromNanos(*dest[0].(*int64)), Engine: ref}
 		if smp.Kinds, err = decodeKinds(kinds); err != nil {
 			return nil, fmt.Errorf("history: sample at %v: kinds: %w", smp.Time, err)
 		}
 		if withRepos {
-			rr, err := decodeRepos(repos)
+			refs, err := decodeRepos(repos)
 			if err != nil {
 				return nil, fmt.Errorf("history: sample at %v: repositories: %w", smp.Time, err)
 			}
-			refs = append(refs, rr)
+			smp.Repos = make([]model.RepoSample, len(refs))
+			for i, r := range refs {
+				n, ok := names[r.id]
+				if !ok {
+					// Added by another process since the names were read.
+					if names, err = s.repoNames(ctx, r.id); err != nil {
+						return nil, err
+					}
+					n = names[r.id]
+				}
+				smp.Repos[i] = model.RepoSample{Repo: n, Tags: r.tags, Size: r.size}
+			}
 		}
 		out = append(out, smp)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: samples: %w", err)
 	}
-	if !withRepos {
-		return out, nil
+	return out, nil
+}
+
+// Repos are the repositories of the engine's sample at exactly at (nil
+// when there is none). A long window's trend needs only the samples'
+// kinds; model.Growth then needs the repositories of its two ends only:
+// load the window with Samples(…, false) and these two with Repos.
+func (s *Store) Repos(ctx context.Context, engineID string, at time.Time) ([]model.RepoSample, error) {
+	var blob []byte
+	err := s.db.QueryRowContext(ctx, `SELECT s.repos FROM samples s JOIN engines e ON e.id = s.engine
+		WHERE e.engine_id = ? AND s.time = ? ORDER BY s.id DESC LIMIT 1`, engineID, nanos(at)).Scan(&blob)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
 	}
-	names, err := s.repoNames(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("history: repositories: %w", err)
+	}
+	refs, err := decodeRepos(blob)
+	if err != nil {
+		return nil, fmt.Errorf("history: sample at %v: repositories: %w", at, err)
+	}
+	names, err := s.repoNames(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
-	for i, rr := range refs {
-		repos := make([]model.RepoSample, len(rr))
-		for j, r := range rr {
-			repos[j] = model.RepoSample{Repo: names[r.id], Tags: r.tags, Size: r.size}
+	out := make([]model.RepoSample, len(refs))
+	for i, r := range refs {
+		n, ok := names[r.id]
+		if !ok {
+			if names, err = s.repoNames(ctx, r.id); err != nil {
+				return nil, err
+			}
+			n = names[r.id]
 		}
-		out[i].Repos = repos
+		out[i] = model.RepoSample{Repo: n, Tags: r.tags, Size: r.size}
 	}
 	return out, nil
 }
 
-// repoNames is the cache of repository names, reloaded when refs name an
-// id it has not seen (names are only ever added; an id never changes its
-// name).
-func (s *Store) repoNames(ctx context.Context, refs [][]repoRef) (map[int64]string, error) {
+// repoNames is the cache of repository names, (re)loaded when it is empty
+// or lacks need (names are only ever added; an id never changes its name).
+func (s *Store) repoNames(ctx context.Context, need int64) (map[int64]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	complete := s.names != nil
-	for _, rr := range refs {
-		for _, r := range rr {
-			if _, ok := s.names[r.id]; !ok {
-				complete = false
-			}
-		}
-	}
-	if complete {
+	if _, ok := s.names[need]; s.names != nil && (need == 0 || ok) {
 		return s.names, nil
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, name FROM repo_names`)
@@ -425,17 +489,13 @@ func (s *Store) repoNames(ctx context.Context, refs [][]repoRef) (map[int64]stri
 		if err := rows.Scan(&id, &name); err != nil {
 			return nil, fmt.Errorf("history: repository names: %w", err)
 		}
-		names[id] = name
+		names[id] = model.SafeText(name) // a hand-edited file reaches no terminal
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: repository names: %w", err)
 	}
-	for _, rr := range refs {
-		for _, r := range rr {
-			if _, ok := names[r.id]; !ok {
-				return nil, fmt.Errorf("history: repository name %d missing", r.id)
-			}
-		}
+	if _, ok := names[need]; need != 0 && !ok {
+		return nil, fmt.Errorf("history: repository name %d missing", need)
 	}
 	s.names = names // a new map: callers may hold the old one
 	return names, nil
@@ -460,6 +520,7 @@ func (s *Store) Cleanups(ctx context.Context, engineID string, since time.Time) 
 			return nil, fmt.Errorf("history: clean-ups: %w", err)
 		}
 		c.Time = fromNanos(t)
+		c.Engine.Name, c.By = model.SafeText(c.Engine.Name), model.SafeText(c.By)
 		if err := json.Unmarshal([]byte(perKind), &c.PerKind); err != nil {
 			return nil, fmt.Errorf("history: clean-up at %v: %w", c.Time, err)
 		}
@@ -498,6 +559,7 @@ func (s *Store) Engines(ctx context.Context) ([]EngineInfo, error) {
 			return nil, fmt.Errorf("history: engines: %w", err)
 		}
 		e.First, e.Last = fromNanos(first), fromNanos(last)
+		e.ID, e.Name = model.SafeText(e.ID), model.SafeText(e.Name)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -283,7 +283,16 @@ func TestRetention(t *testing.T) {
 	slices.SortFunc(times, time.Time.Compare)
 	shuffled := slices.Clone(times)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	for i, at := range shuffled {
+	// Most go in at once; the last 60, in random order, each through
+	// AddSample, so retention runs on a growing, unordered history.
+	var bulk []model.Sample
+	for i, at := range shuffled[:len(shuffled)-60] {
+		bulk = append(bulk, sampleAt("e1", at, int64(i)))
+	}
+	if err := s.addSamples(ctx, bulk); err != nil {
+		t.Fatal(err)
+	}
+	for i, at := range shuffled[len(shuffled)-60:] {
 		if err := s.AddSample(ctx, sampleAt("e1", at, int64(i))); err != nil {
 			t.Fatal(err)
 		}
@@ -584,5 +593,174 @@ func TestTwoProcesses(t *testing.T) {
 		if got[i].Time.Sub(got[i-1].Time) != time.Millisecond {
 			t.Fatalf("samples %d and %d are %v apart, want 1ms", i-1, i, got[i].Time.Sub(got[i-1].Time))
 		}
+	}
+}
+
+// TestAddSampleIfDueRace: two stores (as two processes would) on one file
+// racing to add the same due sample add it once.
+func TestAddSampleIfDueRace(t *testing.T) {
+	t.Parallel()
+	a := openTemp(t, base)
+	b, err := Open(a.Path(), func(m string) { t.Errorf("warning: %s", m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	added := make(chan bool, 20)
+	for i := range 20 {
+		s := []*Store{a, b}[i%2]
+		go func() {
+			ok, err := s.AddSampleIfDue(ctx, sampleAt("e1", base.Add(time.Duration(i)*time.Second), 0), time.Hour)
+			if err != nil {
+				t.Error(err)
+			}
+			added <- ok
+		}()
+	}
+	n := 0
+	for range 20 {
+		if <-added {
+			n++
+		}
+	}
+	if got := len(storedTimes(t, a, "e1")); n != 1 || got != 1 {
+		t.Errorf("%d calls added, %d samples stored; want 1 and 1", n, got)
+	}
+}
+
+// TestOpenOddPath: a path with URI metacharacters is the file's name, not
+// part of a query.
+func TestOpenOddPath(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "we?ird #dir%20&x=1", "history.db")
+	s, err := Open(path, func(m string) { t.Errorf("warning: %s", m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.AddSample(context.Background(), sampleAt("e1", time.Now(), 0)); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Fatalf("database not at %s: %v", path, err)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("directory mode %v, %v; want 0700", fi.Mode().Perm(), err)
+	}
+}
+
+// TestOpenBadFileWithWAL: a bad file's -wal goes aside with it (a stale
+// WAL left in place would be replayed into the new database) and its
+// -shm is removed.
+func TestOpenBadFileWithWAL(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "history.db")
+	garbage := bytes.Repeat([]byte("not sqlite "), 1000)
+	wal := bytes.Repeat([]byte("stale wal "), 500)
+	for name, b := range map[string][]byte{path: garbage, path + "-wal": wal, path + "-shm": []byte("shm")} {
+		if err := os.WriteFile(name, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var warnings []string
+	s, err := Open(path, func(m string) { warnings = append(warnings, m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	asides, _ := filepath.Glob(path + ".corrupt-*")
+	slices.Sort(asides)
+	if len(warnings) != 1 || len(asides) != 2 || asides[1] != asides[0]+"-wal" {
+		t.Fatalf("warnings %q, aside %v", warnings, asides)
+	}
+	if b, _ := os.ReadFile(asides[1]); !bytes.Equal(b, wal) {
+		t.Error("the -wal moved aside lost its bytes")
+	}
+	if b, _ := os.ReadFile(path + "-shm"); bytes.Equal(b, []byte("shm")) {
+		t.Error("the old -shm is still there")
+	}
+	if err := s.AddSample(context.Background(), sampleAt("e1", time.Now(), 0)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHandEditedText: control bytes written into the file by hand come
+// back written out, not as terminal controls.
+func TestHandEditedText(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTemp(t, base)
+	if err := s.AddSample(ctx, sampleAt("e1", base, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddCleanup(ctx, model.Cleanup{Time: base, Engine: model.EngineRef{ID: "e1"}, By: "interactive"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE repo_names SET name = 'evil` + "\x1b[2J" + `' WHERE name = 'alpine'`,
+		`UPDATE engines SET name = 'host` + "\x07" + `'`,
+		`UPDATE cleanups SET by = 'rule` + "\x1b]0;x\x07" + `'`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	smps, err := s.Samples(ctx, "e1", time.Time{}, true)
+	if err != nil || len(smps) != 1 {
+		t.Fatalf("%d samples, %v", len(smps), err)
+	}
+	cs, err := s.Cleanups(ctx, "e1", time.Time{})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("%d clean-ups, %v", len(cs), err)
+	}
+	engines, err := s.Engines(ctx)
+	if err != nil || len(engines) != 1 {
+		t.Fatalf("%d engines, %v", len(engines), err)
+	}
+	for _, got := range []string{smps[0].Repos[0].Repo, smps[0].Engine.Name, cs[0].By, cs[0].Engine.Name, engines[0].Name} {
+		if strings.ContainsAny(got, "\x1b\x07") || got != model.SafeText(got) {
+			t.Errorf("%q reaches a terminal as is", got)
+		}
+	}
+}
+
+// TestMigrate: a later step applies to a current database in one
+// transaction, keeping its data; a failing step leaves it as it was.
+func TestMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTemp(t, base)
+	if err := s.AddSample(ctx, sampleAt("e1", base, 0)); err != nil {
+		t.Fatal(err)
+	}
+	version := func() int {
+		var v int
+		if err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	bad := append(slices.Clone(migrations), `CREATE TABLE half (x); CREATE TABLE samples (x)`)
+	if err := setup(ctx, s.db, bad); err == nil {
+		t.Fatal("a failing step succeeded")
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil || n != 0 || version() != len(migrations) {
+		t.Fatalf("after a failed step: half table %d, version %d", n, version())
+	}
+	next := append(slices.Clone(migrations), `ALTER TABLE engines ADD COLUMN note TEXT`)
+	if err := setup(ctx, s.db, next); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != len(next) {
+		t.Fatalf("version %d after migrating, want %d", v, len(next))
+	}
+	if got, err := s.Samples(ctx, "e1", time.Time{}, true); err != nil || len(got) != 1 {
+		t.Fatalf("after migrating: %d samples, %v", len(got), err)
+	}
+	// This bilge now finds the database newer than it knows.
+	if _, err := inspect(ctx, s.db, len(migrations)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("newer bilge (schema %d", len(next))) {
+		t.Errorf("inspect = %v, want a newer-schema error", err)
 	}
 }
