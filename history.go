@@ -108,9 +108,18 @@ func runHistory(ctx context.Context, o options, args []string, stdout, stderr io
 	}
 	now := time.Now()
 	from := now.Add(-ho.since)
-	samples, err := st.Samples(ctx, eng.ID, from, true)
+	// The text needs the repositories of the window's two ends only
+	// (model.Growth compares those); --json prints every sample's.
+	samples, err := st.Samples(ctx, eng.ID, from, ho.json)
 	if err != nil {
 		return historyErr(path, err)
+	}
+	if !ho.json && len(samples) > 0 {
+		for _, i := range []int{0, len(samples) - 1} {
+			if samples[i].Repos, err = st.Repos(ctx, eng.ID, samples[i].Time); err != nil {
+				return historyErr(path, err)
+			}
+		}
 	}
 	cleanups, err := st.Cleanups(ctx, eng.ID, from)
 	if err != nil {
