@@ -169,6 +169,9 @@ func parseRetention(v string) (model.Retention, error) {
 		d[i] = a
 	}
 	r := model.Retention{All: d[0], Hourly: d[1], Daily: d[2]}
+	if r.Daily <= 0 {
+		return model.Retention{}, fmt.Errorf("--retention: %q would keep nothing: give DAILY a positive age (e.g. 2d,60d,2y)", v)
+	}
 	if why := r.Valid(); why != "" {
 		return model.Retention{}, fmt.Errorf("--retention: %q: %s", v, why)
 	}

@@ -376,7 +376,8 @@ func TestParseRetention(t *testing.T) {
 		err  string
 	}{
 		{"2d,60d,2y", model.DefaultRetention, ""},
-		{"0,0,0", model.Retention{}, ""},
+		{"0,0,1d", model.Retention{Daily: 24 * time.Hour}, ""},
+		{"0,0,0", model.Retention{}, "would keep nothing"},
 		{"12h, 2w, 1y", model.Retention{All: 12 * time.Hour, Hourly: 14 * day, Daily: 365 * day}, ""},
 		{"2d,60d", model.Retention{}, "three ages"},
 		{"2d,60d,2y,5y", model.Retention{}, "three ages"},
