@@ -63,13 +63,6 @@ func decodeKinds(b []byte) (map[model.Kind]model.KindSample, error) {
 	return m, d.done()
 }
 
-// repoRef is a repository of a stored sample: its name's id.
-type repoRef struct {
-	id   int64
-	tags int
-	size int64
-}
-
 func encodeRepos(ids []int64, repos []model.RepoSample) []byte {
 	b := make([]byte, 0, 2+len(repos)*10)
 	b = append(b, blobFormat)
@@ -82,15 +75,26 @@ func encodeRepos(ids []int64, repos []model.RepoSample) []byte {
 	return b
 }
 
-func decodeRepos(b []byte) ([]repoRef, error) {
+// decodeReposNamed decodes a repos blob straight into RepoSamples, naming
+// each id with name.
+func decodeReposNamed(b []byte, name func(id int64) (string, error)) ([]model.RepoSample, error) {
 	d := decoder{b: b}
 	n := d.header()
 	if d.err != nil {
 		return nil, d.err
 	}
-	out := make([]repoRef, n)
+	out := make([]model.RepoSample, n)
 	for i := range out {
-		out[i] = repoRef{id: int64(d.uvarint()), tags: d.int(), size: d.varint()}
+		id := int64(d.uvarint())
+		tags, size := d.int(), d.varint()
+		if d.err != nil {
+			return nil, d.err
+		}
+		repo, err := name(id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = model.RepoSample{Repo: repo, Tags: tags, Size: size}
 	}
 	return out, d.done()
 }

@@ -150,7 +150,8 @@ func checkHeader(path string, size int64) error {
 
 // probe looks at the file at path and returns its schema: 0 when it is
 // missing or empty, else a sound bilge history's schema, which this bilge
-// can read (perhaps after migrating). Errors: a badError when the file is
+// can read (perhaps after migrating), or -1 when a read-only look cannot
+// tell. Errors: a badError when the file is
 // not a sound bilge history, a newerError, or another error when it cannot
 // be read at all.
 func probe(ctx context.Context, path string) (int, error) {
@@ -184,12 +185,12 @@ func probe(ctx context.Context, path string) (int, error) {
 	db.SetMaxOpenConns(1)
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return 0, asBad(err)
+		return inconclusive(err)
 	}
 	defer conn.Close()
 	schema, err := inspect(ctx, conn, len(migrations))
 	if err != nil {
-		return 0, asBad(err)
+		return inconclusive(err)
 	}
 	if schema == 0 {
 		return 0, nil
@@ -222,6 +223,17 @@ func probe(ctx context.Context, path string) (int, error) {
 		}
 	}
 	return schema, nil
+}
+
+// inconclusive is probe's answer to err: a read-only connection cannot
+// recover a crashed writer's hot journal (SQLITE_READONLY_*); then the
+// probe says nothing (-1) and Open's read-write setup looks instead.
+func inconclusive(err error) (int, error) {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_READONLY {
+		return -1, nil
+	}
+	return 0, asBad(err)
 }
 
 // querier is what inspect and checkSchema need of a connection or a

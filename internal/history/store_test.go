@@ -538,7 +538,10 @@ func TestOpenBadFile(t *testing.T) {
 func TestHelperProcess(t *testing.T) {
 	path := os.Getenv("BILGE_HISTORY_HELPER_DB")
 	if path == "" {
-		t.Skip("only run by TestTwoProcesses")
+		t.Skip("only run by TestTwoProcesses and TestHotJournal")
+	}
+	if os.Getenv("BILGE_HISTORY_HELPER_CRASH") != "" {
+		crashMidWrite(path)
 	}
 	who, _ := strconv.Atoi(os.Getenv("BILGE_HISTORY_HELPER_ID"))
 	start, _ := strconv.ParseInt(os.Getenv("BILGE_HISTORY_HELPER_START"), 10, 64)
@@ -762,5 +765,48 @@ func TestMigrate(t *testing.T) {
 	// This bilge now finds the database newer than it knows.
 	if _, err := inspect(ctx, s.db, len(migrations)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("newer bilge (schema %d", len(next))) {
 		t.Errorf("inspect = %v, want a newer-schema error", err)
+	}
+}
+
+// crashMidWrite turns the bilge history at path into a rollback-journal
+// database and dies in the middle of a transaction, leaving a hot journal.
+func crashMidWrite(path string) {
+	db, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(DELETE)"))
+	if err == nil {
+		db.SetMaxOpenConns(1)
+		_, err = db.Exec(`BEGIN; DELETE FROM samples; PRAGMA user_version = 1`)
+	}
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(2)
+	}
+	os.Exit(0) // no rollback, no close
+}
+
+// TestHotJournal: a writer that died mid-transaction leaves a hot journal
+// a read-only look cannot recover; Open still opens (rolling it back) and
+// keeps the data.
+func TestHotJournal(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t, base)
+	if err := s.AddSample(context.Background(), sampleAt("e1", base, 0)); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "BILGE_HISTORY_HELPER_DB="+s.Path(), "BILGE_HISTORY_HELPER_CRASH=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("crashing writer: %v\n%s", err, out)
+	}
+	if fi, err := os.Stat(s.Path() + "-journal"); err != nil || fi.Size() == 0 {
+		t.Fatalf("no hot journal: %v", err)
+	}
+	s2, err := Open(s.Path(), func(m string) { t.Errorf("warning: %s", m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got, err := s2.Samples(context.Background(), "e1", time.Time{}, true); err != nil || len(got) != 1 {
+		t.Fatalf("after the crash: %d samples, %v", len(got), err)
 	}
 }
