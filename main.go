@@ -41,6 +41,13 @@ Usage:
                              delete what a retention policy selects (bilge prune --help)
   bilge log [--json] [--since AGE] [--engine NAME]
                              show what bilge deleted (the deletions log)
+  bilge record [--timeout DURATION]
+                             record one sample of the disk usage in the history, quietly
+                             (for cron: */30 * * * * bilge record)
+  bilge history [--since AGE] [--engine NAME|ID] [--json]
+                             show how each kind and repository grew, and the clean-ups
+  bilge history --retention ALL,HOURLY,DAILY
+                             set how long the history keeps samples (default 2d,60d,2y)
 
 Flags:
   -H, --host URL           engine to use (unix://, tcp://, ssh://[user@]host[:port]);
@@ -69,8 +76,21 @@ log flags:
                            name, ID (docker info) or host (--context and --host
                            before log choose the same way)
 
+record flags:
+      --timeout DURATION   as for df (default 60s); record prints nothing and exits 0,
+                           or prints one line and exits 1
+
+history flags:
+      --since AGE          the window to show (default 30d; 12h, 2w, 1y)
+      --engine NAME|ID     the engine whose history to show (default: the only one
+                           recorded, else the one -H/--context/DOCKER_HOST selects)
+      --json               print one JSON object (bytes as integers)
+      --retention A,H,D    keep every sample for A, the newest of each hour for H,
+                           of each day for D (e.g. 2d,60d,2y), and exit
+
 Every object bilge deletes is logged in $XDG_STATE_HOME/bilge/deletions.jsonl
-(default ~/.local/state/bilge/deletions.jsonl).
+(default ~/.local/state/bilge/deletions.jsonl). bilge df, bilge prune and
+bilge record keep a history of the disk usage in $XDG_STATE_HOME/bilge/history.db.
 
 As a docker CLI plugin (make install-plugin): docker [--context NAME | -H URL] bilge …
 
@@ -254,8 +274,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		return 0
+	case "record":
+		if err := runRecord(ctx, o, rest[1:], stdout, stderr); err != nil {
+			if errors.Is(err, errHelp) {
+				fmt.Fprint(stdout, usage)
+				return 0
+			}
+			return fail(err)
+		}
+		return 0
+	case "history":
+		if err := runHistory(ctx, o, rest[1:], stdout, stderr); err != nil {
+			if errors.Is(err, errHelp) {
+				fmt.Fprint(stdout, usage)
+				return 0
+			}
+			if errors.Is(err, syscall.EPIPE) {
+				return 128 + int(syscall.SIGPIPE)
+			}
+			return fail(err)
+		}
+		return 0
 	default:
-		return fail(fmt.Errorf("unknown command %q: the commands are df, prune and log (see bilge --help)", rest[0]))
+		return fail(fmt.Errorf("unknown command %q: the commands are df, prune, log, record and history (see bilge --help)", rest[0]))
 	}
 }
 
@@ -660,28 +701,28 @@ func runDF(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	dctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	snap, ix, err := measure(dctx, e)
-	switch {
-	case err == nil:
-	case ctx.Err() != nil:
-		return errors.New("interrupted")
-	default:
-		var te *dockerapi.TimeoutError
-		if errors.As(err, &te) {
-			if errors.Is(dctx.Err(), context.DeadlineExceeded) {
-				// The whole run had --timeout, not just this call.
-				return fmt.Errorf("engine at %s: %s did not answer within %s (the --timeout of bilge df)", te.Host, te.Call, dockerapi.ShortDuration(o.timeout))
-			}
-			return te
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("engine at %s: did not answer within %s (the --timeout of bilge df)", e.Endpoint().Host, dockerapi.ShortDuration(o.timeout))
-		}
+	if err != nil {
+		return measureError(ctx, dctx, e, err, o.timeout, "df")
+	}
+	at := time.Now()
+	if err := printDF(stdout, o, snap, ix, at); err != nil {
 		return err
 	}
+	// Every full measurement is a sample of the history; a problem with
+	// it is one warning line and changes nothing of df's output or exit.
+	if rec := newSampleRecorder(o, e, stderr); rec != nil {
+		rec.sample(dctx, snap, ix, at)
+		rec.close()
+	}
+	return nil
+}
+
+// printDF prints bilge df's table or JSON document.
+func printDF(stdout io.Writer, o options, snap *model.Snapshot, ix *model.ReclaimIndex, at time.Time) error {
 	if o.json {
 		return report.JSON(stdout, snap, ix, o.verbose)
 	}
-	return report.Text(stdout, snap, ix, o.verbose, time.Now())
+	return report.Text(stdout, snap, ix, o.verbose, at)
 }
 
 // measure checks the engine answers and reads everything bilge df prints.

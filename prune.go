@@ -51,6 +51,9 @@ One-off flags (instead of a policy file):
                        until Docker's total is at most SIZE (20GB)
   --min-free SIZE      ... until the data root's filesystem has SIZE free
 
+A run that deletes is logged (bilge log) and recorded in the history
+(bilge history) as a clean-up, with a sample before and one after.
+
 Exit status: 0 all went (or a dry run), 1 error (nothing deleted), 2 some
 deletions failed.
 `
@@ -268,6 +271,11 @@ func runPrune(ctx context.Context, o options, po pruneOptions, pol model.Policy,
 			run = rec.Begin(pp.Plan, snap, ix)
 		}
 	}
+	// The history gets a sample before and after, and the clean-up
+	// between (not for the demo engine: make-believe).
+	hist := newSampleRecorder(o, e, stderr)
+	defer hist.close()
+	hist.sample(ctx, snap, ix, now)
 	if err := deletePlan(ctx, e, o.parallel, &out, run, stdout, po.json); err != nil {
 		return err
 	}
@@ -276,6 +284,7 @@ func runPrune(ctx context.Context, o options, po pruneOptions, pol model.Policy,
 			fmt.Fprintf(stderr, "bilge: warning: deletions not logged: %v\n", err)
 		}
 	}
+	recordCleanup(ctx, o, e, hist, &out, source)
 	if err := out.finish(stdout, po.json); err != nil {
 		return err
 	}
@@ -439,4 +448,51 @@ func startDeletion(ctx context.Context, e *dockerapi.Engine, plan model.Plan, pa
 type ruledOutcome struct {
 	model.Outcome
 	Rule string
+}
+
+// recordCleanup records what a prune run deleted in the history: the
+// clean-up (by the rules that chose what went; freed as measured before →
+// after, else as predicted) and a sample after it.
+func recordCleanup(ctx context.Context, o options, e *dockerapi.Engine, hist *sampleRecorder, out *pruneOutput, source string) {
+	if hist == nil || hist.failed {
+		return
+	}
+	var rules []string
+	objects := 0
+	for _, oc := range out.outcomes {
+		if oc.Status == model.Deleted {
+			objects++
+			rules = append(rules, oc.Rule)
+		}
+	}
+	if objects == 0 {
+		return
+	}
+	c := model.Cleanup{Time: time.Now(), By: cleanupBy(source, rules), Objects: objects, PerKind: map[model.Kind]int64{}}
+	if out.before != nil && out.after != nil {
+		c.Freed = sum(out.before) - sum(out.after)
+		for _, k := range measuredKinds {
+			c.PerKind[k] = out.before[k] - out.after[k]
+		}
+	} else {
+		r := out.pp.Reclaim
+		c.Freed = r.Total
+		c.PerKind[model.KindImage] = r.Images - r.HeldByBuildCache
+		c.PerKind[model.KindContainer] = r.Containers
+		c.PerKind[model.KindVolume] = r.Volumes
+		c.PerKind[model.KindBuildCache] = r.BuildCache
+	}
+	hist.cleanup(context.WithoutCancel(ctx), c)
+	if ctx.Err() != nil {
+		return // interrupted: no minute-long measurement on the way out
+	}
+	// The sample after: a full measurement again, as bilge df's.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.timeout)
+	defer cancel()
+	snap, ix, err := measure(dctx, e)
+	if err != nil {
+		hist.warn(fmt.Errorf("measuring after the clean-up: %w", err))
+		return
+	}
+	hist.sample(dctx, snap, ix, time.Now())
 }

@@ -268,10 +268,15 @@ func SizeSeries(samples []Sample, k Kind, from, to time.Time, n int) []int64 {
 	if n == 0 {
 		return out
 	}
-	span := to.Sub(from)
+	// span/n first: span*(b+1) overflows a Duration for windows over
+	// 292/n years (bilge history --since 20y has 30 buckets).
+	step := to.Sub(from) / time.Duration(n)
 	cur, j := int64(Unknown), 0
 	for b := range n {
-		end := from.Add(span * time.Duration(b+1) / time.Duration(n))
+		end := from.Add(step * time.Duration(b+1))
+		if b == n-1 {
+			end = to
+		}
 		for ; j < len(samples) && !samples[j].Time.After(end); j++ {
 			if ks, ok := samples[j].Kinds[k]; ok && ks.Size >= 0 {
 				cur = ks.Size

@@ -598,6 +598,11 @@ func BundlePath() string {
 	return filepath.Join(root, "..", "shared", "engines", bundleName)
 }
 
+// userCacheHome is XDG_CACHE_HOME as the test process found it: Main
+// points XDG_CACHE_HOME at a directory of its own, but the unpacked engine
+// bundle is worth keeping between runs.
+var userCacheHome = os.Getenv("XDG_CACHE_HOME")
+
 // EngineBundle unpacks the Engine 29 bundle once into the user's cache
 // directory (keyed by the tarball's sha256) and returns the directory
 // holding dockerd, containerd, runc and the docker CLI.
@@ -614,7 +619,7 @@ func EngineBundle() (string, error) {
 		return "", err
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	cache := os.Getenv("XDG_CACHE_HOME")
+	cache := userCacheHome
 	if cache == "" {
 		cache = filepath.Join(os.TempDir(), "bilge-cache")
 	}

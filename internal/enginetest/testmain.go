@@ -44,6 +44,17 @@ func Main(m *testing.M) int {
 	pkg := filepath.Base(os.Args[0])
 	pkg = strings.TrimSuffix(pkg, ".test")
 
+	// bilge's state, configuration and cache (the deletions log, the
+	// history database, the layer cache) go to a directory of this test
+	// process, removed when it ends: the bilge binaries the tests run
+	// inherit it, so no test writes the user's real files.
+	state, err := isolateXDG()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", pkg, err)
+		return 1
+	}
+	defer os.RemoveAll(state)
+
 	mainMu.Lock()
 	mainRan = true
 	engine, err := EngineFromEnv()
@@ -204,4 +215,22 @@ func report(line string) {
 		fmt.Fprintln(rf, line)
 		rf.Close()
 	}
+}
+
+// isolateXDG points XDG_STATE_HOME, XDG_CONFIG_HOME and XDG_CACHE_HOME at
+// subdirectories of a new temporary directory, which it returns.
+func isolateXDG() (string, error) {
+	dir, err := os.MkdirTemp("", "bilge-test-xdg-")
+	if err != nil {
+		return "", err
+	}
+	for _, k := range []string{"XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"} {
+		p := filepath.Join(dir, k)
+		if err := os.Mkdir(p, 0o700); err != nil {
+			os.RemoveAll(dir)
+			return "", err
+		}
+		os.Setenv(k, p)
+	}
+	return dir, nil
 }
