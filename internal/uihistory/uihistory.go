@@ -187,13 +187,25 @@ func Demo(ctx context.Context, e *dockerapi.Engine, seed int64, now time.Time) (
 				return
 			}
 		}
-		// Two writes: the month the Overview reads first, then the rest.
+		// The month the Overview reads first, then the rest, in batches
+		// short enough that a sample the UI records meanwhile waits for
+		// one batch, not for the whole year (the store's busy timeout).
 		cut, _ := slices.BinarySearchFunc(samples, recentFrom, func(s model.Sample, t time.Time) int { return s.Time.Compare(t) })
-		if st.AddSamples(fillCtx, samples[cut:]) != nil {
+		write := func(part []model.Sample) bool {
+			for len(part) > 0 {
+				n := min(len(part), fillBatch)
+				if st.AddSamples(fillCtx, part[:n]) != nil {
+					return false
+				}
+				part = part[n:]
+			}
+			return true
+		}
+		if !write(samples[cut:]) {
 			return
 		}
 		markRecent()
-		_ = st.AddSamples(fillCtx, samples[:cut])
+		write(samples[:cut])
 	}()
 	release = func() {
 		stop()
@@ -207,6 +219,9 @@ func Demo(ctx context.Context, e *dockerapi.Engine, seed int64, now time.Time) (
 // recentSpan is what of the demo's history is written first: what the
 // Overview's sparklines read (ui reads 31 days).
 const recentSpan = 32 * 24 * time.Hour
+
+// fillBatch is how many of the demo's samples one write stores.
+const fillBatch = 100
 
 // fillTimeout bounds writing the demo's history (seconds; a minute and
 // more under the race detector).
