@@ -35,7 +35,7 @@ const topRepos = 10
 const identifyCurrentTimeout = 5 * time.Second
 
 // noHistoryHint is what bilge history says when there is nothing yet.
-const noHistoryHint = "no history yet: bilge records a sample with every `bilge df`, every `bilge prune` and every `bilge record`; to keep one, run `bilge record` from cron (e.g. */30 * * * * bilge record) or a systemd timer (see \"History\" in the README)"
+const noHistoryHint = "no history yet: bilge records a sample with every `bilge df`, `bilge prune` and `bilge record`, and the UI every 10 minutes it is open; to keep one, run `bilge record` from cron (e.g. */30 * * * * bilge record) or a systemd timer (see \"History\" in the README)"
 
 // historyOptions are bilge history's own flags.
 type historyOptions struct {
