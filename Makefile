@@ -13,7 +13,7 @@ ENGINE ?= debian
 # after the run.
 define gotest
 	@echo "tests: daemons are started privately (engine $(ENGINE)); /var/run/docker.sock and DOCKER_HOST are not used"
-	@r=$$(mktemp); BILGE_E2E_ENGINE=$(ENGINE) BILGE_TEST_REPORT=$$r go test -race -count=1 $(1); rc=$$?; \
+	@r=$$(mktemp); BILGE_E2E_ENGINE=$(ENGINE) BILGE_TEST_REPORT=$$r go test -race -count=1 -timeout 40m $(1); rc=$$?; \
 	sed 's/^/daemon used: /' $$r; rm -f $$r; exit $$rc
 endef
 
