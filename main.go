@@ -22,6 +22,7 @@ import (
 	"bilge/dockerapi"
 	"bilge/dockerapi/demo"
 	"bilge/internal/deletionlog"
+	"bilge/internal/fleet"
 	"bilge/internal/policy"
 	"bilge/internal/report"
 	"bilge/model"
@@ -112,6 +113,10 @@ type options struct {
 	json    bool
 	verbose bool
 	timeout time.Duration
+	// fleet is df's --fleet.
+	fleet fleetFlag
+	// timeoutSet: --timeout was given (--fleet's default differs).
+	timeoutSet bool
 	// policyPath is the UI's --policy.
 	policyPath string
 }
@@ -231,8 +236,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch rest[0] {
 	case "df":
 		sub := newFlagSet("bilge df", &o, true)
-		if err := sub.Parse(rest[1:]); err != nil {
-			return fail(flagError(err))
+		sub.Var(&o.fleet, "fleet", "")
+		if err := parseDF(sub, &o, rest[1:]); err != nil {
+			return fail(err)
 		}
 		if o.help {
 			fmt.Fprint(stdout, usage)
@@ -250,7 +256,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if o.timeout <= 0 {
 			return fail(fmt.Errorf("--timeout: %s is not a positive duration (see bilge --help)", o.timeout))
 		}
-		if err := runDF(ctx, o, stdout, stderr); err != nil {
+		dfRun := runDF
+		if o.fleet.on {
+			dfRun = runFleet
+		}
+		if err := dfRun(ctx, o, stdout, stderr); err != nil {
 			if errors.Is(err, syscall.EPIPE) {
 				// The reader went away (bilge df | head): stop quietly,
 				// as a process killed by SIGPIPE would, but through the
@@ -414,7 +424,12 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 		fs.BoolVar(&o.json, "json", false, "")
 		fs.BoolVar(&o.verbose, "v", false, "")
 		fs.BoolVar(&o.verbose, "verbose", false, "")
-		fs.DurationVar(&o.timeout, "timeout", defaultDFTimeout, "")
+		fs.Func("timeout", "", func(v string) (err error) {
+			o.timeout, err = time.ParseDuration(v)
+			o.timeoutSet = true
+			return err
+		})
+		o.timeout = defaultDFTimeout
 		return fs
 	}
 	fs.BoolVar(&o.readOnly, "read-only", false, "")
@@ -468,7 +483,7 @@ func flagError(err error) error {
 			want = "a duration such as 60s, 5m or 1h"
 		case "parallel", "demo-seed":
 			want = "a whole number"
-		case "read-only", "demo", "json", "v", "verbose", "version", "help", "h":
+		case "read-only", "demo", "json", "v", "verbose", "version", "help", "h", "fleet":
 			want = "true or false"
 		case "host", "H":
 			// hostFlag's own reason says what is wrong.
@@ -726,27 +741,10 @@ func printDF(stdout io.Writer, o options, snap *model.Snapshot, ix *model.Reclai
 }
 
 // measure checks the engine answers and reads everything bilge df prints.
+// Layer data makes reclaim exact; without it (an engine refusing inspect)
+// the docker figures still print and exact ones stay null.
 func measure(ctx context.Context, e *dockerapi.Engine) (*model.Snapshot, *model.ReclaimIndex, error) {
-	if err := ping(ctx, e); err != nil {
-		return nil, nil, err
-	}
-	snap, err := e.Snapshot(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	// Layer data makes reclaim exact; without it (an engine refusing
-	// inspect) the docker figures still print and exact ones stay null.
-	// An engine that stops answering is not refusing: that ends df.
-	layers, lerr := e.LayersOf(ctx, snap)
-	if errors.Is(lerr, context.DeadlineExceeded) {
-		return nil, nil, lerr
-	}
-	snap.ApplyLayers(layers)
-	ix := model.NewReclaimIndex(snap)
-	if lerr != nil && len(layers) == 0 {
-		ix = nil
-	}
-	return snap, ix, nil
+	return fleet.MeasureEngine(ctx, e)
 }
 
 // fps caps redraws. Bubble Tea wakes up every frame even when nothing
