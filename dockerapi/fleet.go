@@ -15,43 +15,58 @@ import (
 	"bilge/model"
 )
 
+// ContextName is one docker context of ContextNames: its name, or, when
+// its meta.json cannot be read, its directory's name and why.
+type ContextName struct {
+	Name string
+	Err  error
+}
+
 // ContextNames lists the docker contexts as `docker context ls` does:
 // "default" first (DOCKER_HOST or the local socket), then every context
 // stored under $DOCKER_CONFIG/contexts/meta, by name. A context whose
-// meta.json cannot be read is still listed, under its directory name, so
-// resolving it later says what is wrong with it. No contexts directory is
-// not an error: the default context alone.
-func ContextNames(env Env) ([]string, error) {
+// meta.json cannot be read is still listed, under its directory name,
+// with the reason. No contexts directory is not an error: the default
+// context alone.
+func ContextNames(env Env) ([]ContextName, error) {
 	if env == nil {
 		env = os.Getenv
 	}
 	dir := filepath.Join(ConfigDir(env), "contexts", "meta")
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return []string{"default"}, nil
+		return []ContextName{{Name: "default"}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot list the docker contexts in %s: %v", dir, oneLine(err))
 	}
-	var names []string
+	var names []ContextName
 	for _, ent := range entries {
 		if !ent.IsDir() {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, ent.Name(), "meta.json"))
+		path := filepath.Join(dir, ent.Name(), "meta.json")
+		data, err := os.ReadFile(path)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // not a context (the CLI skips it too)
 		}
 		var meta contextMeta
-		if err != nil || json.Unmarshal(data, &meta) != nil || meta.Name == "" || meta.Name == "default" ||
-			ContextDirName(meta.Name) != ent.Name() {
-			names = append(names, model.SafeText(ent.Name()))
+		switch {
+		case err != nil:
+			err = fmt.Errorf("cannot read %s: %v", path, oneLine(err))
+		case json.Unmarshal(data, &meta) != nil:
+			err = fmt.Errorf("%s is not valid JSON", path)
+		case meta.Name == "" || meta.Name == "default" || ContextDirName(meta.Name) != ent.Name():
+			err = fmt.Errorf("%s names context %q, which is not stored there", path, meta.Name)
+		}
+		if err != nil {
+			names = append(names, ContextName{Name: model.SafeText(ent.Name()), Err: err})
 			continue
 		}
-		names = append(names, meta.Name)
+		names = append(names, ContextName{Name: meta.Name})
 	}
-	sort.Strings(names)
-	return append([]string{"default"}, names...), nil
+	sort.Slice(names, func(i, j int) bool { return names[i].Name < names[j].Name })
+	return append([]ContextName{{Name: "default"}}, names...), nil
 }
 
 // Storage names how the engine stores images, from /info: the storage

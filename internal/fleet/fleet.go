@@ -61,17 +61,25 @@ func List(sel dockerapi.Selection, subset []string, env dockerapi.Env) ([]Member
 	if sel.Context != "" && sel.Host != "" {
 		return nil, errors.New("--context and --host cannot be used together: pick one")
 	}
-	names, err := dockerapi.ContextNames(env)
+	contexts, err := dockerapi.ContextNames(env)
 	if err != nil {
 		return nil, err
+	}
+	var names []string
+	for _, c := range contexts {
+		names = append(names, c.Name)
 	}
 	if sel.Context != "" && !slices.Contains(names, sel.Context) {
 		return nil, fmt.Errorf("--context: context %q does not exist (the contexts are %s)", sel.Context, strings.Join(names, ", "))
 	}
 	var members []Member
-	for _, n := range names {
-		ep, err := dockerapi.Resolve(dockerapi.Selection{Context: n}, env)
-		members = append(members, Member{Name: n, Endpoint: ep, Err: err})
+	for _, c := range contexts {
+		if c.Err != nil {
+			members = append(members, Member{Name: c.Name, Err: c.Err})
+			continue
+		}
+		ep, err := dockerapi.Resolve(dockerapi.Selection{Context: c.Name}, env)
+		members = append(members, Member{Name: c.Name, Endpoint: ep, Err: err})
 	}
 	if len(subset) > 0 {
 		if sel.Context != "" && !slices.Contains(subset, sel.Context) {
