@@ -483,7 +483,11 @@ func flagError(err error) error {
 			want = "a duration such as 60s, 5m or 1h"
 		case "parallel", "demo-seed":
 			want = "a whole number"
-		case "read-only", "demo", "json", "v", "verbose", "version", "help", "h", "fleet":
+		case "fleet":
+			if _, reason, ok := strings.Cut(msg, ": "); ok {
+				return fmt.Errorf("--fleet: %s: give docker contexts such as a,b (see bilge --help)", reason)
+			}
+		case "read-only", "demo", "json", "v", "verbose", "version", "help", "h":
 			want = "true or false"
 		case "host", "H":
 			// hostFlag's own reason says what is wrong.
