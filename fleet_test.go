@@ -95,8 +95,8 @@ func TestFleetSomeUnreachable(t *testing.T) {
 	}
 	lines := strings.Split(out, "\n")
 	if len(lines) < 5 || !strings.HasPrefix(lines[1], "default") || !strings.HasPrefix(lines[2], "alpha") ||
-		!strings.HasPrefix(lines[3], "gone") || !strings.Contains(lines[3], "unreachable  cannot connect to the Docker engine at unix://"+missing) ||
-		!strings.Contains(lines[4], "2 of 3 engines") {
+		!strings.HasPrefix(lines[3], "TOTAL") || !strings.Contains(lines[3], "2 of 3 engines") ||
+		!strings.HasPrefix(lines[4], "gone") || !strings.Contains(lines[4], "unreachable  cannot connect to the Docker engine at unix://"+missing) {
 		t.Errorf("output:\n%s", out)
 	}
 

@@ -214,13 +214,19 @@ func TestMeasureDeadAndLive(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(text.String()), "\n")
 	if len(lines) != 6 || !strings.HasPrefix(lines[0], "ENGINE") ||
-		!strings.Contains(lines[1], "unreachable") || !strings.Contains(lines[1], "did not answer") ||
-		!strings.Contains(lines[3], " ok ") || !strings.HasPrefix(lines[4], "TOTAL") || !strings.Contains(lines[4], "1 of 3 engines") {
+		!strings.HasPrefix(lines[1], "live ") || !strings.Contains(lines[1], " ok ") ||
+		!strings.HasPrefix(lines[2], "TOTAL") || !strings.Contains(lines[2], "1 of 3 engines") ||
+		!strings.HasPrefix(lines[3], "hung ") || !strings.Contains(lines[3], "unreachable") || !strings.Contains(lines[3], "did not answer") ||
+		!strings.HasPrefix(lines[4], "gone ") || !strings.Contains(lines[4], "unreachable  cannot connect") {
 		t.Errorf("table:\n%s", text.String())
 	}
+	// The figures' columns line up with the header's.
+	if h, r := strings.Index(lines[0], "IMAGES"), strings.Index(lines[1], strings.Fields(lines[1])[5]); h != r {
+		t.Errorf("IMAGES at column %d, the live engine's at %d:\n%s", h, r, text.String())
+	}
 	// One engine answered: the TOTAL row is its row's figures.
-	if f1, f4 := strings.Fields(lines[3]), strings.Fields(lines[4]); !slices.Equal(f1[len(f1)-5:], f4[len(f4)-5:]) {
-		t.Errorf("TOTAL %v is not the one engine's %v", f4, f1)
+	if f1, f2 := strings.Fields(lines[1]), strings.Fields(lines[2]); !slices.Equal(f1[len(f1)-5:], f2[len(f2)-5:]) {
+		t.Errorf("TOTAL %v is not the one engine's %v", f2, f1)
 	}
 
 	var doc map[string]map[string]any

@@ -77,10 +77,9 @@ func cells(r Result) (per []cell, total cell) {
 	return per, total
 }
 
-// Text writes the fleet as one table: a row per engine, each sized kind
-// as SIZE/EXACT RECLAIMABLE, and a TOTAL row over the engines that
-// answered. An engine that did not answer shows why in place of its
-// figures.
+// Text writes the fleet as one table: a row per engine that answered,
+// each sized kind as SIZE/EXACT RECLAIMABLE, a TOTAL row over them, and
+// then a row per engine that did not answer, with its reason.
 func Text(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "ENGINE\tENDPOINT\tSTATE\tVERSION\tSTORAGE\tIMAGES\tCONTAINERS\tVOLUMES\tBUILD CACHE\tTOTAL")
@@ -88,11 +87,7 @@ func Text(w io.Writer, results []Result) error {
 	var all cell
 	answered := 0
 	for _, r := range results {
-		name, where := model.SafeText(r.Name), model.SafeText(r.Where())
 		if !r.OK() {
-			// The last cell of a line is no column: a long reason does
-			// not widen the table.
-			fmt.Fprintf(tw, "%s\t%s\tunreachable\t%s\n", name, where, r.Reason())
 			continue
 		}
 		per, total := cells(r)
@@ -100,7 +95,7 @@ func Text(w io.Writer, results []Result) error {
 		if storage == "" {
 			storage = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\tok\t%s\t%s\t", name, where, r.Snap.Engine.Version, storage)
+		fmt.Fprintf(tw, "%s\t%s\tok\t%s\t%s\t", model.SafeText(r.Name), model.SafeText(r.Where()), r.Snap.Engine.Version, storage)
 		for i, c := range per {
 			fmt.Fprintf(tw, "%s\t", c)
 			sum[i].addCell(c)
@@ -115,6 +110,13 @@ func Text(w io.Writer, results []Result) error {
 			fmt.Fprintf(tw, "%s\t", c)
 		}
 		fmt.Fprintf(tw, "%s\n", all)
+	}
+	// Last, as a line with fewer cells ends tabwriter's column block: the
+	// reason is the last cell, no column, so it does not widen the table.
+	for _, r := range results {
+		if !r.OK() {
+			fmt.Fprintf(tw, "%s\t%s\tunreachable\t%s\n", model.SafeText(r.Name), model.SafeText(r.Where()), r.Reason())
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
