@@ -38,6 +38,9 @@ Usage:
   bilge [flags]              open the full-screen UI
   bilge df [--json] [-v] [--timeout DURATION]
                              print disk usage (like docker system df) and exit
+  bilge df --fleet [CONTEXT,...] [--json] [--timeout DURATION]
+                             the same for every docker context's engine (or those
+                             named) in one table; exit 2 when some did not answer
   bilge prune [--policy FILE | --dangling --unused --older AGE ...] [--dry-run] [-f] [--json]
                              delete what a retention policy selects (bilge prune --help)
   bilge log [--json] [--since AGE] [--engine NAME]
@@ -69,6 +72,9 @@ df flags:
   -v                       list every object of every kind
       --timeout DURATION   give up when the engine has not answered everything by then,
                            naming the call it waits for (default 60s)
+      --fleet [A,B,...]    every engine: the default context, every docker context and
+                           the -H engine, in parallel, each within --timeout (default 10s
+                           here); A,B,... names a subset; with --demo, three demo engines
 
 log flags:
       --json               print the entries as one JSON array (the engine's exact text)

@@ -265,14 +265,28 @@ func TestCells(t *testing.T) {
 	}
 }
 
-// BenchmarkFleet is the time to a fleet's result: N demo engines, all in
-// parallel, against one.
+// BenchmarkFleet is the time to a fleet's result: 5 demo engines, all in
+// parallel, against one. The demo engines are served in this process, so
+// their CPU work competes; the "slow-df" cases give each engine a system
+// df that takes 500ms (a big remote host), where the fleet should take
+// about as long as one engine, not five times as long.
 func BenchmarkFleet(b *testing.B) {
-	for _, n := range []int{1, 5} {
-		b.Run(map[int]string{1: "1-engine", 5: "5-engines"}[n], func(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		n    int
+		df   time.Duration
+	}{{"1-engine", 1, 0}, {"5-engines", 5, 0}, {"1-engine-slow-df", 1, 500 * time.Millisecond}, {"5-engines-slow-df", 5, 500 * time.Millisecond}} {
+		b.Run(bc.name, func(b *testing.B) {
 			var members []Member
-			for i := range n {
-				members = append(members, Member{Name: "demo", Endpoint: dockerapi.Endpoint{Host: serveDemo(b, int64(i)), Source: "demo"}, Demo: true})
+			for i := range bc.n {
+				d := demo.New(int64(i))
+				d.SetDiskUsageDelay(bc.df)
+				host, err := d.Serve(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { d.Close() })
+				members = append(members, Member{Name: "demo", Endpoint: dockerapi.Endpoint{Host: host, Source: "demo"}, Demo: true})
 			}
 			b.ResetTimer()
 			for range b.N {
