@@ -70,7 +70,7 @@ func List(sel dockerapi.Selection, subset []string, env dockerapi.Env) ([]Member
 		names = append(names, c.Name)
 	}
 	if sel.Context != "" && !slices.Contains(names, sel.Context) {
-		return nil, fmt.Errorf("--context: context %q does not exist (the contexts are %s)", sel.Context, strings.Join(names, ", "))
+		return nil, fmt.Errorf("--context: context %q does not exist (the contexts are %s)", sel.Context, model.SafeText(strings.Join(names, ", ")))
 	}
 	var members []Member
 	for _, c := range contexts {
@@ -114,7 +114,7 @@ func Select(members []Member, subset []string) ([]Member, error) {
 	}
 	for _, n := range subset {
 		if !slices.Contains(names, n) {
-			return nil, fmt.Errorf("--fleet: there is no docker context %q (the contexts are %s)", n, strings.Join(names, ", "))
+			return nil, fmt.Errorf("--fleet: there is no docker context %q (the contexts are %s)", n, model.SafeText(strings.Join(names, ", ")))
 		}
 	}
 	return slices.DeleteFunc(slices.Clone(members), func(m Member) bool { return !slices.Contains(subset, m.Name) }), nil

@@ -299,3 +299,26 @@ func BenchmarkFleet(b *testing.B) {
 		})
 	}
 }
+
+// A context name with control bytes reaches no terminal: not in an error,
+// not in the table.
+func TestHostileContextName(t *testing.T) {
+	t.Parallel()
+	evil := "evil\x1b]0;owned\x07\x1b[2J"
+	env := dockerConfig(t, map[string]string{evil: "unix://" + filepath.Join(t.TempDir(), "none.sock")}, nil)
+	_, err := List(dockerapi.Selection{}, []string{"nope"}, env)
+	if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") {
+		t.Errorf("error %q", err)
+	}
+	members, err := List(dockerapi.Selection{}, []string{evil}, env)
+	if err != nil || len(members) != 1 {
+		t.Fatalf("%+v, %v", members, err)
+	}
+	var out bytes.Buffer
+	if err := Text(&out, Measure(context.Background(), members, Options{}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out.String(), "\x1b\x07") || !strings.Contains(out.String(), "unreachable") {
+		t.Errorf("table %q", out.String())
+	}
+}
