@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,6 +54,18 @@ func TestFleet(t *testing.T) {
 	config := t.TempDir()
 	missing := filepath.Join(t.TempDir(), "gone.sock")
 	hosts := map[string]string{"one": e.Host(), "two": second.Host(), "dead": "unix://" + missing}
+	live := []string{"one", "two"}
+	// Engine one again, over ssh through a private sshd, when this
+	// machine can run one (as TestSSHHost).
+	path, sshConfig := os.Getenv("PATH"), ""
+	if canSSH() {
+		port, p := sshServer(t)
+		path, sshConfig = p, filepath.Join(filepath.Dir(strings.SplitN(p, ":", 2)[0]), "ssh_config")
+		hosts["viassh"] = fmt.Sprintf("ssh://root@127.0.0.1:%d", port)
+		live = append(live, "viassh")
+	} else {
+		t.Log("no ssh engine: sshd, root or the docker CLI is missing")
+	}
 	for name, host := range hosts {
 		d := filepath.Join(config, "contexts", "meta", dockerapi.ContextDirName(name))
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -65,7 +79,7 @@ func TestFleet(t *testing.T) {
 	bin := testbin.Build(t)
 	run := func(args ...string) ([]byte, int) {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+config)
+		cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+config, "PATH="+path)
 		out, err := cmd.Output()
 		code := 0
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -79,12 +93,19 @@ func TestFleet(t *testing.T) {
 
 	// The default context is the package's DOCKER_HOST (engine one again):
 	// the fleet names its three.
-	out, code := run("df", "--fleet", "one,two,dead", "--json")
+	subset := strings.Join(append(slices.Clone(live), "dead"), ",")
+	out, code := run("df", "--fleet", subset, "--json")
 	if code != 2 {
 		t.Errorf("exit %d, want 2 (one engine did not answer)", code)
 	}
+	if sshConfig != "" {
+		// The ssh processes ended with bilge.
+		if procs := processesWith(sshConfig); len(procs) > 0 {
+			t.Errorf("ssh processes left after bilge df --fleet: %v", procs)
+		}
+	}
 	var fleetDoc map[string]json.RawMessage
-	if err := json.Unmarshal(out, &fleetDoc); err != nil || len(fleetDoc) != 3 {
+	if err := json.Unmarshal(out, &fleetDoc); err != nil || len(fleetDoc) != len(live)+1 {
 		t.Fatalf("bilge df --fleet --json: %v, %d engines:\n%s", err, len(fleetDoc), out)
 	}
 	var dead struct{ Endpoint, Error string }
@@ -97,7 +118,7 @@ func TestFleet(t *testing.T) {
 		wantStorage = "containerd"
 	}
 	kindNames := []string{"images", "containers", "volumes", "networks", "buildCache"}
-	for _, name := range []string{"one", "two"} {
+	for _, name := range live {
 		var head struct {
 			Endpoint, Storage, Error string
 			Engine                   struct{ Host, Context string }
@@ -145,4 +166,40 @@ func str(n *int64) string {
 		return "null"
 	}
 	return strconv.FormatInt(*n, 10)
+}
+
+// canSSH reports whether sshServer can run here: root, sshd and the
+// docker CLI (the remote side's dial-stdio).
+func canSSH() bool {
+	if os.Geteuid() != 0 {
+		return false
+	}
+	if _, err := exec.LookPath("docker"); err != nil {
+		return false
+	}
+	if _, err := exec.LookPath("sshd"); err == nil {
+		return true
+	}
+	_, err := os.Stat("/usr/sbin/sshd")
+	return err == nil
+}
+
+// processesWith lists the live processes whose command line contains s
+// (reading /proc only; nothing is signalled).
+func processesWith(s string) []string {
+	var out []string
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		if _, err := strconv.Atoi(d.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		if cmd := strings.ReplaceAll(string(b), "\x00", " "); strings.Contains(cmd, s) {
+			out = append(out, d.Name()+": "+cmd)
+		}
+	}
+	return out
 }
