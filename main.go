@@ -22,6 +22,7 @@ import (
 	"bilge/dockerapi"
 	"bilge/dockerapi/demo"
 	"bilge/internal/deletionlog"
+	"bilge/internal/fleet"
 	"bilge/internal/policy"
 	"bilge/internal/report"
 	"bilge/model"
@@ -37,6 +38,9 @@ Usage:
   bilge [flags]              open the full-screen UI
   bilge df [--json] [-v] [--timeout DURATION]
                              print disk usage (like docker system df) and exit
+  bilge df --fleet [CONTEXT,...] [--json] [--timeout DURATION]
+                             the same for every docker context's engine (or those
+                             named) in one table; exit 2 when some did not answer
   bilge prune [--policy FILE | --dangling --unused --older AGE ...] [--dry-run] [-f] [--json]
                              delete what a retention policy selects (bilge prune --help)
   bilge log [--json] [--since AGE] [--engine NAME]
@@ -68,6 +72,9 @@ df flags:
   -v                       list every object of every kind
       --timeout DURATION   give up when the engine has not answered everything by then,
                            naming the call it waits for (default 60s)
+      --fleet [A,B,...]    every engine: the default context, every docker context and
+                           the -H engine, in parallel, each within --timeout (default 10s
+                           here); A,B,... names a subset; with --demo, three demo engines
 
 log flags:
       --json               print the entries as one JSON array (the engine's exact text)
@@ -112,6 +119,10 @@ type options struct {
 	json    bool
 	verbose bool
 	timeout time.Duration
+	// fleet is df's --fleet.
+	fleet fleetFlag
+	// timeoutSet: --timeout was given (--fleet's default differs).
+	timeoutSet bool
 	// policyPath is the UI's --policy.
 	policyPath string
 }
@@ -231,8 +242,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch rest[0] {
 	case "df":
 		sub := newFlagSet("bilge df", &o, true)
-		if err := sub.Parse(rest[1:]); err != nil {
-			return fail(flagError(err))
+		sub.Var(&o.fleet, "fleet", "")
+		if err := parseDF(sub, &o, rest[1:]); err != nil {
+			return fail(err)
 		}
 		if o.help {
 			fmt.Fprint(stdout, usage)
@@ -250,7 +262,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if o.timeout <= 0 {
 			return fail(fmt.Errorf("--timeout: %s is not a positive duration (see bilge --help)", o.timeout))
 		}
-		if err := runDF(ctx, o, stdout, stderr); err != nil {
+		dfRun := runDF
+		if o.fleet.on {
+			dfRun = runFleet
+		}
+		if err := dfRun(ctx, o, stdout, stderr); err != nil {
 			if errors.Is(err, syscall.EPIPE) {
 				// The reader went away (bilge df | head): stop quietly,
 				// as a process killed by SIGPIPE would, but through the
@@ -414,7 +430,12 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 		fs.BoolVar(&o.json, "json", false, "")
 		fs.BoolVar(&o.verbose, "v", false, "")
 		fs.BoolVar(&o.verbose, "verbose", false, "")
-		fs.DurationVar(&o.timeout, "timeout", defaultDFTimeout, "")
+		fs.Func("timeout", "", func(v string) (err error) {
+			o.timeout, err = time.ParseDuration(v)
+			o.timeoutSet = true
+			return err
+		})
+		o.timeout = defaultDFTimeout
 		return fs
 	}
 	fs.BoolVar(&o.readOnly, "read-only", false, "")
@@ -468,6 +489,10 @@ func flagError(err error) error {
 			want = "a duration such as 60s, 5m or 1h"
 		case "parallel", "demo-seed":
 			want = "a whole number"
+		case "fleet":
+			if _, reason, ok := strings.Cut(msg, ": "); ok {
+				return fmt.Errorf("--fleet: %s: give docker contexts such as a,b (see bilge --help)", reason)
+			}
 		case "read-only", "demo", "json", "v", "verbose", "version", "help", "h":
 			want = "true or false"
 		case "host", "H":
@@ -726,27 +751,10 @@ func printDF(stdout io.Writer, o options, snap *model.Snapshot, ix *model.Reclai
 }
 
 // measure checks the engine answers and reads everything bilge df prints.
+// Layer data makes reclaim exact; without it (an engine refusing inspect)
+// the docker figures still print and exact ones stay null.
 func measure(ctx context.Context, e *dockerapi.Engine) (*model.Snapshot, *model.ReclaimIndex, error) {
-	if err := ping(ctx, e); err != nil {
-		return nil, nil, err
-	}
-	snap, err := e.Snapshot(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	// Layer data makes reclaim exact; without it (an engine refusing
-	// inspect) the docker figures still print and exact ones stay null.
-	// An engine that stops answering is not refusing: that ends df.
-	layers, lerr := e.LayersOf(ctx, snap)
-	if errors.Is(lerr, context.DeadlineExceeded) {
-		return nil, nil, lerr
-	}
-	snap.ApplyLayers(layers)
-	ix := model.NewReclaimIndex(snap)
-	if lerr != nil && len(layers) == 0 {
-		ix = nil
-	}
-	return snap, ix, nil
+	return fleet.MeasureEngine(ctx, e)
 }
 
 // fps caps redraws. Bubble Tea wakes up every frame even when nothing
