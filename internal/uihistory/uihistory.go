@@ -35,6 +35,20 @@ type Adapter struct {
 	// (and the clean-ups), ready once all are.
 	recent, ready <-chan struct{}
 	recentFrom    time.Time
+	// fill, when set, is held by the demo's background writer for each
+	// batch and by every write the UI makes: a Go mutex hands the lock
+	// over fairly, where SQLite's busy handler (a sleep and retry) can
+	// lose every race to a writer that begins its next batch at once.
+	fill *sync.Mutex
+}
+
+// writing runs a write to the store, taking turns with the demo's fill.
+func (a *Adapter) writing(write func() error) error {
+	if a.fill != nil {
+		a.fill.Lock()
+		defer a.fill.Unlock()
+	}
+	return write()
 }
 
 var _ ui.History = (*Adapter)(nil)
@@ -114,7 +128,12 @@ func (a *Adapter) AddSampleIfDue(ctx context.Context, smp model.Sample, every ti
 		return false, err
 	}
 	smp.Engine = ref
-	return a.Store.AddSampleIfDue(ctx, smp, every)
+	var added bool
+	err = a.writing(func() (err error) {
+		added, err = a.Store.AddSampleIfDue(ctx, smp, every)
+		return err
+	})
+	return added, err
 }
 
 // AddSample records smp for the engine.
@@ -125,7 +144,7 @@ func (a *Adapter) AddSample(ctx context.Context, smp model.Sample) error {
 		return err
 	}
 	smp.Engine = ref
-	return a.Store.AddSample(ctx, smp)
+	return a.writing(func() error { return a.Store.AddSample(ctx, smp) })
 }
 
 // AddCleanup records c for the engine.
@@ -136,7 +155,7 @@ func (a *Adapter) AddCleanup(ctx context.Context, c model.Cleanup) error {
 		return err
 	}
 	c.Engine = ref
-	return a.Store.AddCleanup(ctx, c)
+	return a.writing(func() error { return a.Store.AddCleanup(ctx, c) })
 }
 
 // Demo is the demo engine's history: a store in a new temporary directory
@@ -177,6 +196,7 @@ func Demo(ctx context.Context, e *dockerapi.Engine, seed int64, now time.Time) (
 	fillCtx, stop := context.WithTimeout(context.Background(), fillTimeout)
 	recentFrom := now.Add(-recentSpan)
 	recent, ready := make(chan struct{}), make(chan struct{})
+	fill := new(sync.Mutex)
 	go func() {
 		var once sync.Once
 		markRecent := func() { once.Do(func() { close(recent) }) }
@@ -194,7 +214,10 @@ func Demo(ctx context.Context, e *dockerapi.Engine, seed int64, now time.Time) (
 		write := func(part []model.Sample) bool {
 			for len(part) > 0 {
 				n := min(len(part), fillBatch)
-				if st.AddSamples(fillCtx, part[:n]) != nil {
+				fill.Lock()
+				err := st.AddSamples(fillCtx, part[:n])
+				fill.Unlock()
+				if err != nil {
 					return false
 				}
 				part = part[n:]
@@ -213,7 +236,7 @@ func Demo(ctx context.Context, e *dockerapi.Engine, seed int64, now time.Time) (
 		_ = st.Close()
 		_ = os.RemoveAll(dir)
 	}
-	return &Adapter{Store: st, Identify: func(context.Context) (model.EngineRef, error) { return ref, nil }, recent: recent, ready: ready, recentFrom: recentFrom}, release, nil
+	return &Adapter{Store: st, Identify: func(context.Context) (model.EngineRef, error) { return ref, nil }, recent: recent, ready: ready, recentFrom: recentFrom, fill: fill}, release, nil
 }
 
 // recentSpan is what of the demo's history is written first: what the
