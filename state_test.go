@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"bilge/internal/testbin"
 )
 
 // TestMain points bilge's state, configuration and cache at a directory of
@@ -30,5 +32,6 @@ func isolated(m *testing.M) int {
 		}
 		os.Setenv(k, p)
 	}
+	defer testbin.Remove()
 	return m.Run()
 }

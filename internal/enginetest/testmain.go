@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"bilge/internal/testbin"
 )
 
 // The daemon of this test process, started by Main.
@@ -100,6 +102,7 @@ func Main(m *testing.M) int {
 	}()
 
 	code := m.Run()
+	testbin.Remove()
 	stop() // waits for a stop the signal began
 	signal.Stop(sig)
 	return code

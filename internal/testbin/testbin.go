@@ -39,3 +39,11 @@ func Build(t testing.TB) string {
 	}
 	return path
 }
+
+// Remove deletes the binary Build made, if any: call it from TestMain once
+// the tests have run, so no test process leaves a binary behind.
+func Remove() {
+	if path != "" {
+		_ = os.RemoveAll(filepath.Dir(path))
+	}
+}
