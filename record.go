@@ -11,6 +11,7 @@ import (
 
 	"bilge/dockerapi"
 	"bilge/internal/history"
+	"bilge/internal/uihistory"
 	"bilge/model"
 )
 
@@ -27,17 +28,7 @@ const identifyTimeout = 15 * time.Second
 func engineRef(ctx context.Context, e *dockerapi.Engine) (model.EngineRef, error) {
 	ctx, cancel := context.WithTimeout(ctx, identifyTimeout)
 	defer cancel()
-	d, err := e.Daemon(ctx)
-	if err != nil {
-		return model.EngineRef{}, err
-	}
-	if d.Orig != nil {
-		d = *d.Orig
-	}
-	if d.ID == "" {
-		return model.EngineRef{}, errors.New("the engine gave no ID (/info): its samples could not be told from another engine's")
-	}
-	return model.EngineRef{ID: d.ID, Name: d.Name}, nil
+	return uihistory.Identify(e)(ctx)
 }
 
 // openHistory opens the history database at its default place. A corrupt

@@ -65,7 +65,7 @@ func Identify(e *dockerapi.Engine) func(ctx context.Context) (model.EngineRef, e
 			d = *d.Orig
 		}
 		if d.ID == "" {
-			return model.EngineRef{}, errors.New("the engine did not say its ID (/info)")
+			return model.EngineRef{}, errors.New("the engine gave no ID (/info): its samples could not be told from another engine's")
 		}
 		return model.EngineRef{ID: d.ID, Name: d.Name}, nil
 	}
