@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"bilge/dockerapi"
@@ -133,6 +134,11 @@ func runFleet(ctx context.Context, o options, stdout, stderr io.Writer) error {
 // named demo-<seed>. The returned func stops them all; call it whatever
 // the error.
 func demoFleet(ctx context.Context, seed int64) ([]fleet.Member, func(), error) {
+	return demoFleetOf(ctx, seed, demoFleetSize)
+}
+
+// demoFleetOf is demoFleet with n engines.
+func demoFleetOf(ctx context.Context, seed int64, n int) ([]fleet.Member, func(), error) {
 	var engines []*demo.Engine
 	stop := func() {
 		for _, d := range engines {
@@ -140,7 +146,7 @@ func demoFleet(ctx context.Context, seed int64) ([]fleet.Member, func(), error) 
 		}
 	}
 	var members []fleet.Member
-	for i := range int64(demoFleetSize) {
+	for i := range int64(n) {
 		d := demo.New(seed + i)
 		engines = append(engines, d)
 		host, err := d.Serve(context.WithoutCancel(ctx))
@@ -155,4 +161,27 @@ func demoFleet(ctx context.Context, seed int64) ([]fleet.Member, func(), error) 
 		})
 	}
 	return members, stop, nil
+}
+
+// commands are bilge's commands: after a bare --fleet, an argument that
+// is one of them is the command, not a list of contexts.
+var commands = []string{"df", "prune", "log", "record", "history"}
+
+// fleetList parses the UI's flags: --fleet takes an optional value, so
+// after a bare --fleet the next argument, when it is neither a flag nor a
+// command, is its list of contexts (bilge --fleet a,b --read-only). It
+// returns the arguments left (the command and its own).
+func fleetList(fs *flag.FlagSet, o *options) ([]string, error) {
+	args := fs.Args()
+	for o.fleet.bare && len(args) > 0 && !strings.HasPrefix(args[0], "-") && !slices.Contains(commands, args[0]) {
+		o.fleet.bare = false
+		if err := o.fleet.setNames(args[0]); err != nil {
+			return nil, fmt.Errorf("--fleet: %v (see bilge --help)", err)
+		}
+		if err := fs.Parse(args[1:]); err != nil {
+			return nil, flagError(err)
+		}
+		args = fs.Args()
+	}
+	return args, nil
 }

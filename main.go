@@ -36,6 +36,9 @@ const usage = `bilge — see where Docker's disk space went, and pump it out.
 
 Usage:
   bilge [flags]              open the full-screen UI
+  bilge --fleet [CONTEXT,...] [flags]
+                             the UI over every docker context's engine (or those
+                             named): the Engines view, enter opens an engine's tabs
   bilge df [--json] [-v] [--timeout DURATION]
                              print disk usage (like docker system df) and exit
   bilge df --fleet [CONTEXT,...] [--json] [--timeout DURATION]
@@ -62,6 +65,9 @@ Flags:
                            (default $XDG_CONFIG_HOME/bilge/policy.yaml when it exists)
       --interval DURATION  ping period for connection state and data age (default 2s, at least 250ms)
       --parallel N         deletions run at once (default 4)
+      --fleet [A,B,...]    the Engines view: the default context, every docker context
+                           and the -H engine, measured in parallel; A,B,... a subset;
+                           with --demo, three demo engines
       --demo               run against the built-in demo engine (nothing real touched)
       --demo-seed N        which demo host to generate (default 0; only with --demo)
       --version            print the version and exit
@@ -229,12 +235,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.parallel < 1 || o.parallel > 64 {
 		return fail(fmt.Errorf("--parallel must be between 1 and 64, got %d", o.parallel))
 	}
-	rest := global.Args()
+	rest, err := fleetList(global, &o)
+	if err != nil {
+		return fail(err)
+	}
 	if len(rest) == 0 {
 		if err := demoFlags(o); err != nil {
 			return fail(err)
 		}
-		if err := runUI(ctx, o, stderr); err != nil {
+		start := runUI
+		if o.fleet.on {
+			start = runFleetUI
+		}
+		if err := start(ctx, o, stderr); err != nil {
 			return fail(err)
 		}
 		return 0
@@ -443,6 +456,7 @@ func newFlagSet(name string, o *options, df bool) *flag.FlagSet {
 	fs.IntVar(&o.parallel, "parallel", dockerapi.DefaultParallel, "")
 	fs.BoolVar(&o.version, "version", false, "")
 	fs.StringVar(&o.policyPath, "policy", "", "")
+	fs.Var(&o.fleet, "fleet", "")
 	return fs
 }
 

@@ -48,6 +48,10 @@ type Options struct {
 	// Overview's sparklines and the History view read it, and the UI
 	// records its measurements and clean-ups in it (history.go).
 	History History
+	// Fleet, when set, is the engine's name in a fleet (bilge --fleet):
+	// the confirmation names it, and esc or backspace with nothing to
+	// close goes back to the Engines view (fleet.go).
+	Fleet string
 }
 
 type connState int
@@ -205,6 +209,9 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 	a.input.CharLimit = model.MaxFilterLen + 1
 	a.setStyles(true)
 	a.hist.window = defaultWindow
+	if opts.Fleet != "" {
+		a.keys.Back.SetEnabled(true)
+	}
 	if opts.History == nil {
 		for _, b := range []*key.Binding{&a.keys.History, &a.keys.HistoryShorter, &a.keys.HistoryLonger} {
 			b.SetEnabled(false)

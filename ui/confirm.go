@@ -514,7 +514,7 @@ func (a *App) layoutDialog(h int) {
 	switch d.step {
 	case stepAll:
 		n := a.dialogPlan.Len()
-		head = append(head, st.Offline.Render(fmt.Sprintf("Delete %d %s?", n, plural(n, "object", "objects")))+
+		head = append(head, st.Offline.Render(fmt.Sprintf("Delete %d %s%s?", n, plural(n, "object", "objects"), a.onEngine()))+
 			"  frees "+st.DetailHead.Render(freesText(d.reclaim)))
 		if d.counts != "" {
 			head = append(head, wrapHanging(d.counts, "", "", inner)...)
@@ -528,12 +528,12 @@ func (a *App) layoutDialog(h int) {
 			head = append(head, st.Muted.Render("c: include stopped containers of marked images — "+casc))
 		}
 	case stepRunning:
-		head = append(head, st.Offline.Render(fmt.Sprintf("Stop and remove %d running %s?", len(d.running), plural(len(d.running), "container", "containers")))+
+		head = append(head, st.Offline.Render(fmt.Sprintf("Stop and remove %d running %s%s?", len(d.running), plural(len(d.running), "container", "containers"), a.onEngine()))+
 			st.Muted.Render(fmt.Sprintf("  in all: %d %s, frees %s", a.dialogPlan.Len(), plural(a.dialogPlan.Len(), "object", "objects"), freesText(d.reclaim))))
 		head = append(head, wrapHanging(strings.Join(d.running, ", "), "  ", "  ", inner)...)
 		head = append(head, wrapHanging("y: stop and remove them · n: leave them out, go on · esc: cancel everything · enter does not confirm this step", "", "", inner, st.Muted)...)
 	case stepNamedVolumes:
-		head = append(head, st.Offline.Render(fmt.Sprintf("Delete %d named %s and the data in %s?", len(d.named), plural(len(d.named), "volume", "volumes"), plural(len(d.named), "it", "them")))+
+		head = append(head, st.Offline.Render(fmt.Sprintf("Delete %d named %s and the data in %s%s?", len(d.named), plural(len(d.named), "volume", "volumes"), plural(len(d.named), "it", "them"), a.onEngine()))+
 			st.Muted.Render(fmt.Sprintf("  in all: %d %s, frees %s", a.dialogPlan.Len(), plural(a.dialogPlan.Len(), "object", "objects"), freesText(d.reclaim))))
 		head = append(head, wrapHanging(strings.Join(d.named, ", "), "  ", "  ", inner)...)
 		head = append(head, wrapHanging("y: delete them and their data · n: leave them out, go on · esc: cancel everything · enter does not confirm this step", "", "", inner, st.Muted)...)
@@ -619,4 +619,13 @@ func (a *App) frame(lines []string, h int) []string {
 		out = append(out, border.Render("│")+" "+l+pad+" "+border.Render("│"))
 	}
 	return append(out, border.Render("╰"+strings.Repeat("─", a.width-2)+"╯"))
+}
+
+// onEngine names the engine in a fleet's confirmation: " on NAME" (""
+// outside a fleet, where the header names the only engine).
+func (a *App) onEngine() string {
+	if a.opts.Fleet == "" {
+		return ""
+	}
+	return " on " + a.opts.Fleet
 }

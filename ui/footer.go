@@ -94,6 +94,9 @@ func (a *App) browseFooter(m mode) []key.Binding {
 	if a.showDetails {
 		add(k.ClearFilter, "back")
 	}
+	if k.Back.Enabled() && !a.showDetails && !running && (t == nil || t.filter.Empty()) {
+		addGroup(k.Back, "esc", "engines")
+	}
 	if t == nil {
 		add(k.Details, "open")
 		if marked && !running {

@@ -234,13 +234,17 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Dismiss):
 		a.lastRun = nil
-	case key.Matches(msg, k.ClearFilter):
+	case key.Matches(msg, k.ClearFilter), key.Matches(msg, k.Back):
+		esc := key.Matches(msg, k.ClearFilter)
 		switch {
 		case a.showDetails:
 			a.showDetails = false
-		case a.tab() != nil && !a.tab().filter.Empty():
+		case esc && a.tab() != nil && !a.tab().filter.Empty():
 			a.setFilter(model.Filter{})
 			a.filterErr = ""
+		case key.Matches(msg, k.Back):
+			// Nothing left to close: back to the fleet (fleet.go).
+			return func() tea.Msg { return backMsg{} }
 		}
 	}
 	return nil

@@ -20,6 +20,9 @@ type KeyMap struct {
 	Mark, MarkAll, UnmarkAll, Delete        key.Binding
 	Presets, Cascade, Dismiss               key.Binding
 	Confirm, Deny                           key.Binding
+	// Back leaves an engine's tabs for the fleet's Engines view (enabled
+	// only in a fleet: Options.Fleet).
+	Back key.Binding
 
 	// Repos groups the Images tab by repository; Expand and Collapse
 	// open and close a repository there.
@@ -72,6 +75,7 @@ func NewKeyMap(readOnly bool) KeyMap {
 		Deny:           key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "cancel")),
 		Apply:          key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
 		Cancel:         key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Back:           key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc/⌫", "back to the engines"), key.WithDisabled()),
 	}
 	if readOnly {
 		for _, b := range k.writeKeys() {
@@ -117,7 +121,7 @@ func (k KeyMap) helpGroups() []helpGroup {
 		{"Tabs", append(k.Tab[:], k.NextTab, k.PrevTab)},
 		{"Sort and filter", []key.Binding{k.SortSize, k.SortAge, k.SortName, k.SortLeft, k.SortRight, k.Reverse, k.Filter, k.ClearFilter}},
 		{"Mark and delete", []key.Binding{k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss}},
-		{"Other", []key.Binding{k.Details, k.Refresh, k.Help, k.Quit}},
+		{"Other", []key.Binding{k.Details, k.Back, k.Refresh, k.Help, k.Quit}},
 		{"Images", []key.Binding{k.Repos, k.Expand, k.Collapse}},
 		{"History", []key.Binding{k.History, k.HistoryShorter, k.HistoryLonger}},
 	}

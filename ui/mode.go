@@ -109,7 +109,7 @@ func (a *App) modeKeys(m mode) []key.Binding {
 	// Browse and running: the whole keymap (while a clean-up runs, d and p
 	// only say why they wait).
 	out := append(append(move, tabs...), k.SortSize, k.SortAge, k.SortName, k.SortLeft, k.SortRight, k.Reverse, k.Filter, k.ClearFilter,
-		k.Details, k.Refresh, k.Help, k.Quit, k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss, k.History)
+		k.Details, k.Refresh, k.Help, k.Quit, k.Mark, k.MarkAll, k.UnmarkAll, k.Delete, k.Presets, k.Dismiss, k.History, k.Back)
 	if t := a.tab(); t != nil && t.view.kind() == model.KindImage {
 		out = append(out, k.Repos) // the Images tab only
 		if a.grouped {

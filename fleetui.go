@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+
+	"bilge/dockerapi"
+	"bilge/internal/fleet"
+	"bilge/internal/history"
+	"bilge/internal/uihistory"
+	"bilge/model"
+	"bilge/ui"
+)
+
+// runFleetUI is bilge --fleet: the Engines view, each engine measured as
+// bilge df --fleet measures it, and each engine's ordinary tabs on enter.
+func runFleetUI(ctx context.Context, o options, stderr io.Writer) error {
+	var pol ui.Options
+	if err := uiPolicy(&pol, o.policyPath, os.Getenv); err != nil {
+		return err
+	}
+	var members []fleet.Member
+	if o.demo {
+		all, closeDemo, err := demoFleetOf(ctx, o.demoSeed, demoFleetSize)
+		defer closeDemo()
+		if err != nil {
+			return err
+		}
+		if members, err = fleet.Select(all, o.fleet.names); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if members, err = fleet.List(o.sel, o.fleet.names, nil); err != nil {
+			return err
+		}
+	}
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return errors.New("the UI needs a terminal (stdin and stdout); for scripts use `bilge df --fleet` or `bilge df --fleet --json`")
+	}
+	src := newFleetSource(o, pol, members)
+	defer src.close()
+	fo := ui.FleetOptions{}
+	if path := os.Getenv("BILGE_TRACE"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("BILGE_TRACE: %w", err)
+		}
+		defer f.Close()
+		fo.Trace = f
+	}
+	fl := ui.NewFleet(ctx, src, fo)
+	_, err := tea.NewProgram(fl, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
+	// The terminal is restored: what the engines had to say.
+	for _, w := range fl.Finish(context.WithoutCancel(ctx)) {
+		fmt.Fprintf(stderr, "bilge: warning: %s\n", w)
+	}
+	fl.Close()
+	src.close()
+	_, _ = io.Copy(stderr, src.warnings())
+	var sig signalError
+	signalled := errors.As(context.Cause(ctx), &sig)
+	if rep := fl.ExitReport(); rep != "" {
+		code, msg := 1, rep
+		if signalled {
+			code, msg = 128+int(sig.sig), sig.Error()+": "+rep
+		}
+		return &exitError{code: code, msg: msg}
+	}
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// fleetSource gives the fleet view its engines: measured with
+// internal/fleet, opened with dockerapi, each with its deletions log and
+// history as runUI gives one engine.
+type fleetSource struct {
+	o       options
+	pol     ui.Options
+	members []fleet.Member
+
+	mu sync.Mutex
+	// warn is shown once the terminal is restored.
+	warnMu sync.Mutex
+	warn   bytes.Buffer
+	// store is the history, opened once for every engine (nil: none yet,
+	// or storeErr says why not).
+	store    *history.Store
+	storeErr error
+	closed   bool
+}
+
+func newFleetSource(o options, pol ui.Options, members []fleet.Member) *fleetSource {
+	return &fleetSource{o: o, pol: pol, members: members}
+}
+
+func (s *fleetSource) Members() []ui.FleetMember {
+	out := make([]ui.FleetMember, len(s.members))
+	for i, m := range s.members {
+		out[i] = ui.FleetMember{Name: oneLine(model.SafeText(m.Name)), Endpoint: oneLine(model.SafeText(m.Where()))}
+	}
+	return out
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Measure is bilge df --fleet's measure of one engine, within
+// fleet.DefaultDeadline.
+func (s *fleetSource) Measure(ctx context.Context, i int) ui.FleetRow {
+	r := fleet.Measure(ctx, s.members[i:i+1], fleet.Options{}, nil)[0]
+	return fleetRow(r)
+}
+
+// fleetRow is what the fleet view shows of a result: the figures of
+// bilge df --fleet's table.
+func fleetRow(r fleet.Result) ui.FleetRow {
+	if !r.OK() {
+		reason := r.Reason()
+		if reason == "" {
+			reason = "no answer"
+		}
+		return ui.FleetRow{Err: reason}
+	}
+	row := ui.FleetRow{Version: oneLine(model.SafeText(r.Snap.Engine.Version)), Storage: oneLine(model.SafeText(r.Storage))}
+	size, exact := fleet.Figures(r)
+	for j := range ui.FleetKinds {
+		row.Size[j] = ui.FleetFigure(size[j])
+		row.Exact[j] = ui.FleetFigure(exact[j])
+	}
+	return row
+}
+
+// Open connects to engine i for its tabs.
+func (s *fleetSource) Open(ctx context.Context, i int) (ui.Engine, ui.Options, func(), error) {
+	m := s.members[i]
+	if m.Err != nil {
+		return nil, ui.Options{}, nil, m.Err
+	}
+	e, err := dockerapi.New(m.Endpoint)
+	if err != nil {
+		return nil, ui.Options{}, nil, err
+	}
+	o := s.o
+	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Parallel: o.parallel}
+	uo.Policy, uo.PolicyPath, uo.PolicyErr = s.pol.Policy, s.pol.PolicyPath, s.pol.PolicyErr
+	name := oneLine(model.SafeText(m.Name))
+	switch ep := m.Endpoint; {
+	case m.Demo:
+		uo.Title = name + ": " + m.Where()
+	case ep.Context != "":
+		uo.Title = "context " + ep.Context + " (" + ep.Host + ")"
+	default:
+		uo.Title = ep.Host
+	}
+	release := func() {}
+	if m.Demo {
+		e.UseLayerCache(dockerapi.MemoryLayerCache())
+		var seed int64
+		if _, err := fmt.Sscanf(m.Name, "demo-%d", &seed); err == nil {
+			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			a, rel, err := uihistory.Demo(dctx, e, seed, time.Now())
+			cancel()
+			if err == nil {
+				uo.History, release = a, rel
+			}
+		}
+	} else {
+		if !o.readOnly {
+			if rec, err := recorder(e); err != nil {
+				s.warnf("%s: %v: deletions will not be logged", name, err)
+			} else {
+				uo.Recorder = uiRecorder{rec}
+			}
+		}
+		if st := s.history(); st != nil {
+			uo.History = &uihistory.Adapter{Store: st, Identify: uihistory.Identify(e)}
+		}
+	}
+	return e, uo, func() { release(); e.Close() }, nil
+}
+
+// history is the history store every engine shares, opened once.
+func (s *fleetSource) history() *history.Store {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store != nil || s.storeErr != nil || s.closed {
+		return s.store
+	}
+	path, err := history.DefaultPath(os.Getenv)
+	if err == nil {
+		s.store, err = history.Open(path, func(msg string) { s.warnf("%s", msg) })
+	}
+	if err != nil {
+		s.storeErr = err
+		s.warnf("%v: the UI runs without a history", err)
+	}
+	return s.store
+}
+
+func (s *fleetSource) warnf(format string, args ...any) {
+	s.warnMu.Lock()
+	defer s.warnMu.Unlock()
+	fmt.Fprintf(&s.warn, "bilge: warning: "+format+"\n", args...)
+}
+
+// warnings are the warnings kept while the UI ran.
+func (s *fleetSource) warnings() io.Reader {
+	s.warnMu.Lock()
+	defer s.warnMu.Unlock()
+	return bytes.NewReader(bytes.Clone(s.warn.Bytes()))
+}
+
+// close closes the history (once).
+func (s *fleetSource) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store != nil {
+		_ = s.store.Close()
+		s.store = nil
+	}
+	s.closed = true
+}
