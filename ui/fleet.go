@@ -207,7 +207,7 @@ func (k FleetKeyMap) helpGroups() []helpGroup {
 		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
 		{"Sort", []key.Binding{k.SortSize, k.SortExact, k.SortName, k.SortLeft, k.SortRight, k.Reverse}},
 		{"Engines", []key.Binding{k.Open, k.Refresh, k.Help, k.Quit}},
-		{"In an engine's tabs", []key.Binding{hint(NewKeyMap(false).Back, "esc/⌫", "back to the engines (nothing to close)")}},
+		{"In an engine's tabs", []key.Binding{hint(NewKeyMap(false).Back, "esc/⌫", "back to the engines")}},
 	}
 }
 
@@ -1307,24 +1307,50 @@ func (f *Fleet) helpLine() string {
 	return f.help.ShortHelpView(keys)
 }
 
-// helpBody is the ? screen: the keymap's groups, one per line block.
+// helpBody is the ? screen: the keymap's groups, in two columns when
+// they fit, then how the figures are read.
 func (f *Fleet) helpBody() []string {
-	var lines []string
-	keyW := 0
-	for _, g := range f.keys.helpGroups() {
+	keyW, descW := 0, 0
+	groups := f.keys.helpGroups()
+	for _, g := range groups {
 		for _, b := range g.keys {
 			keyW = max(keyW, ansi.StringWidth(b.Help().Key))
+			descW = max(descW, ansi.StringWidth(b.Help().Desc))
 		}
 	}
-	for _, g := range f.keys.helpGroups() {
-		lines = append(lines, "  "+f.st.DetailHead.Render(g.title))
-		for _, b := range g.keys {
-			h := b.Help()
-			lines = append(lines, "    "+f.st.Prompt.Render(fit(h.Key, keyW, false))+"  "+f.st.Muted.Render(h.Desc))
+	block := func(gs []helpGroup) []string {
+		var out []string
+		for n, g := range gs {
+			if n > 0 {
+				out = append(out, "")
+			}
+			out = append(out, "  "+f.st.DetailHead.Render(g.title))
+			for _, b := range g.keys {
+				h := b.Help()
+				out = append(out, "    "+f.st.Prompt.Render(fit(h.Key, keyW, false))+"  "+f.st.Muted.Render(h.Desc))
+			}
 		}
-		lines = append(lines, "")
+		return out
 	}
-	lines = append(lines, wrapHanging(fmt.Sprintf("Every engine is measured in parallel, each within its own deadline, as bilge df --fleet does, and again every %s. In an engine's tabs every key is the tabs' own; marks and deletions act on that engine only.", shortDur(f.opts.Refresh)), "  ", "  ", f.width, f.st.Muted)...)
+	colW := 4 + keyW + 2 + descW + 1
+	var lines []string
+	if f.width >= 2*colW {
+		left, right := block(groups[:2]), block(groups[2:])
+		for n := range max(len(left), len(right)) {
+			l, r := "", ""
+			if n < len(left) {
+				l = left[n]
+			}
+			if n < len(right) {
+				r = right[n]
+			}
+			lines = append(lines, l+strings.Repeat(" ", max(colW-ansi.StringWidth(l), 0))+r)
+		}
+	} else {
+		lines = block(groups)
+	}
+	lines = append(lines, "")
+	lines = append(lines, wrapHanging(fmt.Sprintf("Every engine is measured in parallel, each within its own deadline, as bilge df --fleet measures it, and again every %s. In an engine's tabs the keys are the tabs' own: marks and deletions act on that engine only.", shortDur(f.opts.Refresh)), "  ", "  ", f.width, f.st.Muted)...)
 	return append(lines, "", f.st.Muted.Render("  ? or esc closes this help"))
 }
 

@@ -50,7 +50,7 @@ func pressOf(t *testing.T, s string) tea.KeyPressMsg {
 	t.Helper()
 	named := map[string]rune{"up": tea.KeyUp, "down": tea.KeyDown, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
 		"home": tea.KeyHome, "end": tea.KeyEnd, "tab": tea.KeyTab, "esc": tea.KeyEscape, "enter": tea.KeyEnter,
-		"delete": tea.KeyDelete, "space": tea.KeySpace, "left": tea.KeyLeft, "right": tea.KeyRight}
+		"delete": tea.KeyDelete, "space": tea.KeySpace, "left": tea.KeyLeft, "right": tea.KeyRight, "backspace": tea.KeyBackspace}
 	var msg tea.KeyPressMsg
 	switch {
 	case strings.HasPrefix(s, "ctrl+"):
