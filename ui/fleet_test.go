@@ -45,7 +45,7 @@ func newFakeFleet() *fakeFleet {
 	return ff
 }
 
-func (ff *fakeFleet) Members() []FleetMember                       { return ff.members }
+func (ff *fakeFleet) Members() []FleetMember                      { return ff.members }
 func (ff *fakeFleet) Measure(ctx context.Context, i int) FleetRow { return ff.rows[i] }
 func (ff *fakeFleet) Open(ctx context.Context, i int) (Engine, Options, func(), error) {
 	ff.opened = append(ff.opened, i)
