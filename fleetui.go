@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,9 +15,9 @@ import (
 
 	"bilge/dockerapi"
 	"bilge/internal/fleet"
+	"bilge/internal/fleetsrc"
 	"bilge/internal/history"
 	"bilge/internal/uihistory"
-	"bilge/model"
 	"bilge/ui"
 )
 
@@ -87,9 +86,9 @@ func runFleetUI(ctx context.Context, o options, stderr io.Writer) error {
 // internal/fleet, opened with dockerapi, each with its deletions log and
 // history as runUI gives one engine.
 type fleetSource struct {
-	o       options
-	pol     ui.Options
-	members []fleet.Member
+	fleetsrc.Measurer
+	o   options
+	pol ui.Options
 
 	mu sync.Mutex
 	// warn is shown once the terminal is restored.
@@ -103,48 +102,12 @@ type fleetSource struct {
 }
 
 func newFleetSource(o options, pol ui.Options, members []fleet.Member) *fleetSource {
-	return &fleetSource{o: o, pol: pol, members: members}
-}
-
-func (s *fleetSource) Members() []ui.FleetMember {
-	out := make([]ui.FleetMember, len(s.members))
-	for i, m := range s.members {
-		out[i] = ui.FleetMember{Name: oneLine(model.SafeText(m.Name)), Endpoint: oneLine(model.SafeText(m.Where()))}
-	}
-	return out
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// Measure is bilge df --fleet's measure of one engine, within
-// fleet.DefaultDeadline.
-func (s *fleetSource) Measure(ctx context.Context, i int) ui.FleetRow {
-	r := fleet.Measure(ctx, s.members[i:i+1], fleet.Options{}, nil)[0]
-	return fleetRow(r)
-}
-
-// fleetRow is what the fleet view shows of a result: the figures of
-// bilge df --fleet's table.
-func fleetRow(r fleet.Result) ui.FleetRow {
-	if !r.OK() {
-		reason := r.Reason()
-		if reason == "" {
-			reason = "no answer"
-		}
-		return ui.FleetRow{Err: reason}
-	}
-	row := ui.FleetRow{Version: oneLine(model.SafeText(r.Snap.Engine.Version)), Storage: oneLine(model.SafeText(r.Storage))}
-	size, exact := fleet.Figures(r)
-	for j := range ui.FleetKinds {
-		row.Size[j] = ui.FleetFigure(size[j])
-		row.Exact[j] = ui.FleetFigure(exact[j])
-	}
-	return row
+	return &fleetSource{Measurer: fleetsrc.Measurer{List: members}, o: o, pol: pol}
 }
 
 // Open connects to engine i for its tabs.
 func (s *fleetSource) Open(ctx context.Context, i int) (ui.Engine, ui.Options, func(), error) {
-	m := s.members[i]
+	m := s.List[i]
 	if m.Err != nil {
 		return nil, ui.Options{}, nil, m.Err
 	}
@@ -155,7 +118,7 @@ func (s *fleetSource) Open(ctx context.Context, i int) (ui.Engine, ui.Options, f
 	o := s.o
 	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Parallel: o.parallel}
 	uo.Policy, uo.PolicyPath, uo.PolicyErr = s.pol.Policy, s.pol.PolicyPath, s.pol.PolicyErr
-	name := oneLine(model.SafeText(m.Name))
+	name := s.Members()[i].Name
 	switch ep := m.Endpoint; {
 	case m.Demo:
 		uo.Title = name + ": " + m.Where()
