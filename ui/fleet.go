@@ -1176,7 +1176,7 @@ func (f *Fleet) rowLine(i int, cols []column, keys []fleetCol, widths []int, w i
 				// The reason, on one line, across the figures.
 				rest := max(w-used, 1)
 				b.WriteString(f.cellStyle(cur, f.st.Error).Render(fit(e.row.Err, rest, false)))
-				return f.rowPrefix(i) + b.String()
+				return f.rowPrefix(i) + f.cursorRow(cur, b.String())
 			}
 			text = ""
 		case k == fcVersion:
@@ -1199,7 +1199,7 @@ func (f *Fleet) rowLine(i int, cols []column, keys []fleetCol, widths []int, w i
 		b.WriteString(f.cellStyle(cur, style).Render(s))
 		used += widths[j]
 	}
-	return f.rowPrefix(i) + b.String()
+	return f.rowPrefix(i) + f.cursorRow(cur, b.String())
 }
 
 func (f *Fleet) rowPrefix(i int) string {
@@ -1209,13 +1209,20 @@ func (f *Fleet) rowPrefix(i int) string {
 	return "   "
 }
 
-// cellStyle is a cell's style, or the cursor's, whose background runs
-// unbroken along its row.
+// cellStyle is a cell's style; the cursor's row is drawn plain, then in
+// one style (cursorRow), so its background runs unbroken.
 func (f *Fleet) cellStyle(cur bool, s lipgloss.Style) lipgloss.Style {
 	if cur {
-		return f.st.RowCursor
+		return lipgloss.NewStyle()
 	}
 	return s
+}
+
+func (f *Fleet) cursorRow(cur bool, line string) string {
+	if !cur {
+		return line
+	}
+	return f.st.RowCursor.Render(line)
 }
 
 func (f *Fleet) totalLine(cols []column, keys []fleetCol, widths []int) string {

@@ -17,6 +17,8 @@ import (
 
 	"bilge/dockerapi"
 	"bilge/dockerapi/demo"
+	"bilge/internal/fleet"
+	"bilge/internal/fleetsrc"
 	"bilge/internal/shot"
 	"bilge/internal/uidriver"
 	"bilge/internal/uihistory"
@@ -30,6 +32,10 @@ func main() {
 	seed := flag.Int64("seed", 0, "demo engine seed")
 	flag.Parse()
 	if err := run(*out, *cols, *rows, *seed); err != nil {
+		fmt.Fprintln(os.Stderr, "bilge-screenshots:", err)
+		os.Exit(1)
+	}
+	if err := runFleet(*out, *cols, 16); err != nil { // the engines fill a short screen
 		fmt.Fprintln(os.Stderr, "bilge-screenshots:", err)
 		os.Exit(1)
 	}
@@ -136,4 +142,54 @@ func run(out string, cols, rows int, seed int64) error {
 	}
 	d.Settle(300 * time.Millisecond)
 	return snap("after")
+}
+
+// demoFleet is the fleet view's source for the picture: demo engines under
+// the names a team might give its contexts, and one engine that is gone.
+type demoFleet struct{ fleetsrc.Measurer }
+
+func (f demoFleet) Open(ctx context.Context, i int) (ui.Engine, ui.Options, func(), error) {
+	m := f.List[i]
+	e, err := dockerapi.New(m.Endpoint)
+	if err != nil {
+		return nil, ui.Options{}, nil, err
+	}
+	e.UseLayerCache(dockerapi.MemoryLayerCache())
+	return e, ui.Options{Title: m.Name + ": " + m.Where(), Interval: time.Hour}, func() { e.Close() }, nil
+}
+
+// runFleet renders the fleet view (bilge --fleet) over four demo engines
+// and a context whose engine is gone.
+func runFleet(out string, cols, rows int) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var members []fleet.Member
+	for i, name := range []string{"ci-runner-1", "ci-runner-2", "staging", "laptop"} {
+		eng := demo.New(int64(i+1), demo.WithNow(now))
+		host, err := eng.Serve(ctx)
+		if err != nil {
+			return err
+		}
+		defer eng.Close()
+		members = append(members, fleet.Member{Name: name, Endpoint: dockerapi.Endpoint{Host: host, Source: "demo engine"},
+			Shown: fmt.Sprintf("demo engine (seed %d)", i+1), Demo: true})
+	}
+	gone := "unix:///run/old-runner/docker.sock"
+	members = append(members, fleet.Member{Name: "old-runner", Endpoint: dockerapi.Endpoint{Host: gone, Source: "context"}})
+	fl := ui.NewFleet(ctx, demoFleet{fleetsrc.Measurer{List: members}}, ui.FleetOptions{Refresh: time.Hour})
+	d := uidriver.New(fl, cols, rows)
+	if err := d.Until("every engine measured", time.Minute, func(s string) bool {
+		return strings.Contains(s, "4 connected") && strings.Contains(s, "1 unreachable")
+	}); err != nil {
+		return err
+	}
+	d.Keys("e", "g") // the most to reclaim first
+	d.Settle(300 * time.Millisecond)
+	img, err := shot.Render(fl.View().Content, cols, rows, shot.Dark)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(out, "fleet.png")
+	fmt.Println(path)
+	return shot.WritePNG(path, img)
 }
