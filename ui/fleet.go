@@ -233,6 +233,10 @@ type Fleet struct {
 	top      int
 	sortBy   fleetCol
 	sortDesc bool
+	// pressed: the sort was chosen with its own key (s, e, n), which
+	// reverses it when pressed again; the first press of a key, or of one
+	// whose column < > chose, gives the column's natural order.
+	pressed bool
 	showHelp bool
 	flash    string
 
@@ -638,14 +642,15 @@ func (a *App) takesText() bool {
 // reversed on the next press.
 func (f *Fleet) pressSort(c fleetCol) {
 	desc := c.numeric()
-	if f.sortBy == c {
+	if f.pressed && f.sortBy == c {
 		desc = !f.sortDesc
 	}
 	f.setSort(c, desc)
+	f.pressed = true
 }
 
 func (f *Fleet) setSort(c fleetCol, desc bool) {
-	f.sortBy, f.sortDesc = c, desc
+	f.sortBy, f.sortDesc, f.pressed = c, desc, false
 	f.resort()
 	dir := "A first"
 	switch {

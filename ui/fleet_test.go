@@ -320,11 +320,18 @@ func TestFleetSort(t *testing.T) {
 	if got := order(); got != "alpha,beta,gamma" {
 		t.Fatalf("first order %s", got)
 	}
+	// The first n keeps the first order (by name, A first): it is n's own.
+	fpress(f, "n")
+	if got := order(); got != "alpha,beta,gamma" {
+		t.Fatalf("the first n: %s", got)
+	}
 	for _, tc := range []struct{ keys, want, col string }{
 		{"s", "gamma,alpha,beta", "SIZE ▼"},  // 41GB, 17GB, none last
 		{"s", "alpha,gamma,beta", "SIZE ▲"},  // reversed; none still last
 		{"e", "gamma,alpha,beta", "RECLAIM"}, // ≥11.5GB, 9.5GB
 		{"n", "alpha,beta,gamma", "ENGINE ▲"},
+		{"n", "gamma,beta,alpha", "ENGINE ▼"},
+		{"r", "alpha,beta,gamma", "ENGINE ▲"},
 		{"r", "gamma,beta,alpha", "ENGINE ▼"},
 		{"<", "gamma,alpha,beta", "RECLAIM"}, // the column left of the name: the last, total exact
 		{">", "alpha,beta,gamma", "ENGINE ▲"},
