@@ -236,7 +236,7 @@ type Fleet struct {
 	// pressed: the sort was chosen with its own key (s, e, n), which
 	// reverses it when pressed again; the first press of a key, or of one
 	// whose column < > chose, gives the column's natural order.
-	pressed bool
+	pressed  bool
 	showHelp bool
 	flash    string
 

@@ -366,11 +366,11 @@ func TestFleetSort(t *testing.T) {
 // (naming them); without either it quits every engine at once.
 func TestFleetQuit(t *testing.T) {
 	t.Parallel()
-	f, ff := newTestFleet(t, 120, 40)
+	f, _ := newTestFleet(t, 120, 40)
 	if cmd := fpress(f, "q"); cmd == nil || cmd() != (tea.QuitMsg{}) {
 		t.Fatal("q with nothing marked did not quit")
 	}
-	f, ff = newTestFleet(t, 120, 40)
+	f, ff := newTestFleet(t, 120, 40)
 	openEngine(t, f, ff, 2)
 	fpress(f, "2", "space")
 	runFleetCmd(fpress(f, "esc"), f)
