@@ -244,7 +244,6 @@ type Fleet struct {
 	// view; want is the one enter asked for while it opens.
 	active, want int
 
-	gen      int // the refresh generation
 	spinning bool
 	quitAsk  bool
 	quitting bool
@@ -291,8 +290,8 @@ func (f *Fleet) Init() tea.Cmd {
 
 // fleetRowMsg is one engine's measure.
 type fleetRowMsg struct {
-	i, gen int
-	row    FleetRow
+	i   int
+	row FleetRow
 }
 
 // fleetTickMsg is the periodic refresh.
@@ -463,15 +462,14 @@ func (f *Fleet) measuring() bool {
 // measureAll measures every engine not already being measured, each in
 // its own command: one that does not answer holds no other.
 func (f *Fleet) measureAll() tea.Cmd {
-	f.gen++
 	var cmds []tea.Cmd
 	for i := range f.entries {
 		if f.entries[i].measuring {
 			continue
 		}
 		f.entries[i].measuring = true
-		gen, src, ctx := f.gen, f.src, f.ctx
-		cmds = append(cmds, func() tea.Msg { return fleetRowMsg{i: i, gen: gen, row: src.Measure(ctx, i)} })
+		src, ctx := f.src, f.ctx
+		cmds = append(cmds, func() tea.Msg { return fleetRowMsg{i: i, row: src.Measure(ctx, i)} })
 	}
 	if len(cmds) > 0 && !f.spinning {
 		f.spinning = true
