@@ -889,4 +889,3 @@ func (f *Fleet) Close() {
 		}
 	}
 }
-
