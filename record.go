@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"bilge/dockerapi"
@@ -51,6 +52,17 @@ type sampleRecorder struct {
 	store  *history.Store
 	ref    model.EngineRef
 	failed bool // a warning was printed: stay quiet and record no more
+	// mu, when set, is held while recording: the engines of a fleet
+	// prune record in one database, in turns.
+	mu *sync.Mutex
+}
+
+func (r *sampleRecorder) lock() func() {
+	if r.mu == nil {
+		return func() {}
+	}
+	r.mu.Lock()
+	return r.mu.Unlock
 }
 
 // newSampleRecorder is the recorder of e's samples; nil for the demo
@@ -98,6 +110,10 @@ func (r *sampleRecorder) ready(ctx context.Context) bool {
 
 // sample records the measurement; it returns whether it did.
 func (r *sampleRecorder) sample(ctx context.Context, snap *model.Snapshot, ix *model.ReclaimIndex, at time.Time) bool {
+	if r == nil {
+		return false
+	}
+	defer r.lock()()
 	if !r.ready(ctx) {
 		return false
 	}
@@ -112,6 +128,10 @@ func (r *sampleRecorder) sample(ctx context.Context, snap *model.Snapshot, ix *m
 
 // cleanup records a clean-up event.
 func (r *sampleRecorder) cleanup(ctx context.Context, c model.Cleanup) {
+	if r == nil {
+		return
+	}
+	defer r.lock()()
 	if !r.ready(ctx) {
 		return
 	}
