@@ -184,7 +184,7 @@ func printFleetTotals(w io.Writer, engines []*fleetPrune) {
 	items, answered := 0, 0
 	var total int64
 	pending := false
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range engines {
 		if !f.planned() {
 			fmt.Fprintf(tw, "  %s\tunreachable\t\t\n", model.SafeText(f.member.Name))

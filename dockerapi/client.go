@@ -61,18 +61,38 @@ type Engine struct {
 
 	listedMu sync.Mutex
 	listed   map[string]listFacts // by image ID, from the last image list
+
+	// ssh is an ssh engine's shared connection (nil for others).
+	ssh *sshMux
 }
 
 // Endpoint returns where the engine was found.
 func (e *Engine) Endpoint() Endpoint { return e.ep }
 
-// Close releases the client's connections.
-func (e *Engine) Close() error { return e.api.Close() }
+// Close releases the client's connections (an ssh engine's shared ssh
+// connection too).
+func (e *Engine) Close() error {
+	err := e.api.Close()
+	if e.ssh != nil {
+		e.ssh.close()
+	}
+	return err
+}
+
+// sshIdleConns is how many idle connections an ssh engine keeps: enough
+// for bilge's parallel calls (layers, deletions), so each call reuses one
+// rather than starting an ssh client process. They close after
+// sshIdleTimeout unused.
+const (
+	sshIdleConns   = 16
+	sshIdleTimeout = 30 * time.Second
+)
 
 // New builds a client for the endpoint without talking to the engine.
 func New(ep Endpoint) (*Engine, error) {
 	var opts []client.Opt
 	host := ep.Host
+	var mux *sshMux
 	if strings.HasPrefix(ep.Host, "ssh://") {
 		t, err := parseSSH(ep.Host)
 		if err != nil {
@@ -80,7 +100,12 @@ func New(ep Endpoint) (*Engine, error) {
 		}
 		// The HTTP host is a placeholder: every connection goes through ssh.
 		host = "http://docker.example.com"
-		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: sshDialer(t)}}))
+		mux = &sshMux{t: t}
+		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: &http.Transport{
+			DialContext:         mux.dialer(),
+			MaxIdleConnsPerHost: sshIdleConns,
+			IdleConnTimeout:     sshIdleTimeout,
+		}}))
 	}
 	if ep.TLS != nil {
 		cfg, err := tlsconfig.Client(tlsconfig.Options{
@@ -99,15 +124,14 @@ func New(ep Endpoint) (*Engine, error) {
 		}))
 	}
 	opts = append(opts, client.WithHost(host), client.WithAPIVersionFromEnv(), client.WithUserAgent("bilge"))
-	if strings.HasPrefix(ep.Host, "ssh://") {
-		t, _ := parseSSH(ep.Host)
-		opts = append(opts, client.WithDialContext(sshDialer(t)))
+	if mux != nil {
+		opts = append(opts, client.WithDialContext(mux.dialer()))
 	}
 	c, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): %v", ep.Host, ep.Source, oneLine(err))
 	}
-	return &Engine{api: c, ep: ep, now: time.Now, timeouts: defaultTimeouts}, nil
+	return &Engine{api: c, ep: ep, now: time.Now, timeouts: defaultTimeouts, ssh: mux}, nil
 }
 
 // Open resolves the endpoint and builds the client without talking to the

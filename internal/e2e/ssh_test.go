@@ -67,7 +67,8 @@ func sshServer(t *testing.T) (port int, path string) {
 	os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(clientConf), 0o600)
 	bin := filepath.Join(dir, "bin")
 	os.MkdirAll(bin, 0o755)
-	wrapper := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -F %s/ssh_config \"$@\"\n", dir)
+	// The wrapper logs each ssh it runs, one line each, to ssh.log.
+	wrapper := fmt.Sprintf("#!/bin/sh\necho \"$*\" >>%s/ssh.log\nexec /usr/bin/ssh -F %s/ssh_config \"$@\"\n", dir, dir)
 	os.WriteFile(filepath.Join(bin, "ssh"), []byte(wrapper), 0o755)
 	return port, bin + ":" + os.Getenv("PATH")
 }
