@@ -52,8 +52,9 @@ type sampleRecorder struct {
 	store  *history.Store
 	ref    model.EngineRef
 	failed bool // a warning was printed: stay quiet and record no more
-	// mu, when set, is held while recording: the engines of a fleet
-	// prune record in one database, in turns.
+	// mu, when set, is held while the database is opened, written or
+	// closed (not while the engine is asked who it is): the engines of a
+	// fleet prune record in one database, in turns.
 	mu *sync.Mutex
 }
 
@@ -99,7 +100,9 @@ func (r *sampleRecorder) ready(ctx context.Context) bool {
 		r.warn(err)
 		return false
 	}
+	unlock := r.lock()
 	st, err := openHistory(r.stderr)
+	unlock()
 	if err != nil {
 		r.warn(err)
 		return false
@@ -110,13 +113,10 @@ func (r *sampleRecorder) ready(ctx context.Context) bool {
 
 // sample records the measurement; it returns whether it did.
 func (r *sampleRecorder) sample(ctx context.Context, snap *model.Snapshot, ix *model.ReclaimIndex, at time.Time) bool {
-	if r == nil {
-		return false
-	}
-	defer r.lock()()
 	if !r.ready(ctx) {
 		return false
 	}
+	defer r.lock()()
 	ctx, cancel := context.WithTimeout(ctx, identifyTimeout)
 	defer cancel()
 	if err := r.store.AddSample(ctx, model.SampleOf(snap, ix, r.ref, at)); err != nil {
@@ -128,13 +128,10 @@ func (r *sampleRecorder) sample(ctx context.Context, snap *model.Snapshot, ix *m
 
 // cleanup records a clean-up event.
 func (r *sampleRecorder) cleanup(ctx context.Context, c model.Cleanup) {
-	if r == nil {
-		return
-	}
-	defer r.lock()()
 	if !r.ready(ctx) {
 		return
 	}
+	defer r.lock()()
 	ctx, cancel := context.WithTimeout(ctx, identifyTimeout)
 	defer cancel()
 	c.Engine = r.ref
@@ -146,6 +143,7 @@ func (r *sampleRecorder) cleanup(ctx context.Context, c model.Cleanup) {
 // close closes the store, if it was opened.
 func (r *sampleRecorder) close() {
 	if r != nil && r.store != nil {
+		defer r.lock()()
 		_ = r.store.Close()
 	}
 }

@@ -72,7 +72,6 @@ type sshMux struct {
 	dir    string    // private directory of the control socket
 	master *exec.Cmd // nil before the first dial, and after close
 	exited chan struct{}
-	failed error // why the master could not start (each dial retries)
 	closed bool
 }
 
