@@ -187,7 +187,7 @@ func printFleetTotals(w io.Writer, engines []*fleetPrune) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range engines {
 		if !f.planned() {
-			fmt.Fprintf(tw, "  %s\tunreachable\t\t\n", model.SafeText(f.member.Name))
+			fmt.Fprintf(tw, "  %s\tunreachable\n", model.SafeText(f.member.Name))
 			continue
 		}
 		answered++
@@ -195,7 +195,7 @@ func printFleetTotals(w io.Writer, engines []*fleetPrune) {
 		items += len(f.out.pp.Items)
 		total += r.Total
 		pending = pending || r.Pending
-		fmt.Fprintf(tw, "  %s\t%d to delete\t%s\t\n", model.SafeText(f.member.Name), len(f.out.pp.Items), model.HumanSize(r.Total))
+		fmt.Fprintf(tw, "  %s\t%d to delete\t%s\n", model.SafeText(f.member.Name), len(f.out.pp.Items), model.HumanSize(r.Total))
 	}
 	fmt.Fprintf(w, "Fleet: %d to delete on %d of %d engines, frees %s%s\n", items, answered, len(engines), model.HumanSize(total), pendingNote(model.Reclaim{Pending: pending}))
 	_ = tw.Flush()

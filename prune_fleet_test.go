@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"bilge/dockerapi/demo"
 	"bilge/internal/deletionlog"
@@ -188,5 +189,21 @@ func TestPruneFleetDemo(t *testing.T) {
 	code, out, stderr := runArgs(t, "prune", "--demo", "--fleet", "--dangling", "--dry-run")
 	if code != 0 || stderr != "" || !strings.Contains(out, "on 3 of 3 engines") || !strings.Contains(out, "== demo-2 · demo (seed 2) ==") {
 		t.Errorf("exit %d, stderr %q:\n%s", code, stderr, out)
+	}
+}
+
+// TestPruneFleetDeadline: an engine that does not answer within its
+// deadline is reported with it; the others plan as usual.
+func TestPruneFleetDeadline(t *testing.T) {
+	engines := pruneFleetEngines(t, "alpha", "beta")
+	engines["beta"].SetDiskUsageDelay(time.Minute)
+	code, out, stderr := runArgs(t, "prune", "--fleet", "alpha,beta", "--dangling", "--dry-run", "--timeout", "5s")
+	if code != 2 || !strings.Contains(stderr, "1 of 2 engines did not answer or could not delete (beta)") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{"== beta · unix://", "unreachable: engine at unix://", "did not answer within 5s", "on 1 of 2 engines, frees ", "dangling images"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
