@@ -79,12 +79,13 @@ func (e *Engine) Close() error {
 	return err
 }
 
-// sshIdleConns is how many idle connections an ssh engine keeps: enough
-// for bilge's parallel calls (layers, deletions), so each call reuses one
-// rather than starting an ssh client process. They close after
-// sshIdleTimeout unused.
+// An ssh engine's connections are sessions of one shared ssh connection,
+// and sshd allows only so many at once (MaxSessions, 10 by default): at
+// most sshMaxConns are open (further calls wait for one), all of them kept
+// when idle, so each call reuses one rather than starting an ssh client
+// process; they close after sshIdleTimeout unused.
 const (
-	sshIdleConns   = 16
+	sshMaxConns    = 8
 	sshIdleTimeout = 30 * time.Second
 )
 
@@ -103,7 +104,8 @@ func New(ep Endpoint) (*Engine, error) {
 		mux = &sshMux{t: t}
 		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: &http.Transport{
 			DialContext:         mux.dialer(),
-			MaxIdleConnsPerHost: sshIdleConns,
+			MaxConnsPerHost:     sshMaxConns,
+			MaxIdleConnsPerHost: sshMaxConns,
 			IdleConnTimeout:     sshIdleTimeout,
 		}}))
 	}
