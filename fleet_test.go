@@ -25,7 +25,8 @@ func TestFleetBadInput(t *testing.T) {
 		{"unknown demo engine", []string{"df", "--demo", "--fleet", "demo-7"}, []string{`there is no docker context "demo-7" (the contexts are demo-0, demo-1, demo-2)`}},
 		{"demo and host", []string{"df", "--demo", "--fleet", "-H", "unix:///x"}, []string{"--demo runs its own engine"}},
 		{"a second argument", []string{"df", "--fleet", "x", "y"}, []string{`df takes no arguments, got "y"`}},
-		{"not for prune", []string{"prune", "--fleet", "--dangling"}, []string{"unknown flag --fleet"}},
+		{"prune, an argument", []string{"prune", "--fleet", "x", "all", "--dangling"}, []string{`prune takes no arguments, got "all"`}},
+		{"prune, unknown context", []string{"prune", "--fleet", "prod", "--dangling"}, []string{`--fleet: there is no docker context "prod"`}},
 		{"not for record", []string{"record", "--fleet"}, []string{"unknown flag --fleet"}},
 		{"unknown --context", []string{"--context", "prod", "df", "--fleet"}, []string{`--context: context "prod" does not exist`}},
 	} {

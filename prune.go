@@ -26,6 +26,7 @@ import (
 
 const pruneUsage = `Usage:
   bilge prune [--policy FILE | one-off flags] [--dry-run] [-f] [--json] [-v]
+  bilge prune --fleet [CONTEXT,...] [--policy FILE | one-off flags] [...]
 
 Evaluates the retention policy (default $XDG_CONFIG_HOME/bilge/policy.yaml;
 see "Policies" in the README) or the one-off flags, prints what it would
@@ -38,7 +39,12 @@ exact bytes — and what stays held; then asks [y/N] on a terminal.
   --json               print one JSON object (plan, outcomes, measured)
   -v                   list every held object, not just their count
   --parallel N         deletions at once (default 4)
-  --timeout DURATION   bound on reading the engine's state (default 60s)
+  --timeout DURATION   bound on reading the engine's state (default 60s;
+                       with --fleet, each engine's, default 10s)
+  --fleet [A,B,...]    every docker context's engine (or those named):
+                       a plan per engine, read in parallel; one question
+                       naming the engines and totals; each engine's plan
+                       run in parallel, logged and recorded as its own
 
 One-off flags (instead of a policy file):
   --dangling           dangling images
@@ -55,7 +61,7 @@ A run that deletes is logged (bilge log) and recorded in the history
 (bilge history) as a clean-up, with a sample before and one after.
 
 Exit status: 0 all went (or a dry run), 1 error (nothing deleted), 2 some
-deletions failed.
+deletions failed (with --fleet: or some engines did not answer).
 `
 
 // pruneOptions are bilge prune's own flags.
@@ -125,8 +131,9 @@ func pruneFlagSet(o *options, po *pruneOptions) *flag.FlagSet {
 func runPruneCommand(ctx context.Context, o options, args []string, stdout, stderr io.Writer) error {
 	var po pruneOptions
 	fs := pruneFlagSet(&o, &po)
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	fs.Var(&o.fleet, "fleet", "")
+	if err := parseDF(fs, &o, args); err != nil {
+		return err
 	}
 	po.verbose = o.verbose
 	if po.policyPath == "" {
@@ -152,6 +159,9 @@ func runPruneCommand(ctx context.Context, o options, args []string, stdout, stde
 	pol, source, err := loadPolicy(po)
 	if err != nil {
 		return err
+	}
+	if o.fleet.on {
+		return runPruneFleet(ctx, o, po, pol, source, stdout, stderr)
 	}
 	return runPrune(ctx, o, po, pol, source, stdout, stderr)
 }
@@ -383,6 +393,11 @@ var (
 // confirm asks [y/N] on a terminal; without one (cron) it refuses: -f is
 // how a script says yes.
 func confirm(stdout, stderr io.Writer, asJSON bool, n int) error {
+	return confirmQuestion(stdout, stderr, asJSON, fmt.Sprintf("Delete these %d objects? [y/N] ", n))
+}
+
+// confirmQuestion asks question on a terminal, as confirm.
+func confirmQuestion(stdout, stderr io.Writer, asJSON bool, question string) error {
 	if !stdinTerminal() {
 		return errors.New("not deleting: no terminal to ask on; give -f (--force) to delete, or --dry-run to only print the plan")
 	}
@@ -390,7 +405,7 @@ func confirm(stdout, stderr io.Writer, asJSON bool, n int) error {
 	if asJSON {
 		w = stderr
 	}
-	fmt.Fprintf(w, "Delete these %d objects? [y/N] ", n)
+	fmt.Fprint(w, question)
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return errors.New("not deleting: no answer")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"bilge/dockerapi"
@@ -51,6 +52,18 @@ type sampleRecorder struct {
 	store  *history.Store
 	ref    model.EngineRef
 	failed bool // a warning was printed: stay quiet and record no more
+	// mu, when set, is held while the database is opened, written or
+	// closed (not while the engine is asked who it is): the engines of a
+	// fleet prune record in one database, in turns.
+	mu *sync.Mutex
+}
+
+func (r *sampleRecorder) lock() func() {
+	if r.mu == nil {
+		return func() {}
+	}
+	r.mu.Lock()
+	return r.mu.Unlock
 }
 
 // newSampleRecorder is the recorder of e's samples; nil for the demo
@@ -87,7 +100,9 @@ func (r *sampleRecorder) ready(ctx context.Context) bool {
 		r.warn(err)
 		return false
 	}
+	unlock := r.lock()
 	st, err := openHistory(r.stderr)
+	unlock()
 	if err != nil {
 		r.warn(err)
 		return false
@@ -101,6 +116,7 @@ func (r *sampleRecorder) sample(ctx context.Context, snap *model.Snapshot, ix *m
 	if !r.ready(ctx) {
 		return false
 	}
+	defer r.lock()()
 	ctx, cancel := context.WithTimeout(ctx, identifyTimeout)
 	defer cancel()
 	if err := r.store.AddSample(ctx, model.SampleOf(snap, ix, r.ref, at)); err != nil {
@@ -115,6 +131,7 @@ func (r *sampleRecorder) cleanup(ctx context.Context, c model.Cleanup) {
 	if !r.ready(ctx) {
 		return
 	}
+	defer r.lock()()
 	ctx, cancel := context.WithTimeout(ctx, identifyTimeout)
 	defer cancel()
 	c.Engine = r.ref
@@ -126,6 +143,7 @@ func (r *sampleRecorder) cleanup(ctx context.Context, c model.Cleanup) {
 // close closes the store, if it was opened.
 func (r *sampleRecorder) close() {
 	if r != nil && r.store != nil {
+		defer r.lock()()
 		_ = r.store.Close()
 	}
 }

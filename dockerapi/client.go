@@ -61,18 +61,39 @@ type Engine struct {
 
 	listedMu sync.Mutex
 	listed   map[string]listFacts // by image ID, from the last image list
+
+	// ssh is an ssh engine's shared connection (nil for others).
+	ssh *sshMux
 }
 
 // Endpoint returns where the engine was found.
 func (e *Engine) Endpoint() Endpoint { return e.ep }
 
-// Close releases the client's connections.
-func (e *Engine) Close() error { return e.api.Close() }
+// Close releases the client's connections (an ssh engine's shared ssh
+// connection too).
+func (e *Engine) Close() error {
+	err := e.api.Close()
+	if e.ssh != nil {
+		e.ssh.close()
+	}
+	return err
+}
+
+// An ssh engine's connections are sessions of one shared ssh connection,
+// and sshd allows only so many at once (MaxSessions, 10 by default): at
+// most sshMaxConns are open (further calls wait for one), all of them kept
+// when idle, so each call reuses one rather than starting an ssh client
+// process; they close after sshIdleTimeout unused.
+const (
+	sshMaxConns    = 8
+	sshIdleTimeout = 30 * time.Second
+)
 
 // New builds a client for the endpoint without talking to the engine.
 func New(ep Endpoint) (*Engine, error) {
 	var opts []client.Opt
 	host := ep.Host
+	var mux *sshMux
 	if strings.HasPrefix(ep.Host, "ssh://") {
 		t, err := parseSSH(ep.Host)
 		if err != nil {
@@ -80,7 +101,13 @@ func New(ep Endpoint) (*Engine, error) {
 		}
 		// The HTTP host is a placeholder: every connection goes through ssh.
 		host = "http://docker.example.com"
-		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: sshDialer(t)}}))
+		mux = &sshMux{t: t}
+		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: &http.Transport{
+			DialContext:         mux.dialer(),
+			MaxConnsPerHost:     sshMaxConns,
+			MaxIdleConnsPerHost: sshMaxConns,
+			IdleConnTimeout:     sshIdleTimeout,
+		}}))
 	}
 	if ep.TLS != nil {
 		cfg, err := tlsconfig.Client(tlsconfig.Options{
@@ -99,15 +126,14 @@ func New(ep Endpoint) (*Engine, error) {
 		}))
 	}
 	opts = append(opts, client.WithHost(host), client.WithAPIVersionFromEnv(), client.WithUserAgent("bilge"))
-	if strings.HasPrefix(ep.Host, "ssh://") {
-		t, _ := parseSSH(ep.Host)
-		opts = append(opts, client.WithDialContext(sshDialer(t)))
+	if mux != nil {
+		opts = append(opts, client.WithDialContext(mux.dialer()))
 	}
 	c, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s (%s): %v", ep.Host, ep.Source, oneLine(err))
 	}
-	return &Engine{api: c, ep: ep, now: time.Now, timeouts: defaultTimeouts}, nil
+	return &Engine{api: c, ep: ep, now: time.Now, timeouts: defaultTimeouts, ssh: mux}, nil
 }
 
 // Open resolves the endpoint and builds the client without talking to the

@@ -6,9 +6,12 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -38,9 +41,10 @@ func parseSSH(raw string) (sshTarget, error) {
 // args is the ssh command line that bridges to the remote engine the way
 // the docker CLI does: the remote docker CLI's `system dial-stdio` relays
 // the engine API over the ssh session. The user's ssh configuration (keys,
-// agent, known hosts, jump hosts) applies as for any ssh command.
-func (t sshTarget) args() []string {
-	a := []string{"-o", "ConnectTimeout=10", "-T"}
+// agent, known hosts, jump hosts) applies as for any ssh command; opts
+// (connection sharing) come before it and so take precedence.
+func (t sshTarget) args(opts ...string) []string {
+	a := append([]string{"-o", "ConnectTimeout=10", "-T"}, opts...)
 	if t.user != "" {
 		a = append(a, "-l", t.user)
 	}
@@ -54,11 +58,149 @@ func (t sshTarget) args() []string {
 	return append(a, "system", "dial-stdio")
 }
 
-// sshDialer dials the engine through a new ssh process per connection (the
-// HTTP client keeps connections alive, so there are few).
-func sshDialer(t sshTarget) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// sshMux shares one ssh connection among all of an engine's connections:
+// OpenSSH connection multiplexing, with a master this engine starts and
+// owns (ssh -N, ControlMaster=yes) on a control socket in a private
+// directory, and every dial a multiplexing client of it (ControlMaster=no:
+// should the master be gone, ssh connects on its own, as before). So an
+// ssh engine costs one ssh connection, one login, and one long-lived ssh
+// process; close ends the master and removes the directory.
+type sshMux struct {
+	t sshTarget
+
+	mu     sync.Mutex
+	dir    string    // private directory of the control socket
+	master *exec.Cmd // nil before the first dial, and after close
+	exited chan struct{}
+	closed bool
+}
+
+// muxStartWait bounds the wait for the master's control socket; past it
+// the dial goes on without sharing (ssh's ConnectTimeout bounds that).
+const muxStartWait = 15 * time.Second
+
+// controlPath is the master's control socket.
+func (m *sshMux) controlPath() string { return filepath.Join(m.dir, "ctl") }
+
+// runtimeDir is where the control socket's directory goes: the user's
+// runtime directory when there is one, else the temporary directory.
+func runtimeDir() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+	}
+	return os.TempDir()
+}
+
+// ready starts the master if it does not run, and waits for its control
+// socket. It returns the options of a client of it; none (a plain ssh
+// connection) when no master can run here; or, when ssh itself failed
+// (no such host, refused, not authorized), its reason in its own words.
+func (m *sshMux) ready(ctx context.Context) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, nil
+	}
+	if m.master != nil {
+		select {
+		case <-m.exited:
+			m.master = nil // it ended (the network, the server): start again
+		default:
+			return m.clientOpts(), nil
+		}
+	}
+	if m.dir == "" {
+		dir, err := os.MkdirTemp(runtimeDir(), "bilge-ssh-")
+		if err != nil {
+			return nil, nil
+		}
+		m.dir = dir
+	}
+	_ = os.Remove(m.controlPath())
+	cmd := exec.Command("ssh", m.t.masterArgs(m.controlPath())...)
+	var stderr strings.Builder
+	cmd.Stderr = &limitedWriter{w: &stderr, n: 4096}
+	if err := startOwned(cmd); err != nil {
+		return nil, fmt.Errorf("cannot run ssh (needed for ssh:// hosts): %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	m.master, m.exited = cmd, exited
+	deadline := time.NewTimer(muxStartWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := os.Stat(m.controlPath()); err == nil {
+			return m.clientOpts(), nil
+		}
+		select {
+		case <-exited:
+			m.master = nil
+			if msg := strings.TrimSpace(stderr.String()); msg != "" {
+				return nil, fmt.Errorf("ssh %s: %s", m.t.host, lastLine(msg))
+			}
+			return nil, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-deadline.C:
+			return nil, nil
+		case <-tick.C:
+		}
+	}
+}
+
+func (m *sshMux) clientOpts() []string {
+	return []string{"-o", "ControlMaster=no", "-o", "ControlPath=" + m.controlPath()}
+}
+
+// masterArgs is the master's command line: a connection, no command.
+func (t sshTarget) masterArgs(control string) []string {
+	a := []string{"-o", "ConnectTimeout=10", "-o", "ControlMaster=yes", "-o", "ControlPersist=no", "-o", "ControlPath=" + control, "-N", "-T"}
+	if t.user != "" {
+		a = append(a, "-l", t.user)
+	}
+	if t.port != "" {
+		a = append(a, "-p", t.port)
+	}
+	return append(a, "--", t.host)
+}
+
+// close ends the master (SIGTERM to the process it started, which ends
+// its clients' sessions with it) and removes the control directory.
+func (m *sshMux) close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	if m.master != nil {
+		_ = m.master.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-m.exited:
+		case <-time.After(5 * time.Second):
+			_ = m.master.Process.Kill()
+			<-m.exited
+		}
+		m.master = nil
+	}
+	if m.dir != "" {
+		_ = os.RemoveAll(m.dir)
+		m.dir = ""
+	}
+}
+
+// dialer dials the engine through a new ssh client process per connection
+// (the HTTP client keeps connections alive, so there are few), each a
+// client of the shared master.
+func (m *sshMux) dialer() func(ctx context.Context, network, addr string) (net.Conn, error) {
+	t := m.t
 	return func(ctx context.Context, _, _ string) (net.Conn, error) {
-		cmd := exec.Command("ssh", t.args()...)
+		opts, err := m.ready(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.Command("ssh", t.args(opts...)...)
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
 			return nil, err

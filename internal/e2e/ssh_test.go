@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -11,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"bilge/dockerapi"
 	"bilge/internal/enginetest"
 	"bilge/internal/testbin"
 )
@@ -18,7 +22,8 @@ import (
 // sshServer runs a private sshd on loopback that accepts a key made for the
 // test, and returns a PATH under which `ssh` uses that key. Its sessions
 // have the package's DOCKER_HOST, so the remote docker CLI reaches the
-// test daemon, never the machine's own.
+// test daemon, never the machine's own. In the PATH's directory's parent,
+// sshd.log is sshd's log and ssh.log has a line per ssh run.
 func sshServer(t *testing.T) (port int, path string) {
 	t.Helper()
 	sshd, err := exec.LookPath("sshd")
@@ -67,7 +72,8 @@ func sshServer(t *testing.T) (port int, path string) {
 	os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(clientConf), 0o600)
 	bin := filepath.Join(dir, "bin")
 	os.MkdirAll(bin, 0o755)
-	wrapper := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -F %s/ssh_config \"$@\"\n", dir)
+	// The wrapper logs each ssh it runs, one line each, to ssh.log.
+	wrapper := fmt.Sprintf("#!/bin/sh\necho \"$*\" >>%s/ssh.log\nexec /usr/bin/ssh -F %s/ssh_config \"$@\"\n", dir, dir)
 	os.WriteFile(filepath.Join(bin, "ssh"), []byte(wrapper), 0o755)
 	return port, bin + ":" + os.Getenv("PATH")
 }
@@ -110,5 +116,37 @@ func TestSSHHost(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err == nil || strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), "Permission denied") {
 		t.Errorf("refused ssh login: err %v, output %q", err, out)
+	}
+
+	// Many calls at once on one ssh engine: sessions of one connection,
+	// all answered, one login, no ssh process left after Close.
+	dir := filepath.Dir(strings.SplitN(path, ":", 2)[0])
+	t.Setenv("PATH", path)
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	logins := func() int {
+		b, _ := os.ReadFile(filepath.Join(dir, "sshd.log"))
+		return strings.Count(string(b), "Accepted publickey")
+	}
+	before := logins()
+	en, err := dockerapi.New(dockerapi.Endpoint{Host: fmt.Sprintf("ssh://root@127.0.0.1:%d", port), Source: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	for range 24 {
+		g.Go(func() error { _, err := en.Storage(gctx); return err })
+	}
+	err = g.Wait()
+	en.Close()
+	if err != nil {
+		t.Errorf("24 calls at once over ssh: %v", err)
+	}
+	if n := logins() - before; n != 1 {
+		t.Errorf("24 calls at once over ssh: %d logins, want 1", n)
+	}
+	if procs := processesWith(filepath.Join(dir, "ssh_config")); len(procs) > 0 {
+		t.Errorf("ssh processes left after Close: %v", procs)
 	}
 }

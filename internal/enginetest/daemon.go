@@ -74,6 +74,10 @@ type Daemon struct {
 	log     string
 	slot    *poolSlot
 
+	// tlsHost and clientTLS: the TCP+TLS listener of StartTLSDaemon.
+	tlsHost   string
+	clientTLS TLSFiles
+
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when cmd has been waited for
 	version string        // "20.10.24+dfsg1 (API 1.41, overlay2)"
@@ -88,6 +92,10 @@ var ErrNoDaemon = errors.New("no test daemon")
 // temporary directory; its address pool is a /16 of 10.0.0.0/8 that no
 // other test daemon on the machine holds and no route uses.
 func StartDaemon(engine string) (*Daemon, error) {
+	return startDaemon(engine, false)
+}
+
+func startDaemon(engine string, withTLS bool) (*Daemon, error) {
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("%w: dockerd needs root (run the end-to-end tests as root)", ErrNoDaemon)
 	}
@@ -152,6 +160,15 @@ func StartDaemon(engine string) (*Daemon, error) {
 	}
 	if engine != Engine29Containerd {
 		d.args = append(d.args, "--storage-driver", "overlay2")
+	}
+	if withTLS {
+		args, err := d.setupTLS()
+		if err != nil {
+			d.slot.release()
+			d.cleanDir()
+			return nil, fmt.Errorf("TLS for the test daemon: %w", err)
+		}
+		d.args = append(d.args, args...)
 	}
 	if err := d.start(); err != nil {
 		d.slot.release()
