@@ -102,7 +102,7 @@ type fleetSource struct {
 }
 
 func newFleetSource(o options, pol ui.Options, members []fleet.Member) *fleetSource {
-	return &fleetSource{Measurer: fleetsrc.Measurer{List: members}, o: o, pol: pol}
+	return &fleetSource{Measurer: fleetsrc.Measurer{List: members, Pool: &fleet.Pool{}}, o: o, pol: pol}
 }
 
 // Open connects to engine i for its tabs.
@@ -185,8 +185,9 @@ func (s *fleetSource) warnings() io.Reader {
 	return bytes.NewReader(bytes.Clone(s.warn.Bytes()))
 }
 
-// close closes the history (once).
+// close closes the measures' connections and the history (once).
 func (s *fleetSource) close() {
+	s.Pool.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.store != nil {

@@ -46,6 +46,9 @@ Usage:
                              named) in one table; exit 2 when some did not answer
   bilge prune [--policy FILE | --dangling --unused --older AGE ...] [--dry-run] [-f] [--json]
                              delete what a retention policy selects (bilge prune --help)
+  bilge prune --fleet [CONTEXT,...] [--policy FILE ...] [--dry-run] [-f] [--json]
+                             the same on every docker context's engine (or those named):
+                             a plan per engine, one question, run in parallel
   bilge log [--json] [--since AGE] [--engine NAME]
                              show what bilge deleted (the deletions log)
   bilge record [--timeout DURATION]

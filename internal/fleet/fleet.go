@@ -153,11 +153,16 @@ type Options struct {
 	Deadline time.Duration
 	// Open builds an engine's client (nil: dockerapi.New).
 	Open func(dockerapi.Endpoint) (*dockerapi.Engine, error)
+	// Pool, when set, gives each engine's client and keeps it open after
+	// the measure (Open is then unused); else each client is opened for
+	// the measure and closed after it.
+	Pool *Pool
 }
 
 // Measure contacts every member in parallel, each with its own deadline,
 // and returns their results in the members' order. Every connection is
-// closed before it returns (an ssh engine's ssh process ends with it).
+// closed before it returns (an ssh engine's ssh process ends with it),
+// unless opts.Pool keeps them.
 // done, when not nil, is called with each result as it arrives (from its
 // own goroutine).
 func Measure(ctx context.Context, members []Member, opts Options, done func(Result)) []Result {
@@ -183,22 +188,35 @@ func Measure(ctx context.Context, members []Member, opts Options, done func(Resu
 	return out
 }
 
-func measureOne(ctx context.Context, m Member, opts Options) Result {
-	r := Result{Member: m}
+func measureOne(ctx context.Context, m Member, opts Options) (r Result) {
+	r = Result{Member: m}
 	if m.Err != nil {
 		r.Err = m.Err
 		return r
 	}
 	start := time.Now()
 	defer func() { r.Took = time.Since(start) }()
-	e, err := opts.Open(m.Endpoint)
-	if err != nil {
-		r.Err = err
-		return r
-	}
-	defer e.Close()
-	if m.Demo {
-		e.UseLayerCache(dockerapi.MemoryLayerCache())
+	var e *dockerapi.Engine
+	var err error
+	if opts.Pool != nil {
+		if e, err = opts.Pool.Get(m); err != nil {
+			r.Err = err
+			return r
+		}
+		defer func() {
+			if r.Err != nil {
+				opts.Pool.Drop(m, e)
+			}
+		}()
+	} else {
+		if e, err = opts.Open(m.Endpoint); err != nil {
+			r.Err = err
+			return r
+		}
+		defer e.Close()
+		if m.Demo {
+			e.UseLayerCache(dockerapi.MemoryLayerCache())
+		}
 	}
 	ectx, cancel := context.WithTimeout(ctx, opts.Deadline)
 	defer cancel()

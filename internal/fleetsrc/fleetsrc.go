@@ -21,6 +21,9 @@ type Measurer struct {
 	List []fleet.Member
 	// Deadline bounds each engine's measure (0: fleet.DefaultDeadline).
 	Deadline time.Duration
+	// Pool, when set, keeps each engine's client open from one measure to
+	// the next (one ssh master per engine, not one per measure).
+	Pool *fleet.Pool
 }
 
 // Members names the engines, in safe text on one line.
@@ -34,7 +37,7 @@ func (m Measurer) Members() []ui.FleetMember {
 
 // Measure is bilge df --fleet's measure of engine i.
 func (m Measurer) Measure(ctx context.Context, i int) ui.FleetRow {
-	return Row(fleet.Measure(ctx, m.List[i:i+1], fleet.Options{Deadline: m.Deadline}, nil)[0])
+	return Row(fleet.Measure(ctx, m.List[i:i+1], fleet.Options{Deadline: m.Deadline, Pool: m.Pool}, nil)[0])
 }
 
 // Row is what the fleet view shows of an engine's result: the figures of
