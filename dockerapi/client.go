@@ -58,6 +58,8 @@ type Engine struct {
 	// store (see contentSize); layers are then read without fitting them
 	// to inspect's Size.
 	containerd atomic.Bool
+	// podman is set once /version has named Podman (see podman.go).
+	podman atomic.Bool
 
 	listedMu sync.Mutex
 	listed   map[string]listFacts // by image ID, from the last image list
@@ -156,14 +158,19 @@ func (e *Engine) Identity(ctx context.Context) (model.Engine, error) {
 	if err = done(err); err != nil {
 		return model.Engine{}, e.explain(err)
 	}
-	return safeIdentity(model.Engine{
+	id := model.Engine{
 		Host:       e.ep.Host,
 		Context:    e.ep.Context,
 		Version:    v.Version,
 		APIVersion: e.api.ClientVersion(),
 		OS:         v.Os,
 		Arch:       v.Arch,
-	}), nil
+	}
+	if isPodman(v.Components) {
+		e.podman.Store(true)
+		podmanIdentity(&id)
+	}
+	return safeIdentity(id), nil
 }
 
 // Daemon asks the engine for its own identity (/info's ID and Name),

@@ -377,7 +377,8 @@ func (w *worker) removeImage(ctx context.Context, it model.PlanItem) model.Outco
 	if err == nil || cerrdefs.IsNotFound(err) {
 		return model.Outcome{Item: it, Status: model.Deleted}
 	}
-	if !cerrdefs.IsConflict(err) || !strings.Contains(err.Error(), "referenced in multiple repositories") {
+	multi := cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "referenced in multiple repositories")
+	if !multi && !podmanDeleteByIDRefusal(err) {
 		// Any other refusal (a child image, a container) is the answer:
 		// untagging would not lift it.
 		return failed(err)
