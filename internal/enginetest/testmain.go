@@ -121,6 +121,13 @@ func TestDaemon(t testing.TB) *Daemon {
 	if d == nil {
 		skipOrFail(t, err)
 	}
+	if d.engine == EnginePodman && !strings.Contains(t.Name(), "Podman") {
+		// Explicit, in one place: the Docker tests assert figures of
+		// Docker's own (BuildKit build cache, layer sizes as the files'
+		// bytes, network IDs in container lists, force semantics). The
+		// TestPodman* tests state Podman's reference for each instead.
+		t.Skip("Docker-only test skipped on podman: its seeded figures assume Docker (BuildKit build cache, layer sizes as file bytes, container networks by ID); TestPodman* cover Podman")
+	}
 	return d
 }
 
