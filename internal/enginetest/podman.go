@@ -130,4 +130,3 @@ func (d *Daemon) PodmanCmd(args ...string) *exec.Cmd {
 	cmd.Env = append(append(os.Environ(), "PATH="+d.path), d.env...)
 	return cmd
 }
-
