@@ -48,6 +48,7 @@ func podmanIdentity(id *model.Engine) {
 	id.Product = ProductPodman
 	id.NoBuildCache = true
 	id.NoNetworkEvents = true
+	id.StoppedUseNetworks = true
 }
 
 // normID gives a bare 64-hex-digit image ID the "sha256:" prefix Docker's

@@ -369,6 +369,11 @@ type Engine struct {
 	// NoNetworkEvents: the engine sends no network create/destroy events
 	// (Podman 4), so networks are re-listed on the ping cycle.
 	NoNetworkEvents bool
+	// StoppedUseNetworks: a stopped or created container keeps its
+	// networks in use, so "unused networks" leaves them (podman network
+	// prune; Docker's network prune removes networks only stopped
+	// containers are on).
+	StoppedUseNetworks bool
 	// Orig is the identity as the engine gave it, when SafeText changed any
 	// of its text; nil otherwise (on any ordinary host). Only output that
 	// must keep the engine's exact bytes (--json) reads it.
