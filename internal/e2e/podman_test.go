@@ -103,11 +103,13 @@ func checkNeverForced(t *testing.T, log *callLog) {
 	}
 }
 
-// duBytes is `du -sb` of dir: the bytes of what is on disk there
-// (apparent sizes, every directory 4096 bytes).
+// duBytes is `du -sbx` of dir: the bytes of what is on disk there
+// (apparent sizes, every directory 4096 bytes), not counting other file
+// systems mounted below (a running container's overlay mount shows its
+// image's files again).
 func duBytes(t *testing.T, dir string) int64 {
 	t.Helper()
-	out, err := exec.Command("du", "-sb", dir).Output()
+	out, err := exec.Command("du", "-sbx", dir).Output()
 	if err != nil {
 		t.Fatalf("du -sb %s: %v", dir, err)
 	}
@@ -476,18 +478,22 @@ func TestPodmanDeleteEverything(t *testing.T) {
 	if diff := freed - pred.Total; diff < -slack || diff > slack {
 		t.Errorf("predicted %d bytes, the disk gained %d", pred.Total, freed)
 	}
-	for kind, path := range map[string]string{"containers": "/containers/json", "images": "/images/json", "volumes": "/volumes", "networks": "/networks"} {
+	q := url.Values{"filters": {fmt.Sprintf(`{"label":[%q]}`, enginetest.Label+"="+s.RunID)}, "all": {"1"}}
+	for kind, path := range map[string]string{"containers": "/containers/json", "images": "/images/json", "networks": "/networks"} {
 		var left []any
-		q := url.Values{"filters": {fmt.Sprintf(`{"label":[%q]}`, enginetest.Label+"="+s.RunID)}, "all": {"1"}}
 		if err := e.Do(ctx, http.MethodGet, path, q, nil, &left); err != nil {
 			t.Fatal(err)
-		}
-		if kind == "volumes" {
-			continue // the list is an object; the deletions' outcomes say it
 		}
 		if len(left) != 0 {
 			t.Errorf("%d %s of the run left", len(left), kind)
 		}
+	}
+	var vols struct{ Volumes []any }
+	if err := e.Do(ctx, http.MethodGet, "/volumes", q, nil, &vols); err != nil {
+		t.Fatal(err)
+	}
+	if len(vols.Volumes) != 0 {
+		t.Errorf("%d volumes of the run left", len(vols.Volumes))
 	}
 	checkNeverForced(t, log)
 }
@@ -537,7 +543,9 @@ func TestPodmanNoNetworkEvents(t *testing.T) {
 			if ev.Kind == model.KindNetwork {
 				network = true
 			}
-			done = ev.Kind == model.KindVolume && ev.ID == name
+			// Podman's volume events carry the name in an attribute,
+			// not as the actor's ID; nothing else makes volumes here.
+			done = ev.Kind == model.KindVolume
 		case <-ctx.Done():
 			t.Fatal("no volume event")
 		}
