@@ -58,8 +58,9 @@ type Engine struct {
 	// store (see contentSize); layers are then read without fitting them
 	// to inspect's Size.
 	containerd atomic.Bool
-	// podman is set once /version has named Podman (see podman.go).
-	podman atomic.Bool
+	// podman is set once /version has named Podman (see podman.go);
+	// identified once /version has answered at all.
+	podman, identified atomic.Bool
 
 	listedMu sync.Mutex
 	listed   map[string]listFacts // by image ID, from the last image list
@@ -170,6 +171,7 @@ func (e *Engine) Identity(ctx context.Context) (model.Engine, error) {
 		e.podman.Store(true)
 		podmanIdentity(&id)
 	}
+	e.identified.Store(true)
 	return safeIdentity(id), nil
 }
 

@@ -235,3 +235,20 @@ func TestPodmanDeleteByIDRefusal(t *testing.T) {
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// TestPodmanDiskUsageFirst: a disk usage asked before any list (the UI
+// asks both at once on connecting) still learns the engine is Podman
+// before reading layers, so the layer total is the history's, as after a
+// list.
+func TestPodmanDiskUsageFirst(t *testing.T) {
+	t.Parallel()
+	e := podmanServer(t)
+	du, err := e.DiskUsage(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wantLayers = 3112448 + 1001984 + 2001920 + 1001984 + 2001920
+	if du.LayersSize != wantLayers {
+		t.Errorf("LayersSize %d, want %d", du.LayersSize, wantLayers)
+	}
+}

@@ -363,6 +363,11 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 		for i := range du.Images {
 			ids[i] = du.Images[i].ID
 		}
+		if !e.identified.Load() {
+			// The layer sizes depend on the engine's kind (fitSize): a
+			// disk usage asked before the lists' identity learns it.
+			_, _ = e.Identity(ctx)
+		}
 		du.LayersSize = e.layersSizeFromTable(ctx, ids)
 	}
 	du.Containers = make([]model.ContainerUsage, len(res.Containers.Items))
