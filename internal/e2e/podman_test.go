@@ -606,3 +606,46 @@ func TestPodmanReconnect(t *testing.T) {
 		t.Errorf("%d images after reconnecting, %d before", len(again), len(first))
 	}
 }
+
+// TestPodmanPruneBeforeAfter: issue 16's item 1 in before → after. bilge
+// prune on Podman (the policy of TestPrunePolicyEndToEnd) measures what
+// it freed from the disk usage before and after; Podman's LayersSize is 0
+// both times, so without bilge's layer table the images would count 0
+// freed against a real prediction. The reference: what bilge predicted
+// (each freed layer once, at its history size) is what it measures, and
+// du -x of Podman's storage agrees within the tolerance of
+// TestPodmanDeleteEverything.
+func TestPodmanPruneBeforeAfter(t *testing.T) {
+	d, e := requirePodman(t)
+	s := enginetest.Seed(t, e)
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte(prunePolicy(s)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Dir(d.StorageDir())
+	before := duBytes(t, store)
+	code, out, stderr := runPrune(t, "--policy", policy, "-f", "--json")
+	after := duBytes(t, store)
+	if code != 0 || stderr != "" {
+		t.Fatalf("prune -f: exit %d, stderr %q\n%s", code, stderr, out)
+	}
+	done := pruneDoc(t, out)
+	for _, o := range done.Outcomes {
+		if o.Status != "deleted" {
+			t.Errorf("outcome %+v", o)
+		}
+	}
+	if done.Total.Images <= 0 {
+		t.Fatalf("predicted images %d: the run's dangling and delta images free their own layers", done.Total.Images)
+	}
+	if done.Measured == nil || done.Measured.Freed != done.Total.Bytes {
+		t.Errorf("measured %+v, predicted %d (images %d)", done.Measured, done.Total.Bytes, done.Total.Images)
+	}
+	freed := before - after
+	slack := max(int64(len(done.Outcomes))*64_000, done.Total.Bytes/10)
+	t.Logf("predicted %d (images %d, containers %d, volumes %d), measured %+v; du -sbx freed %d (diff %+d, tolerance %d)",
+		done.Total.Bytes, done.Total.Images, done.Total.Containers, done.Total.Volumes, done.Measured, freed, freed-done.Total.Bytes, slack)
+	if diff := freed - done.Total.Bytes; diff < -slack || diff > slack {
+		t.Errorf("predicted %d bytes, the disk gained %d", done.Total.Bytes, freed)
+	}
+}
