@@ -332,6 +332,11 @@ func (d *Daemon) Restart() error {
 // Close stops the daemon, releases its address pool and bridge, and
 // removes its directory (unless something is still mounted under it).
 func (d *Daemon) Close() error {
+	if d.engine == EnginePodman && d.cmd != nil {
+		// Podman's containers outlive its service (conmon keeps them):
+		// what a failed test left is removed with the service's storage.
+		_ = d.PodmanCmd("rm", "--all", "--force", "--time", "0").Run()
+	}
 	err := d.Stop()
 	d.slot.release()
 	if cerr := d.cleanDir(); err == nil {

@@ -25,6 +25,7 @@ import (
 const podmanConf = `[containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 netns = "none"
+log_driver = "k8s-file"
 [engine]
 cgroup_manager = "cgroupfs"
 runtime = "runc"
@@ -45,13 +46,32 @@ graphroot = "%[1]s/root"
 runroot = "%[1]s/run"
 `
 
+// privateMounts is the start of unshare's arguments that run podman (the
+// binary at path, its arguments following) in a mount namespace of its
+// own, with the daemon's directories ns-run and ns-varlib over /run and
+// /var/lib: as root, Podman and its helpers keep state at fixed places
+// there whatever the configuration says (/var/lib/containers/cache,
+// /run/containers/networks, /run/runc, /run/netns), which a test must
+// leave alone; kept in the daemon's directory, that state outlives a
+// restart, as the containers do. Podman's own mounts (the overlay
+// storage) live in that namespace. unshare execs the shell, which execs
+// podman: the PID is podman's.
+func privateMounts(dir, path string) []string {
+	script := `mount --bind "$0/ns-run" /run && mount --bind "$0/ns-varlib" /var/lib && exec "$@"`
+	return []string{"--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, dir, path}
+}
+
 // startPodman is StartDaemon for EnginePodman.
 func startPodman(d *Daemon) (*Daemon, error) {
 	p, err := exec.LookPath("podman")
 	if err != nil {
 		return nil, fmt.Errorf("%w: podman is not installed (apt-get install podman)", ErrNoDaemon)
 	}
-	d.dockerd = p
+	u, err := exec.LookPath("unshare")
+	if err != nil {
+		return nil, fmt.Errorf("%w: unshare (util-linux) is missing: podman runs in a mount namespace of its own", ErrNoDaemon)
+	}
+	d.dockerd = u
 	d.cli = p
 	dir, err := os.MkdirTemp("", "bilge-podman-")
 	if err != nil {
@@ -65,7 +85,7 @@ func startPodman(d *Daemon) (*Daemon, error) {
 		d.cleanDir()
 		return nil, err
 	}
-	for _, sub := range []string{"root", "run", "tmp", "net", "xdg", "home"} {
+	for _, sub := range []string{"root", "run", "tmp", "net", "xdg", "home/.config/containers", "ns-run", "ns-varlib"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			d.slot.release()
 			d.cleanDir()
@@ -76,7 +96,9 @@ func startPodman(d *Daemon) (*Daemon, error) {
 		"containers.conf": fmt.Sprintf(podmanConf, dir, d.slot.n),
 		"storage.conf":    fmt.Sprintf(podmanStorage, dir),
 		"registries.conf": "unqualified-search-registries = []\n",
-		"policy.json":     `{"default":[{"type":"insecureAcceptAnything"}]}` + "\n",
+		// The image trust policy: containers/image reads
+		// $HOME/.config/containers/policy.json before /etc/containers'.
+		"home/.config/containers/policy.json": `{"default":[{"type":"insecureAcceptAnything"}]}` + "\n",
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -94,13 +116,13 @@ func startPodman(d *Daemon) (*Daemon, error) {
 		"XDG_DATA_HOME=" + filepath.Join(dir, "xdg", "data"),
 		"HOME=" + filepath.Join(dir, "home"),
 	}
-	d.args = []string{
+	d.args = append(privateMounts(dir, p),
 		"--root", filepath.Join(dir, "root"),
 		"--runroot", filepath.Join(dir, "run"),
 		"--tmpdir", filepath.Join(dir, "tmp"),
 		"--events-backend", "file",
-		"system", "service", "--time=0", "unix://" + d.sock,
-	}
+		"system", "service", "--time=0", "unix://"+d.sock,
+	)
 	if err := d.start(); err != nil {
 		d.slot.release()
 		d.cleanDir()
@@ -125,8 +147,8 @@ func (d *Daemon) StorageDir() string {
 // PodmanCmd is the podman CLI on the daemon's private storage and
 // configuration (never the machine's).
 func (d *Daemon) PodmanCmd(args ...string) *exec.Cmd {
-	all := append([]string{"--root", filepath.Join(d.dir, "root"), "--runroot", filepath.Join(d.dir, "run"), "--tmpdir", filepath.Join(d.dir, "tmp")}, args...)
-	cmd := exec.Command(d.dockerd, all...)
+	all := append(privateMounts(d.dir, d.cli), "--root", filepath.Join(d.dir, "root"), "--runroot", filepath.Join(d.dir, "run"), "--tmpdir", filepath.Join(d.dir, "tmp"))
+	cmd := exec.Command(d.dockerd, append(all, args...)...)
 	cmd.Env = append(append(os.Environ(), "PATH="+d.path), d.env...)
 	return cmd
 }

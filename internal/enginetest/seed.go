@@ -619,6 +619,11 @@ func (e *Engine) createContainer(ctx context.Context, s *State, role, imageRole 
 	if network != "" {
 		host["NetworkMode"] = network
 		body["NetworkingConfig"] = map[string]any{"EndpointsConfig": map[string]any{network: map[string]any{}}}
+	} else if e.podman {
+		// Podman's compat API puts a container without a network mode on
+		// its default bridge network: started, netavark would set up the
+		// machine's firewall and keep state in /run/containers.
+		host["NetworkMode"] = "none"
 	}
 	var out struct {
 		ID string `json:"Id"`
@@ -687,7 +692,17 @@ func (e *Engine) seedContainers(ctx context.Context, s *State) error {
 		return nil
 	}
 
-	if err := add(&Container{Role: "created", Image: "alpha", State: "created"}, []string{"exit", "0"}, nil, ""); err != nil {
+	// On Podman no container is started on a bridge network: its
+	// network backend (netavark) would set up the machine's firewall and
+	// keep state in /run/containers, which a test must not touch. There
+	// the never-started "created" container is the one on "app", and the
+	// running one has no network.
+	created := &Container{Role: "created", Image: "alpha", State: "created"}
+	createdNet := ""
+	if e.podman {
+		created.Networks, createdNet = []string{"app"}, s.Networks["app"].Name
+	}
+	if err := add(created, []string{"exit", "0"}, nil, createdNet); err != nil {
 		return err
 	}
 
@@ -725,9 +740,13 @@ func (e *Engine) seedContainers(ctx context.Context, s *State) error {
 	}
 
 	running := &Container{Role: "running", Image: "beta", State: "running", SizeRw: MB / 2, Volumes: []string{"data"}, Networks: []string{"app"}}
+	runningNet := s.Networks["app"].Name
+	if e.podman {
+		running.Networks, runningNet = nil, "" // "none" (createContainer)
+	}
 	const statePath = "/var/cache/app/state"
 	data := []map[string]any{{"Type": "volume", "Source": s.Volumes["data"].Name, "Target": "/data"}}
-	if err := add(running, []string{"write", statePath, fmt.Sprint(running.SizeRw), "sleep"}, data, s.Networks["app"].Name); err != nil {
+	if err := add(running, []string{"write", statePath, fmt.Sprint(running.SizeRw), "sleep"}, data, runningNet); err != nil {
 		return err
 	}
 	if err := e.Do(ctx, http.MethodPost, "/containers/"+running.ID+"/start", nil, nil, nil); err != nil {
