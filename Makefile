@@ -5,15 +5,19 @@ LDFLAGS := -X main.version=$(VERSION)
 .PHONY: help build install-plugin test e2e unit bench lint fmt fuzz screenshots deps daemon
 
 # The engine the end-to-end tests start privately: debian (the installed
-# dockerd), 29-overlay2 or 29-containerd (../shared/engines/ bundle).
+# dockerd), 29-overlay2 or 29-containerd (../shared/engines/ bundle), or
+# podman (the installed podman's Docker-compatible API).
 ENGINE ?= debian
+# E2E_RUN, when set, is go test's -run pattern for make e2e (CI runs only
+# the TestPodman* tests on podman: the Docker-only ones skip there).
+E2E_RUN ?=
 
 # go test hides a passing package's output: each test package that starts
 # a daemon appends one line saying which to $$BILGE_TEST_REPORT, printed
 # after the run.
 define gotest
 	@echo "tests: daemons are started privately (engine $(ENGINE)); /var/run/docker.sock and DOCKER_HOST are not used"
-	@r=$$(mktemp); BILGE_E2E_ENGINE=$(ENGINE) BILGE_TEST_REPORT=$$r go test -race -count=1 -timeout 40m $(1); rc=$$?; \
+	@r=$$(mktemp); BILGE_E2E_ENGINE=$(ENGINE) BILGE_TEST_REPORT=$$r go test -race -count=1 -timeout 40m $(if $(E2E_RUN),-run '$(E2E_RUN)') $(1); rc=$$?; \
 	sed 's/^/daemon used: /' $$r; rm -f $$r; exit $$rc
 endef
 
@@ -23,8 +27,8 @@ help: ## list the tasks
 build: ## build ./bilge
 	go build -ldflags "$(LDFLAGS)" -o bilge .
 
-deps: ## install dockerd if it is missing (apt-get docker.io); starts nothing
-	bash scripts/dockerd.sh install
+deps: ## install the test engine if it is missing (apt-get docker.io; podman and runc for ENGINE=podman); starts nothing
+	@if [ "$(ENGINE)" = podman ]; then bash scripts/podman.sh install; else bash scripts/dockerd.sh install; fi
 
 daemon: ## start a development daemon on /var/run/docker.sock (to try bilge; the tests never use it)
 	bash scripts/dockerd.sh start
@@ -44,7 +48,7 @@ test: deps ## every test with the race detector; end-to-end ones against daemons
 unit: ## the tests that need no daemon (those that need one skip)
 	BILGE_E2E_ENGINE=none go test -race -count=1 $$(go list ./... | grep -v /internal/e2e)
 
-e2e: deps ## the end-to-end tests (and the seeding harness's) on a private ENGINE=debian|29-overlay2|29-containerd
+e2e: deps ## the end-to-end tests (and the seeding harness's) on a private ENGINE=debian|29-overlay2|29-containerd|podman
 	$(call gotest,./internal/e2e/ ./internal/enginetest/)
 
 bench: ## Go benchmarks (fake data)

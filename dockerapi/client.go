@@ -58,6 +58,9 @@ type Engine struct {
 	// store (see contentSize); layers are then read without fitting them
 	// to inspect's Size.
 	containerd atomic.Bool
+	// podman is set once /version has named Podman (see podman.go);
+	// identified once /version has answered at all.
+	podman, identified atomic.Bool
 
 	listedMu sync.Mutex
 	listed   map[string]listFacts // by image ID, from the last image list
@@ -182,14 +185,20 @@ func (e *Engine) Identity(ctx context.Context) (model.Engine, error) {
 	if err = done(err); err != nil {
 		return model.Engine{}, e.explain(err)
 	}
-	return safeIdentity(model.Engine{
+	id := model.Engine{
 		Host:       e.ep.Host,
 		Context:    e.ep.Context,
 		Version:    v.Version,
 		APIVersion: e.api.ClientVersion(),
 		OS:         v.Os,
 		Arch:       v.Arch,
-	}), nil
+	}
+	if isPodman(v.Components) {
+		e.podman.Store(true)
+		podmanIdentity(&id)
+	}
+	e.identified.Store(true)
+	return safeIdentity(id), nil
 }
 
 // Daemon asks the engine for its own identity (/info's ID and Name),

@@ -81,8 +81,14 @@ func (e *Engine) layersOf(ctx context.Context, imageID string, ins image.Inspect
 // graph driver; none (-1) on the containerd image store, where inspect's
 // Size is the packed content and the history's sizes are each snapshot's
 // own usage, exact as they are (daemon/containerd/image_history.go).
+//
+// Podman's inspect Size adds the image's metadata (its config and
+// manifest, a few kB, containers/storage's "big data") to its layers'
+// tar sizes, which the history gives exactly: the history's sizes are
+// taken as they are there too, so that a layer shared by several images
+// has one size in all of them.
 func (e *Engine) fitSize(ins image.InspectResponse) int64 {
-	if e.containerd.Load() {
+	if e.containerd.Load() || e.podman.Load() {
 		return -1
 	}
 	return ins.Size

@@ -48,6 +48,7 @@ func (e *Engine) Lists(ctx context.Context, early func([]model.Image)) (*model.S
 		return nil, err
 	}
 	s.ContainerdStore = e.containerd.Load()
+	e.fixNetworks(s.Networks) // Identity may have come in after Networks
 	s.ClearSizes()
 	s.Link()
 	s.ListedAt = e.now()
@@ -123,7 +124,7 @@ func (e *Engine) resolveParents(ctx context.Context, imgs []model.Image) error {
 	e.noteListed(res.Items, true)
 	parent := make(map[string]string, len(res.Items))
 	for i := range res.Items {
-		parent[model.SafeText(res.Items[i].ID)] = model.SafeText(res.Items[i].ParentID)
+		parent[model.SafeText(normID(res.Items[i].ID))] = model.SafeText(normID(res.Items[i].ParentID))
 	}
 	for i := range imgs {
 		p := imgs[i].ParentID
@@ -140,8 +141,8 @@ func (e *Engine) resolveParents(ctx context.Context, imgs []model.Image) error {
 
 func mapImage(s *image.Summary) model.Image {
 	img := model.Image{
-		ID:          s.ID,
-		ParentID:    s.ParentID,
+		ID:          normID(s.ID),
+		ParentID:    normID(s.ParentID),
 		Created:     time.Unix(s.Created, 0).UTC(),
 		Labels:      s.Labels,
 		Size:        s.Size,
@@ -223,7 +224,7 @@ func mapContainer(s *container.Summary) model.Container {
 	c := model.Container{
 		ID:         s.ID,
 		Image:      s.Image,
-		ImageID:    s.ImageID,
+		ImageID:    normID(s.ImageID),
 		State:      string(s.State),
 		ExitCode:   exitCode(s.Status),
 		Created:    time.Unix(s.Created, 0).UTC(),
@@ -319,6 +320,7 @@ func (e *Engine) Networks(ctx context.Context) ([]model.Network, error) {
 		out[i] = mapNetwork(&res.Items[i])
 		e.safeNetwork(&out[i])
 	}
+	e.fixNetworks(out)
 	return out, nil
 }
 
@@ -338,8 +340,8 @@ func mapNetwork(n *network.Summary) model.Network {
 // second one while the first runs.
 func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	start := e.now()
-	ctx, done := e.start(ctx, "GET /system/df", e.timeouts.DiskUsage)
-	res, err := e.api.DiskUsage(ctx, client.DiskUsageOptions{
+	dctx, done := e.start(ctx, "GET /system/df", e.timeouts.DiskUsage)
+	res, err := e.api.DiskUsage(dctx, client.DiskUsageOptions{
 		Containers: true, Images: true, Volumes: true, BuildCache: true, Verbose: true,
 	})
 	if err = done(err); err != nil {
@@ -351,7 +353,22 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	du := &model.DiskUsage{LayersSize: res.Images.TotalSize}
 	du.Images = make([]model.ImageUsage, len(res.Images.Items))
 	for i, img := range res.Images.Items {
-		du.Images[i] = model.ImageUsage{ID: model.SafeText(img.ID), Size: img.Size, SharedSize: img.SharedSize, Containers: img.Containers}
+		du.Images[i] = model.ImageUsage{ID: model.SafeText(normID(img.ID)), Size: img.Size, SharedSize: img.SharedSize, Containers: img.Containers}
+	}
+	du.Images = dedupeImageUsage(du.Images)
+	if du.LayersSize == 0 && anySized(du.Images) {
+		// An engine that leaves LayersSize out (Podman) while its images
+		// have sizes: every layer once, from bilge's own layer table.
+		ids := make([]string, len(du.Images))
+		for i := range du.Images {
+			ids[i] = du.Images[i].ID
+		}
+		if !e.identified.Load() {
+			// The layer sizes depend on the engine's kind (fitSize): a
+			// disk usage asked before the lists' identity learns it.
+			_, _ = e.Identity(ctx)
+		}
+		du.LayersSize = e.layersSizeFromTable(ctx, ids)
 	}
 	du.Containers = make([]model.ContainerUsage, len(res.Containers.Items))
 	for i, c := range res.Containers.Items {
@@ -376,6 +393,16 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	du.Taken = e.now()
 	du.Duration = du.Taken.Sub(start)
 	return du, nil
+}
+
+// anySized reports whether any image of a disk-usage report has a size.
+func anySized(us []model.ImageUsage) bool {
+	for _, u := range us {
+		if u.Size > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // busyDiskUsage reports the engine's refusal of a second disk-usage scan

@@ -45,7 +45,7 @@ type deleter interface {
 // started as Cancelled and lets in-flight calls return (each within its
 // deadline).
 func (e *Engine) Delete(ctx context.Context, plan model.Plan, parallel int) <-chan model.Outcome {
-	return runPlan(ctx, e.rawDeleterOf(e.api), plan, parallel, workerOpts{timeout: e.callTimeout})
+	return runPlan(ctx, e.rawDeleterOf(e.api), plan, parallel, workerOpts{timeout: e.callTimeout, podman: e.podman.Load()})
 }
 
 // SetCallTimeout sets the deadline of each engine call a deletion makes
@@ -59,6 +59,9 @@ type workerOpts struct {
 	// ID, after any untagging): a container created there must still stop
 	// the image from going.
 	beforeFinal func(imageID string)
+	// podman: the engine is Podman, whose network removal by ID skips its
+	// own check for containers on the network (see networkUsers).
+	podman bool
 }
 
 // The reasons of a Cancelled outcome: the user cancelled the run, or an
@@ -334,6 +337,11 @@ func (w *worker) deleteOne(ctx context.Context, it model.PlanItem) model.Outcome
 			return err
 		})
 	case model.KindNetwork:
+		if w.opts.podman {
+			if why := w.networkUsers(ctx, it); why != "" {
+				return model.Outcome{Item: it, Status: model.Failed, Err: why}
+			}
+		}
 		err = w.call(ctx, func(ctx context.Context) error {
 			_, err := w.d.NetworkRemove(ctx, it.ID, client.NetworkRemoveOptions{})
 			return err
@@ -346,6 +354,42 @@ func (w *worker) deleteOne(ctx context.Context, it model.PlanItem) model.Outcome
 		return model.Outcome{Item: it, Status: model.Deleted}
 	}
 	return model.Outcome{Item: it, Status: model.Failed, Err: engineReason(err)}
+}
+
+// networkUsers is why a network must stay on Podman, "" when no container
+// uses it. Podman 4.3 removes a network given by ID even with containers
+// on it (by name it refuses: "has associated containers"), which leaves
+// them pointing at nothing; its container list names networks by name.
+// So bilge checks itself, just before the removal, as the engine does by
+// name: any container, in any state.
+func (w *worker) networkUsers(ctx context.Context, it model.PlanItem) string {
+	var res client.ContainerListResult
+	if err := w.call(ctx, func(ctx context.Context) (err error) {
+		res, err = w.d.ContainerList(ctx, client.ContainerListOptions{All: true})
+		return err
+	}); err != nil {
+		return "network kept: listing the containers on it: " + engineReason(err)
+	}
+	for _, c := range res.Items {
+		if c.NetworkSettings == nil {
+			continue
+		}
+		for key, n := range c.NetworkSettings.Networks {
+			on := key == it.ID || model.SafeText(key) == it.Name
+			if n != nil {
+				on = on || n.NetworkID == it.ID || model.SafeText(n.NetworkID) == it.Name
+			}
+			if !on {
+				continue
+			}
+			name := model.ShortID(c.ID)
+			if len(c.Names) > 0 {
+				name = model.SafeText(strings.TrimPrefix(c.Names[0], "/")) + " (" + name + ")"
+			}
+			return fmt.Sprintf("network kept: used by %s container %s", model.SafeText(string(c.State)), name)
+		}
+	}
+	return ""
 }
 
 // removeImage deletes an image by ID without force. The engine refuses an
@@ -377,7 +421,8 @@ func (w *worker) removeImage(ctx context.Context, it model.PlanItem) model.Outco
 	if err == nil || cerrdefs.IsNotFound(err) {
 		return model.Outcome{Item: it, Status: model.Deleted}
 	}
-	if !cerrdefs.IsConflict(err) || !strings.Contains(err.Error(), "referenced in multiple repositories") {
+	multi := cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "referenced in multiple repositories")
+	if !multi && !podmanDeleteByIDRefusal(err) {
 		// Any other refusal (a child image, a container) is the answer:
 		// untagging would not lift it.
 		return failed(err)
@@ -395,7 +440,10 @@ func (w *worker) removeImage(ctx context.Context, it model.PlanItem) model.Outco
 	}
 	var users client.ContainerListResult
 	if lerr := w.call(ctx, func(ctx context.Context) (err error) {
-		users, err = w.d.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("ancestor", it.ID)})
+		// The ID also without "sha256:": Podman's ancestor filter
+		// matches no container by the prefixed form; Docker takes both
+		// (values are OR'ed, and one naming no image is ignored).
+		users, err = w.d.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("ancestor", it.ID, strings.TrimPrefix(it.ID, "sha256:"))})
 		return err
 	}); lerr != nil {
 		return failed(fmt.Errorf("nothing untagged: listing the containers that use it: %s", engineReason(lerr)))

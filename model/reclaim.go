@@ -105,6 +105,9 @@ type Reclaim struct {
 // Layers and objects are interned as small integers.
 type ReclaimIndex struct {
 	sized bool
+	// stoppedKeepNets: a network any container uses, stopped ones
+	// included, is not unused (Engine.StoppedUseNetworks).
+	stoppedKeepNets bool
 
 	imgs      []ixImage
 	imgByID   map[string]int32

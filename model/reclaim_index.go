@@ -221,6 +221,7 @@ func NewReclaimIndex(s *Snapshot) *ReclaimIndex {
 	}
 
 	// Networks (for PruneSystem).
+	ix.stoppedKeepNets = s.Engine.StoppedUseNetworks
 	ix.nets = make([]ixNetwork, 0, len(s.Networks))
 	netByID := make(map[string]int32, len(s.Networks))
 	netSrc := make([]*Network, 0, len(s.Networks))

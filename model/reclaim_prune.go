@@ -115,7 +115,7 @@ func (ix *ReclaimIndex) PruneNetworks() []string {
 		}
 		free := true
 		for _, c := range net.users {
-			if ctr := &ix.ctrs[c]; ctr.ghost || ctr.active {
+			if ctr := &ix.ctrs[c]; ctr.ghost || ctr.active || ix.stoppedKeepNets {
 				free = false
 				break
 			}

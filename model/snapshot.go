@@ -66,10 +66,18 @@ func (s *Snapshot) Link() {
 		s.Volumes[i].Containers = nil
 		volIdx[s.Volumes[i].Name] = i
 	}
+	// Networks by ID and by name: a container's network entry names the
+	// network by ID on Docker, by name on Podman. An entry that is a
+	// network's name (and no network's ID) is rewritten to that ID here,
+	// so everything after Link sees IDs only.
 	netIdx := make(map[string]int, len(s.Networks))
+	netByName := make(map[string]int, len(s.Networks))
 	for i := range s.Networks {
 		s.Networks[i].Containers = nil
 		netIdx[s.Networks[i].ID] = i
+		if n := s.Networks[i].Name; n != "" {
+			netByName[n] = i
+		}
 	}
 	for ci := range s.Containers {
 		c := &s.Containers[ci]
@@ -90,8 +98,14 @@ func (s *Snapshot) Link() {
 				s.Volumes[i].Containers = appendOnce(s.Volumes[i].Containers, c.ID)
 			}
 		}
-		for _, n := range c.Networks {
-			if i, ok := netIdx[n]; ok {
+		for k, n := range c.Networks {
+			i, ok := netIdx[n]
+			if !ok {
+				if i, ok = netByName[n]; ok {
+					c.Networks[k] = s.Networks[i].ID
+				}
+			}
+			if ok {
 				s.Networks[i].Containers = appendOnce(s.Networks[i].Containers, c.ID)
 			}
 		}

@@ -360,10 +360,33 @@ type Engine struct {
 	// ID and Name are the engine's own identity (/info), the same whatever
 	// address reached it; empty unless asked for (dockerapi's Daemon).
 	ID, Name string
+	// Product is the engine's kind as shown to the user: "Podman" for
+	// Podman's Docker-compatible API, "Docker" otherwise (see ProductName).
+	Product string
+	// NoBuildCache: the engine keeps no build-cache records and has no
+	// build-cache prune (Podman: Buildah's cache is intermediate images).
+	NoBuildCache bool
+	// NoNetworkEvents: the engine sends no network create/destroy events
+	// (Podman 4), so networks are re-listed on the ping cycle.
+	NoNetworkEvents bool
+	// StoppedUseNetworks: a stopped or created container keeps its
+	// networks in use, so "unused networks" leaves them (podman network
+	// prune; Docker's network prune removes networks only stopped
+	// containers are on).
+	StoppedUseNetworks bool
 	// Orig is the identity as the engine gave it, when SafeText changed any
 	// of its text; nil otherwise (on any ordinary host). Only output that
 	// must keep the engine's exact bytes (--json) reads it.
 	Orig *Engine
+}
+
+// ProductName is the engine's kind for the header: "Docker" unless the
+// engine said otherwise.
+func (e Engine) ProductName() string {
+	if e.Product == "" {
+		return "Docker"
+	}
+	return e.Product
 }
 
 // Snapshot is everything bilge knows about one engine at one moment.

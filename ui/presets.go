@@ -54,6 +54,9 @@ func (a *App) presetRows() {
 			frees = "≥" + frees
 		}
 		note := ""
+		if p.Kind == model.KindBuildCache && a.snap.Engine.NoBuildCache {
+			docker = "(" + a.snap.Engine.ProductName() + " has no build cache)"
+		}
 		if r.HeldByBuildCache > 0 {
 			note = a.st.Warn.Render(fmt.Sprintf("+%s later*", model.HumanSize(r.HeldByBuildCache)))
 			held = true

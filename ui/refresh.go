@@ -412,6 +412,10 @@ func (a *App) onPing(msg pingMsg) tea.Cmd {
 		}
 		if a.now.Sub(a.lastResync) >= due {
 			cmds = append(cmds, a.startLists(), a.startSpinner())
+		} else if a.snap.Engine.NoNetworkEvents {
+			// No network events (Podman): networks are re-listed on
+			// every ping instead, a cheap call.
+			cmds = append(cmds, a.startKind(model.KindNetwork))
 		}
 	}
 	cmds = append(cmds, tickAfter(a.opts.Interval, pingTickMsg{}))

@@ -123,7 +123,7 @@ func (a *App) header() string {
 	}
 	engine := ""
 	if e := a.snap.Engine; e.Version != "" {
-		engine = a.st.Muted.Render(fmt.Sprintf(" · Docker %s (API %s)", e.Version, e.APIVersion))
+		engine = a.st.Muted.Render(fmt.Sprintf(" · %s %s (API %s)", e.ProductName(), e.Version, e.APIVersion))
 	}
 	var right string
 	switch a.conn {
@@ -317,6 +317,8 @@ func (a *App) renderTable(t *tab, width, h int) []string {
 		msg := "  nothing here"
 		if !t.filter.Empty() {
 			msg = "  no " + strings.ToLower(tabName(a.active)) + " match the filter (esc clears it)"
+		} else if t.view.kind() == model.KindBuildCache && a.snap.Engine.NoBuildCache {
+			msg = "  " + a.snap.Engine.ProductName() + " keeps no build cache: its builds' cached steps are untagged intermediate images (Images tab)"
 		} else if t.view.kind() == model.KindBuildCache && !a.snap.Sized {
 			msg = "  build cache comes with the disk usage scan…"
 		}

@@ -27,10 +27,11 @@ const (
 	EngineDebian       = "debian"        // the system's dockerd (Debian 12: docker.io, Engine 20.10), overlay2
 	Engine29Overlay2   = "29-overlay2"   // Engine 29.7.2 from the bundle, overlay2 graph driver
 	Engine29Containerd = "29-containerd" // Engine 29.7.2 from the bundle, containerd image store
+	EnginePodman       = "podman"        // the system's Podman (Debian 12: 4.3.1), its Docker-compatible API
 )
 
 // Engines lists the engine names StartDaemon accepts.
-var Engines = []string{EngineDebian, Engine29Overlay2, Engine29Containerd}
+var Engines = []string{EngineDebian, Engine29Overlay2, Engine29Containerd, EnginePodman}
 
 // bundleName is the Engine 29 bundle in the project's shared/engines/.
 const bundleName = "docker-29.7.2-linux-amd64.tar.xz"
@@ -71,6 +72,7 @@ type Daemon struct {
 	cli     string   // the docker CLI of the engine's generation
 	path    string   // PATH for dockerd (the bundle's directory first for Engine 29)
 	args    []string // dockerd's arguments, the same on Restart
+	env     []string // added to the daemon's environment (Podman's private configuration)
 	log     string
 	slot    *poolSlot
 
@@ -100,6 +102,9 @@ func startDaemon(engine string, withTLS bool) (*Daemon, error) {
 		return nil, fmt.Errorf("%w: dockerd needs root (run the end-to-end tests as root)", ErrNoDaemon)
 	}
 	d := &Daemon{engine: engine, path: os.Getenv("PATH")}
+	if engine == EnginePodman {
+		return startPodman(d)
+	}
 	switch engine {
 	case EngineDebian:
 		p, err := exec.LookPath("dockerd")
@@ -212,7 +217,11 @@ func (d *Daemon) Dir() string { return d.dir }
 
 // String says which daemon this is: engine, version, socket, pid.
 func (d *Daemon) String() string {
-	return fmt.Sprintf("engine %s: Docker %s at %s, pid %d, pool %s", d.engine, d.version, d.Host(), d.PID(), d.slot.pool)
+	product := "Docker"
+	if d.engine == EnginePodman {
+		product = "Podman"
+	}
+	return fmt.Sprintf("engine %s: %s %s at %s, pid %d, pool %s", d.engine, product, d.version, d.Host(), d.PID(), d.slot.pool)
 }
 
 func (d *Daemon) start() error {
@@ -223,7 +232,7 @@ func (d *Daemon) start() error {
 	defer lf.Close()
 	fmt.Fprintf(lf, "=== %s %s %s\n", time.Now().UTC().Format(time.RFC3339), d.dockerd, strings.Join(d.args, " "))
 	cmd := exec.Command(d.dockerd, d.args...)
-	cmd.Env = append(os.Environ(), "PATH="+d.path)
+	cmd.Env = append(append(os.Environ(), "PATH="+d.path), d.env...)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	// Its own session: a ^C on the terminal reaches the test process, which
 	// stops the daemon itself; Pdeathsig stops it if the test process dies.
@@ -340,6 +349,11 @@ func (d *Daemon) Restart() error {
 // Close stops the daemon, releases its address pool and bridge, and
 // removes its directory (unless something is still mounted under it).
 func (d *Daemon) Close() error {
+	if d.engine == EnginePodman && d.cmd != nil {
+		// Podman's containers outlive its service (conmon keeps them):
+		// what a failed test left is removed with the service's storage.
+		_ = d.PodmanCmd("rm", "--all", "--force", "--time", "0").Run()
+	}
 	err := d.Stop()
 	d.slot.release()
 	if cerr := d.cleanDir(); err == nil {

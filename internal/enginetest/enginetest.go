@@ -104,6 +104,9 @@ type Engine struct {
 	// containerdStore: the daemon keeps images in the containerd image
 	// store (IDs are manifest digests, sizes count packed content).
 	containerdStore bool
+	// podman: the daemon is Podman's Docker-compatible API (its /version
+	// names the component "Podman Engine").
+	podman bool
 
 	mu   sync.Mutex
 	made map[string]*record // by run ID: what seeding recorded
@@ -196,6 +199,7 @@ func ConnectHost(host string) (*Engine, error) {
 		APIVersion    string `json:"ApiVersion"`
 		MinAPIVersion string `json:"MinAPIVersion"`
 		Arch          string
+		Components    []struct{ Name string }
 	}
 	resp, err = e.raw(ctx, http.MethodGet, "/version", nil, nil, "")
 	if err != nil {
@@ -213,6 +217,11 @@ func ConnectHost(host string) (*Engine, error) {
 	}
 	if v.APIVersion != "" && versionLess(v.APIVersion, e.version) {
 		return nil, fmt.Errorf("%s: daemon API %s is older than %s", host, v.APIVersion, baseVersion)
+	}
+	for _, c := range v.Components {
+		if c.Name == "Podman Engine" {
+			e.podman = true
+		}
 	}
 	e.arch = v.Arch
 	if e.arch == "" {
@@ -242,6 +251,9 @@ func Require(t testing.TB) *Engine {
 	}
 	return e
 }
+
+// Podman reports whether the daemon is Podman's Docker-compatible API.
+func (e *Engine) Podman() bool { return e.podman }
 
 // Host returns the DOCKER_HOST the engine was reached at.
 func (e *Engine) Host() string { return e.host }

@@ -402,6 +402,25 @@ func loadedRef(img *Image, loaded []string) (string, error) {
 	return "", fmt.Errorf("the load reported untagged images %v, want one (it said %q)", ids, loaded)
 }
 
+// podmanLoaded splits Podman's one line for a whole load ("Loaded image:
+// localhost/r/a:1,localhost/r/b:2,sha256:…") into Docker's lines ("Loaded
+// image: r/a:1", "Loaded image ID: sha256:…"); Docker's lines are kept.
+func podmanLoaded(l string) []string {
+	rest, ok := strings.CutPrefix(l, "Loaded image: ")
+	if !ok || !strings.Contains(rest, ",") && !strings.HasPrefix(rest, "localhost/") && !strings.HasPrefix(rest, "sha256:") {
+		return []string{l}
+	}
+	var out []string
+	for _, r := range strings.Split(rest, ",") {
+		if strings.HasPrefix(r, "sha256:") {
+			out = append(out, "Loaded image ID: "+r)
+			continue
+		}
+		out = append(out, "Loaded image: "+strings.TrimPrefix(r, "localhost/"))
+	}
+	return out
+}
+
 func (e *Engine) seedImages(ctx context.Context, s *State) error {
 	prog, err := testProgram(e.arch)
 	if err != nil {
@@ -421,7 +440,7 @@ func (e *Engine) seedImages(ctx context.Context, s *State) error {
 		// One message may hold several lines (Engine 29).
 		for _, l := range strings.Split(m.Stream, "\n") {
 			if l = strings.TrimSpace(l); l != "" {
-				loaded = append(loaded, l)
+				loaded = append(loaded, podmanLoaded(l)...)
 			}
 		}
 	}); err != nil {
@@ -446,6 +465,13 @@ func (e *Engine) seedImages(ctx context.Context, s *State) error {
 			return fmt.Errorf("image %s after load: %w", sp.role, err)
 		}
 		img.ID = ins.ID
+		if e.podman {
+			// Podman qualifies local names: what it lists is
+			// localhost/<repo>:<tag>.
+			for i, tg := range img.Tags {
+				img.Tags[i] = "localhost/" + tg
+			}
+		}
 		e.recordImages(s.RunID, img.ID)
 		var diffIDs []string
 		for _, l := range img.Layers {
@@ -456,13 +482,21 @@ func (e *Engine) seedImages(ctx context.Context, s *State) error {
 		}
 		// On a graph driver an image's size is its layers' bytes; the
 		// containerd store adds the packed content (see issue 11).
-		if !e.containerdStore && ins.Size != img.Size {
+		if e.podman {
+			// Podman's sizes are its layers' tar streams (headers and
+			// padding included), a little over the files' bytes: the
+			// engine's figure is the one to compare with.
+			img.Size = ins.Size
+		} else if !e.containerdStore && ins.Size != img.Size {
 			return fmt.Errorf("image %s: engine says %d bytes, generated %d", sp.role, ins.Size, img.Size)
 		}
 		for _, tg := range sp.extra {
 			repo, tag, _ := strings.Cut(s.Repo+"/"+tg, ":")
 			if err := e.Do(ctx, http.MethodPost, "/images/"+img.ID+"/tag", url.Values{"repo": {repo}, "tag": {tag}}, nil, nil); err != nil {
 				return err
+			}
+			if e.podman {
+				repo = "localhost/" + repo
 			}
 			img.Tags = append(img.Tags, repo+":"+tag)
 		}
@@ -585,6 +619,11 @@ func (e *Engine) createContainer(ctx context.Context, s *State, role, imageRole 
 	if network != "" {
 		host["NetworkMode"] = network
 		body["NetworkingConfig"] = map[string]any{"EndpointsConfig": map[string]any{network: map[string]any{}}}
+	} else if e.podman {
+		// Podman's compat API puts a container without a network mode on
+		// its default bridge network: started, netavark would set up the
+		// machine's firewall and keep state in /run/containers.
+		host["NetworkMode"] = "none"
 	}
 	var out struct {
 		ID string `json:"Id"`
@@ -653,7 +692,17 @@ func (e *Engine) seedContainers(ctx context.Context, s *State) error {
 		return nil
 	}
 
-	if err := add(&Container{Role: "created", Image: "alpha", State: "created"}, []string{"exit", "0"}, nil, ""); err != nil {
+	// On Podman no container is started on a bridge network: its
+	// network backend (netavark) would set up the machine's firewall and
+	// keep state in /run/containers, which a test must not touch. There
+	// the never-started "created" container is the one on "app", and the
+	// running one has no network.
+	created := &Container{Role: "created", Image: "alpha", State: "created"}
+	createdNet := ""
+	if e.podman {
+		created.Networks, createdNet = []string{"app"}, s.Networks["app"].Name
+	}
+	if err := add(created, []string{"exit", "0"}, nil, createdNet); err != nil {
 		return err
 	}
 
@@ -691,9 +740,13 @@ func (e *Engine) seedContainers(ctx context.Context, s *State) error {
 	}
 
 	running := &Container{Role: "running", Image: "beta", State: "running", SizeRw: MB / 2, Volumes: []string{"data"}, Networks: []string{"app"}}
+	runningNet := s.Networks["app"].Name
+	if e.podman {
+		running.Networks, runningNet = nil, "" // "none" (createContainer)
+	}
 	const statePath = "/var/cache/app/state"
 	data := []map[string]any{{"Type": "volume", "Source": s.Volumes["data"].Name, "Target": "/data"}}
-	if err := add(running, []string{"write", statePath, fmt.Sprint(running.SizeRw), "sleep"}, data, s.Networks["app"].Name); err != nil {
+	if err := add(running, []string{"write", statePath, fmt.Sprint(running.SizeRw), "sleep"}, data, runningNet); err != nil {
 		return err
 	}
 	if err := e.Do(ctx, http.MethodPost, "/containers/"+running.ID+"/start", nil, nil, nil); err != nil {
@@ -725,6 +778,11 @@ func (e *Engine) seedContainers(ctx context.Context, s *State) error {
 const BuiltBlobSize = 300_000
 
 func (e *Engine) seedBuild(ctx context.Context, s *State) error {
+	if e.podman {
+		// Podman builds with Buildah: no BuildKit, no build-cache
+		// records. The seed has no "built" image there.
+		return nil
+	}
 	dockerfile := fmt.Sprintf("FROM scratch\nCOPY blob /blob\nLABEL %s=%s %s=built\n", Label, s.RunID, RoleLabel)
 	ref := s.Repo + "/built:latest"
 	imageID, err := e.build(ctx, s.RunID, ref, s.labels("built"), []layerFile{

@@ -45,6 +45,15 @@ func Text(w io.Writer, s *model.Snapshot, ix *model.ReclaimIndex, verbose bool, 
 	if held > 0 {
 		fmt.Fprintf(w, "* of which %s stays in build cache until it is pruned (layers build-cache records also hold)\n", model.HumanSize(held))
 	}
+	if e := s.Engine; e.Product != "" {
+		// Docker's output stays as it was; another engine is named, with
+		// what it lacks.
+		fmt.Fprintf(w, "engine: %s %s (API %s)", e.ProductName(), e.Version, e.APIVersion)
+		if e.NoBuildCache {
+			fmt.Fprint(w, "; it keeps no build cache (its builds' cached steps are untagged intermediate images)")
+		}
+		fmt.Fprintln(w)
+	}
 	if !verbose {
 		return nil
 	}
@@ -222,8 +231,10 @@ type Document struct {
 
 // EngineJSON identifies the engine.
 type EngineJSON struct {
-	Host       string    `json:"host"`
-	Context    string    `json:"context,omitempty"`
+	Host    string `json:"host"`
+	Context string `json:"context,omitempty"`
+	// Product is the engine's kind when it is not Docker ("Podman").
+	Product    string    `json:"product,omitempty"`
 	Version    string    `json:"version"`
 	APIVersion string    `json:"apiVersion"`
 	OS         string    `json:"os"`
@@ -384,7 +395,7 @@ func BuildDocument(s *model.Snapshot, ix *model.ReclaimIndex, verbose bool) Docu
 	eng := orig(&s.Engine, s.Engine.Orig)
 	d := Document{
 		Engine: EngineJSON{
-			Host: eng.Host, Context: eng.Context, Version: eng.Version,
+			Host: eng.Host, Context: eng.Context, Product: eng.Product, Version: eng.Version,
 			APIVersion: eng.APIVersion, OS: eng.OS, Arch: eng.Arch,
 			ListedAt: s.ListedAt, SizedAt: s.SizedAt,
 			ListMillis: s.ListDuration.Milliseconds(), SizeMillis: s.SizeDuration.Milliseconds(),

@@ -1,0 +1,56 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"bilge/model"
+)
+
+// podmanState is the sample state as Podman's identity says it: named
+// Podman, no build cache, no network events.
+func podmanState(s *model.Snapshot, du *model.DiskUsage) {
+	s.Engine.Product = "Podman"
+	s.Engine.NoBuildCache = true
+	s.Engine.NoNetworkEvents = true
+	s.BuildCache = nil
+	du.BuildCache = nil
+}
+
+// TestPodmanHeaderAndBuildCache: the header names Podman (not "Docker
+// 4.3.1"), the Build cache tab says the engine keeps none, and the
+// presets menu says so on its build-cache rows.
+func TestPodmanHeaderAndBuildCache(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoadedWith(t, 160, 40, podmanState)
+	a.snap.Engine.Version, a.snap.Engine.APIVersion = "4.3.1", "1.41"
+	if s := screen(a); !strings.Contains(s, "Podman 4.3.1 (API 1.41)") || strings.Contains(s, "Docker 4.3.1") {
+		t.Errorf("header does not name Podman:\n%s", s)
+	}
+	press(a, "6")
+	if s := screen(a); !strings.Contains(s, "Podman keeps no build cache") {
+		t.Errorf("Build cache tab does not say Podman has none:\n%s", s)
+	}
+	press(a, "1", "p")
+	if s := screen(a); !strings.Contains(s, "(Podman has no build cache)") {
+		t.Errorf("presets do not say Podman has no build cache:\n%s", s)
+	}
+}
+
+// TestPodmanNetworksOnPing: without network events the networks are
+// re-listed on every ping; with them (Docker) only on events or resyncs.
+func TestPodmanNetworksOnPing(t *testing.T) {
+	t.Parallel()
+	for _, podman := range []bool{false, true} {
+		change := func(*model.Snapshot, *model.DiskUsage) {}
+		if podman {
+			change = podmanState
+		}
+		a, _ := newLoadedWith(t, 120, 30, change)
+		a.conn, a.eventsUp, a.lastResync = connConnected, true, a.now
+		a.onPing(pingMsg{})
+		if got := a.kindBusy[model.KindNetwork]; got != podman {
+			t.Errorf("no network events %v: networks re-listed on ping %v, want %v", podman, got, podman)
+		}
+	}
+}
