@@ -43,3 +43,18 @@ func TestLinkNetworksByName(t *testing.T) {
 		t.Errorf("networks active %d, want 1 (app)", u.Active)
 	}
 }
+
+func TestVersionLabel(t *testing.T) {
+	for _, tc := range []struct {
+		e    Engine
+		want string
+	}{
+		{Engine{Version: "29.7.2"}, "29.7.2"},
+		{Engine{Version: "20.10.24", Product: "Docker"}, "20.10.24"},
+		{Engine{Version: "4.3.1", Product: "Podman"}, "Podman 4.3.1"},
+	} {
+		if got := tc.e.VersionLabel(); got != tc.want {
+			t.Errorf("%+v: VersionLabel() = %q, want %q", tc.e, got, tc.want)
+		}
+	}
+}

@@ -389,6 +389,16 @@ func (e Engine) ProductName() string {
 	return e.Product
 }
 
+// VersionLabel is the engine's version as a fleet table shows it: the
+// version alone for Docker, prefixed with the product otherwise ("Podman
+// 4.3.1").
+func (e Engine) VersionLabel() string {
+	if e.Product == "" || e.Product == "Docker" {
+		return e.Version
+	}
+	return e.Product + " " + e.Version
+}
+
 // Snapshot is everything bilge knows about one engine at one moment.
 type Snapshot struct {
 	Engine     Engine

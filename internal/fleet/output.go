@@ -95,7 +95,7 @@ func Text(w io.Writer, results []Result) error {
 		if storage == "" {
 			storage = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\tok\t%s\t%s\t", model.SafeText(r.Name), model.SafeText(r.Where()), r.Snap.Engine.Version, storage)
+		fmt.Fprintf(tw, "%s\t%s\tok\t%s\t%s\t", model.SafeText(r.Name), model.SafeText(r.Where()), r.Snap.Engine.VersionLabel(), storage)
 		for i, c := range per {
 			fmt.Fprintf(tw, "%s\t", c)
 			sum[i].addCell(c)

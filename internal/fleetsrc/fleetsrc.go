@@ -50,7 +50,7 @@ func Row(r fleet.Result) ui.FleetRow {
 		}
 		return ui.FleetRow{Err: reason}
 	}
-	row := ui.FleetRow{Version: oneLine(r.Snap.Engine.Version), Storage: oneLine(r.Storage)}
+	row := ui.FleetRow{Version: oneLine(r.Snap.Engine.VersionLabel()), Storage: oneLine(r.Storage)}
 	size, exact := fleet.Figures(r)
 	for j := range ui.FleetKinds {
 		row.Size[j] = ui.FleetFigure(size[j])
