@@ -89,27 +89,15 @@ func runFleet(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if o.timeoutSet {
 		deadline = o.timeout
 	}
-	var members []fleet.Member
-	if o.demo {
-		all, closeDemo, err := demoFleet(ctx, o.demoSeed)
-		defer closeDemo()
-		if err != nil {
-			return err
-		}
-		if members, err = fleet.Select(all, o.fleet.names); err != nil {
-			return err
-		}
-	} else {
-		var err error
-		if members, err = fleet.List(o.sel, o.fleet.names, nil); err != nil {
-			return err
-		}
+	members, closeMembers, err := fleetMembers(ctx, o)
+	if err != nil {
+		return err
 	}
+	defer closeMembers()
 	results := fleet.Measure(ctx, members, fleet.Options{Deadline: deadline}, nil)
 	if ctx.Err() != nil {
 		return errors.New("interrupted")
 	}
-	var err error
 	if o.json {
 		err = fleet.JSON(stdout, results, o.verbose)
 	} else {
@@ -130,15 +118,30 @@ func runFleet(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// fleetMembers is the fleet --fleet names: the demo engines with --demo,
+// else the docker contexts (and -H's engine); close ends the demo engines.
+func fleetMembers(ctx context.Context, o options) (members []fleet.Member, close func(), err error) {
+	if !o.demo {
+		members, err = fleet.List(o.sel, o.fleet.names, nil)
+		return members, func() {}, err
+	}
+	all, closeDemo, err := demoFleet(ctx, o.demoSeed)
+	if err != nil {
+		closeDemo()
+		return nil, func() {}, err
+	}
+	if members, err = fleet.Select(all, o.fleet.names); err != nil {
+		closeDemo()
+		return nil, func() {}, err
+	}
+	return members, closeDemo, nil
+}
+
 // demoFleet serves demoFleetSize demo engines, seeds seed, seed+1, …,
 // named demo-<seed>. The returned func stops them all; call it whatever
 // the error.
 func demoFleet(ctx context.Context, seed int64) ([]fleet.Member, func(), error) {
-	return demoFleetOf(ctx, seed, demoFleetSize)
-}
-
-// demoFleetOf is demoFleet with n engines.
-func demoFleetOf(ctx context.Context, seed int64, n int) ([]fleet.Member, func(), error) {
+	n := demoFleetSize
 	var engines []*demo.Engine
 	stop := func() {
 		for _, d := range engines {

@@ -28,22 +28,11 @@ func runFleetUI(ctx context.Context, o options, stderr io.Writer) error {
 	if err := uiPolicy(&pol, o.policyPath, os.Getenv); err != nil {
 		return err
 	}
-	var members []fleet.Member
-	if o.demo {
-		all, closeDemo, err := demoFleetOf(ctx, o.demoSeed, demoFleetSize)
-		defer closeDemo()
-		if err != nil {
-			return err
-		}
-		if members, err = fleet.Select(all, o.fleet.names); err != nil {
-			return err
-		}
-	} else {
-		var err error
-		if members, err = fleet.List(o.sel, o.fleet.names, nil); err != nil {
-			return err
-		}
+	members, closeMembers, err := fleetMembers(ctx, o)
+	if err != nil {
+		return err
 	}
+	defer closeMembers()
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return errors.New("the UI needs a terminal (stdin and stdout); for scripts use `bilge df --fleet` or `bilge df --fleet --json`")
 	}
@@ -59,7 +48,7 @@ func runFleetUI(ctx context.Context, o options, stderr io.Writer) error {
 		fo.Trace = f
 	}
 	fl := ui.NewFleet(ctx, src, fo)
-	_, err := tea.NewProgram(fl, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
+	_, err = tea.NewProgram(fl, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
 	// The terminal is restored: what the engines had to say.
 	for _, w := range fl.Finish(context.WithoutCancel(ctx)) {
 		fmt.Fprintf(stderr, "bilge: warning: %s\n", w)

@@ -53,22 +53,11 @@ func runPruneFleet(ctx context.Context, o options, po pruneOptions, pol model.Po
 	if o.timeoutSet {
 		deadline = o.timeout
 	}
-	var members []fleet.Member
-	if o.demo {
-		all, closeDemo, err := demoFleet(ctx, o.demoSeed)
-		defer closeDemo()
-		if err != nil {
-			return err
-		}
-		if members, err = fleet.Select(all, o.fleet.names); err != nil {
-			return err
-		}
-	} else {
-		var err error
-		if members, err = fleet.List(o.sel, o.fleet.names, nil); err != nil {
-			return err
-		}
+	members, closeMembers, err := fleetMembers(ctx, o)
+	if err != nil {
+		return err
 	}
+	defer closeMembers()
 	engines := planFleet(ctx, o, po, pol, source, members, deadline)
 	defer func() {
 		for _, f := range engines {
