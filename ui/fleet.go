@@ -389,6 +389,7 @@ func (f *Fleet) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if f.active >= 0 {
 			return f, f.toEngine(f.active, msg)
 		}
+		f.onMouse(msg)
 		return f, nil
 	case spinner.TickMsg:
 		if !f.measuring() {
@@ -627,6 +628,39 @@ func (f *Fleet) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		f.setSort(f.sortBy, !f.sortDesc)
 	}
 	return nil
+}
+
+// onMouse is the mouse on the Engines view: the wheel moves the cursor, a
+// click on a row selects it, a click on a column's title sorts by it (as
+// its key does: again reverses). Nothing while a question or the help is
+// on screen.
+func (f *Fleet) onMouse(msg tea.Msg) {
+	if f.quitAsk || f.quitting || f.showHelp || f.width < minWidth || f.height < minHeight {
+		return
+	}
+	switch msg := msg.(type) {
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			f.move(-3)
+		case tea.MouseWheelDown:
+			f.move(3)
+		}
+	case tea.MouseClickMsg:
+		if msg.Button != tea.MouseLeft {
+			return
+		}
+		if msg.Y == bodyTop {
+			if c, ok := f.columnAt(msg.X); ok {
+				f.pressSort(c)
+			}
+			return
+		}
+		row := msg.Y - bodyTop - 1
+		if row >= 0 && row < f.rowsRoom() && f.top+row < len(f.order) {
+			f.cursor = f.order[f.top+row]
+		}
+	}
 }
 
 // takesText reports an App where q is typed text (a filter, an age).

@@ -462,3 +462,61 @@ func TestFleetHelpFromKeymap(t *testing.T) {
 		t.Error("no sort keys")
 	}
 }
+
+// TestFleetMouse: on the Engines view the wheel moves the cursor, a click
+// selects the row under it, a click on a column's title sorts by it (again
+// reverses); with an engine's tabs on screen the mouse is theirs.
+func TestFleetMouse(t *testing.T) {
+	t.Parallel()
+	f, _ := newTestFleet(t, 160, 30)
+	screen := fleetScreen(f)
+	lines := strings.Split(screen, "\n")
+	rowOf := func(name string) int {
+		for y, l := range lines {
+			if strings.Contains(l, " "+name+" ") {
+				return y
+			}
+		}
+		t.Fatalf("no row for %s in\n%s", name, screen)
+		return -1
+	}
+	name := func() string { return f.members[f.cursor].Name }
+	if name() != "alpha" {
+		t.Fatalf("cursor starts on %s", name())
+	}
+	f.Update(tea.MouseClickMsg{Button: tea.MouseLeft, X: 5, Y: rowOf("gamma")})
+	if name() != "gamma" {
+		t.Errorf("a click on gamma's row: cursor on %s", name())
+	}
+	f.Update(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	if name() != "alpha" {
+		t.Errorf("wheel up from the last row: cursor on %s, want the first", name())
+	}
+	f.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if name() != "gamma" {
+		t.Errorf("wheel down from the first row: cursor on %s, want the last", name())
+	}
+	// The column header line: a click on SIZE's title sorts by size,
+	// largest first; again reverses.
+	header := lines[bodyTop]
+	x := strings.Index(header, "SIZE")
+	if x < 0 {
+		t.Fatalf("no SIZE title in %q", header)
+	}
+	x = ansi.StringWidth(header[:x])
+	f.Update(tea.MouseClickMsg{Button: tea.MouseLeft, X: x, Y: bodyTop})
+	if !strings.Contains(fleetScreen(f), "SIZE ▼") {
+		t.Errorf("after a click on SIZE: no SIZE ▼ in\n%s", fleetScreen(f))
+	}
+	f.Update(tea.MouseClickMsg{Button: tea.MouseLeft, X: x, Y: bodyTop})
+	if !strings.Contains(fleetScreen(f), "SIZE ▲") {
+		t.Errorf("after a second click on SIZE: no SIZE ▲ in\n%s", fleetScreen(f))
+	}
+	// A click below the rows or a right click changes nothing.
+	before := f.cursor
+	f.Update(tea.MouseClickMsg{Button: tea.MouseLeft, X: 5, Y: 28})
+	f.Update(tea.MouseClickMsg{Button: tea.MouseRight, X: 5, Y: rowOf("beta")})
+	if f.cursor != before {
+		t.Errorf("a click off the rows or a right click moved the cursor to %s", name())
+	}
+}

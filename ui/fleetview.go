@@ -262,6 +262,23 @@ func (f *Fleet) tableBody() []string {
 	return append(lines, f.st.Muted.Render("  "+legend))
 }
 
+// columnAt is the column whose title is drawn at x on the column header
+// line (as tableBody lays it out).
+func (f *Fleet) columnAt(x int) (fleetCol, bool) {
+	_, keys, widths := f.fleetColumns(f.width - 3)
+	at := 3
+	for j, w := range widths {
+		if w == 0 {
+			continue
+		}
+		if x >= at && x < at+w {
+			return keys[j], true
+		}
+		at += w + colGap
+	}
+	return 0, false
+}
+
 // rowLine is engine i's row: its figures, or the reason it did not answer
 // across the columns after its state.
 func (f *Fleet) rowLine(i int, cols []column, keys []fleetCol, widths []int, w int) string {
