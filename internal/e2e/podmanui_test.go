@@ -288,9 +288,9 @@ func TestPodmanUIImageInUseNotForced(t *testing.T) {
 
 	filterAndMark(tm, "2", s.Repo+"/beta", false)
 	tm.keys("1")
-	scr := tm.waitText("Marked: 1", 10*time.Second)
+	tm.waitText("Marked: 1", 10*time.Second)
 	tm.keys("d")
-	scr = tm.stableScreen("the confirmation", 10*time.Second, func(scr string) bool { return strings.Contains(scr, "Delete 1 object?") })
+	scr := tm.stableScreen("the confirmation", 10*time.Second, func(scr string) bool { return strings.Contains(scr, "Delete 1 object?") })
 	if !strings.Contains(flat(scr), "used by running container "+running.Name) {
 		t.Errorf("the dialog does not say the running container keeps it:\n%s", scr)
 	}
@@ -340,9 +340,9 @@ func TestPodmanUIDeleteBeforeAfter(t *testing.T) {
 	filterAndMark(tm, "4", s.Volumes["unused"].Name, true)
 	filterAndMark(tm, "5", s.Networks["idle-1"].Name, false)
 	tm.keys("1")
-	scr := tm.waitText("Marked: 4", 10*time.Second)
+	tm.waitText("Marked: 4", 10*time.Second)
 	tm.keys("d")
-	scr = tm.stableScreen("the confirmation", 10*time.Second, func(scr string) bool { return strings.Contains(scr, "Delete 4 objects?") })
+	scr := tm.stableScreen("the confirmation", 10*time.Second, func(scr string) bool { return strings.Contains(scr, "Delete 4 objects?") })
 	for _, want := range []string{s.Containers["exited"].Name, s.Volumes["unused"].Name, "named volume"} {
 		if !strings.Contains(flat(scr), want) {
 			t.Errorf("confirmation lacks %q:\n%s", want, scr)
