@@ -18,7 +18,7 @@ import (
 //   - /version names the component "Podman Engine";
 //   - image IDs in /system/df and parent IDs in /images/json lack the
 //     "sha256:" prefix; /system/df lists an image once per tag, with
-//     LayersSize 0;
+//     LayersSize 0 and SharedSize its parent image's size (0 without one);
 //   - a container's network entries name the network by name, not ID
 //     (model.Snapshot.Link resolves both);
 //   - no network events, no build cache (POST /build/prune is 404);
@@ -96,35 +96,59 @@ func dedupeImageUsage(us []model.ImageUsage) []model.ImageUsage {
 	return out
 }
 
-// layersSizeFromTable is every layer of the given images counted once,
-// from bilge's own layer table (the images' history sizes, cached): the
-// figure Docker reports as LayersSize, for an engine that reports 0.
-// Unknown when any image's layers cannot be read.
-func (e *Engine) layersSizeFromTable(ctx context.Context, ids []string) int64 {
+// layerTableSizes is, from bilge's own layer table (the images' history
+// sizes, cached), every layer of the given images counted once — the
+// figure Docker reports as LayersSize — and each image's shared size: its
+// layers another of the images also has, each once (Docker's SharedSize).
+// Podman's SharedSize is the size of the image's parent image in its
+// layer tree: 0 for images that share layers but no whole image (a base
+// pulled in each, or images loaded with common layers), so SHARED read 0
+// and UNIQUE the whole image for images that share most of their bytes.
+// Unknown total and nil shared when any image's layers cannot be read.
+func (e *Engine) layerTableSizes(ctx context.Context, ids []string) (total int64, shared map[string]int64) {
 	known, err := e.Layers(ctx, ids)
 	if err != nil {
-		return model.Unknown
+		return model.Unknown, nil
 	}
-	seen := make(map[string]bool)
-	var total int64
+	key := func(l model.Layer) string {
+		if l.ChainID != "" {
+			return l.ChainID
+		}
+		return l.DiffID
+	}
+	users := make(map[string]int) // layer → images that have it
 	for _, id := range ids {
 		l, ok := known[id]
 		if !ok {
-			return model.Unknown // gone meanwhile: the total would be a guess
+			return model.Unknown, nil // gone meanwhile: the total would be a guess
 		}
+		seen := make(map[string]bool, len(l.Layers))
 		for _, layer := range l.Layers {
-			key := layer.ChainID
-			if key == "" {
-				key = layer.DiffID
-			}
-			if seen[key] {
+			k := key(layer)
+			if seen[k] {
 				continue
 			}
-			seen[key] = true
-			total += layer.Size
+			seen[k] = true
+			if users[k] == 0 {
+				total += layer.Size
+			}
+			users[k]++
 		}
 	}
-	return total
+	shared = make(map[string]int64, len(ids))
+	for _, id := range ids {
+		seen := make(map[string]bool)
+		var n int64
+		for _, layer := range known[id].Layers {
+			k := key(layer)
+			if !seen[k] && users[k] > 1 {
+				n += layer.Size
+			}
+			seen[k] = true
+		}
+		shared[id] = n
+	}
+	return total, shared
 }
 
 // podmanDeleteByIDRefusal is Podman's refusal to delete by ID an image

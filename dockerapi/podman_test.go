@@ -172,6 +172,22 @@ func TestPodmanRecorded(t *testing.T) {
 	if du.LayersSize != wantLayers || sum != wantLayers {
 		t.Errorf("LayersSize %d (layer table %d), want each layer once: %d", du.LayersSize, sum, wantLayers)
 	}
+	// SharedSize: the image's layers another df image also has, from
+	// the layer table (Podman's own is its parent image's size, 0 for
+	// images that share layers but no whole image). base's two are in
+	// every image; b1 is third's and the intermediate's.
+	const baseLayers = 3112448 + 1001984
+	wantShared := map[string]int64{base: baseLayers, child: baseLayers, third: baseLayers + 1001984}
+	for _, u := range du.Images {
+		if w, ok := wantShared[u.ID]; ok && u.SharedSize != w {
+			t.Errorf("df image %s: SharedSize %d, want %d", model.ShortID(u.ID), u.SharedSize, w)
+		}
+	}
+	for _, img := range s.Images {
+		if w := wantShared[img.ID]; img.SharedSize != w || img.UniqueSize() <= 0 {
+			t.Errorf("image %s: SHARED %d UNIQUE %d, want shared %d and something of its own", model.ShortID(img.ID), img.SharedSize, img.UniqueSize(), w)
+		}
+	}
 	if got := du.Totals()[model.KindImage]; got != du.LayersSize {
 		t.Errorf("before/after total for images %d, want LayersSize %d", got, du.LayersSize)
 	}

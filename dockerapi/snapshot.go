@@ -358,7 +358,8 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 	du.Images = dedupeImageUsage(du.Images)
 	if du.LayersSize == 0 && anySized(du.Images) {
 		// An engine that leaves LayersSize out (Podman) while its images
-		// have sizes: every layer once, from bilge's own layer table.
+		// have sizes: every layer once, from bilge's own layer table, and
+		// each image's shared part from it too.
 		ids := make([]string, len(du.Images))
 		for i := range du.Images {
 			ids[i] = du.Images[i].ID
@@ -368,7 +369,17 @@ func (e *Engine) DiskUsage(ctx context.Context) (*model.DiskUsage, error) {
 			// disk usage asked before the lists' identity learns it.
 			_, _ = e.Identity(ctx)
 		}
-		du.LayersSize = e.layersSizeFromTable(ctx, ids)
+		var shared map[string]int64
+		du.LayersSize, shared = e.layerTableSizes(ctx, ids)
+		for i := range du.Images {
+			// Its SharedSize too (Podman's is its parent image's size, 0
+			// for images that share layers but no whole image): unknown
+			// rather than Podman's figure when the table cannot say.
+			du.Images[i].SharedSize = model.Unknown
+			if n, ok := shared[du.Images[i].ID]; ok {
+				du.Images[i].SharedSize = min(n, max(du.Images[i].Size, 0))
+			}
+		}
 	}
 	du.Containers = make([]model.ContainerUsage, len(res.Containers.Items))
 	for i, c := range res.Containers.Items {

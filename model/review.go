@@ -288,6 +288,12 @@ type PlanReview struct {
 	// attached to: the engine removes them, and those containers then fail
 	// to start. Snapshot order.
 	BusyNetworks, IdleNetworks []string
+	// KeptNetworks are, on an engine where stopped containers keep their
+	// networks in use (Engine.StoppedUseNetworks: Podman), the marked
+	// networks only stopped containers that stay are attached to: the
+	// deletion keeps them (dockerapi checks just before it), where
+	// Docker's engine would remove them (IdleNetworks). Snapshot order.
+	KeptNetworks []string
 	// Mounted are the plan's volumes a container that stays mounts (the
 	// engine refuses them), from Reclaim.Blocked.
 	Mounted []string
@@ -377,6 +383,9 @@ func Review(s *Snapshot, ix *ReclaimIndex, req PlanRequest) PlanReview {
 		}
 	}
 	r.BusyNetworks, r.IdleNetworks = attachedNetworks(s, req.Networks, going, ctrs)
+	if s.Engine.StoppedUseNetworks {
+		r.KeptNetworks, r.IdleNetworks = r.IdleNetworks, nil
+	}
 	for _, b := range r.Reclaim.Blocked {
 		if b.Kind == KindVolume && len(b.By) > 0 {
 			r.Mounted = append(r.Mounted, b.ID)

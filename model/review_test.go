@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -218,6 +219,7 @@ func describePlanReview(r PlanReview) string {
 	add("inuse", inUse)
 	add("busy", r.BusyNetworks)
 	add("idle", r.IdleNetworks)
+	add("kept", r.KeptNetworks)
 	for _, v := range r.Mounted {
 		mounted = append(mounted, ShortID(v))
 	}
@@ -304,6 +306,29 @@ func TestReview(t *testing.T) {
 				t.Errorf("reclaim %+v, the plan frees %+v", r.Reclaim, got)
 			}
 		})
+	}
+}
+
+// TestReviewStoppedKeepNetworks: on an engine where stopped containers
+// keep their networks (Podman), a marked network only a stopped
+// container that stays is on is kept (bilge's deletion refuses it), not
+// removed from under it as on Docker; one a running container is on is
+// busy on both.
+func TestReviewStoppedKeepNetworks(t *testing.T) {
+	t.Parallel()
+	req := PlanRequest{Networks: []string{"n-front", "n-stale", "n-idle"}}
+	for _, podman := range []bool{false, true} {
+		s := planReviewState()
+		s.Engine.StoppedUseNetworks = podman
+		r := Review(s, NewReclaimIndex(s), req)
+		wantIdle, wantKept := []string{"stale"}, []string(nil)
+		if podman {
+			wantIdle, wantKept = nil, []string{"stale"}
+		}
+		if !slices.Equal(r.BusyNetworks, []string{"front"}) || !slices.Equal(r.IdleNetworks, wantIdle) || !slices.Equal(r.KeptNetworks, wantKept) {
+			t.Errorf("stopped keep networks %v: busy %v idle %v kept %v, want busy [front] idle %v kept %v",
+				podman, r.BusyNetworks, r.IdleNetworks, r.KeptNetworks, wantIdle, wantKept)
+		}
 	}
 }
 

@@ -134,6 +134,11 @@ func (d *confirmDialog) warnings(rev model.PlanReview) (warn []string, allTags m
 		warn = append(warn, fmt.Sprintf("build-cache record %s is in use (a build holds it): the engine will keep it", itemName(it.Kind, it.ID, it.Name)))
 	}
 	warn = append(warn, networkWarnings(rev.BusyNetworks, rev.IdleNetworks)...)
+	if n := len(rev.KeptNetworks); n > 0 {
+		// Podman: its own removal by ID would not refuse, bilge does.
+		warn = append(warn, fmt.Sprintf("%d marked %s stopped containers attached (%s): %s unless those containers go first (mark them too)",
+			n, plural(n, "network has", "networks have"), someNames(rev.KeptNetworks, 8), plural(n, "it stays", "they stay")))
+	}
 	if d.reclaim.HeldByBuildCache > 0 {
 		warn = append(warn, fmt.Sprintf("%s of image layers go; %s of them stay in build cache until it is pruned",
 			model.HumanSize(d.reclaim.Images), model.HumanSize(d.reclaim.HeldByBuildCache)))

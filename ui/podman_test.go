@@ -54,3 +54,24 @@ func TestPodmanNetworksOnPing(t *testing.T) {
 		}
 	}
 }
+
+// TestPodmanNetworkOfStoppedContainerStays: on Podman a marked network
+// only a stopped container is on is kept by the deletion (dockerapi's own
+// check), so the dialog says it stays, not Docker's "the engine removes
+// it, and those containers then fail to start".
+func TestPodmanNetworkOfStoppedContainerStays(t *testing.T) {
+	t.Parallel()
+	a, _ := newLoadedWith(t, 160, 45, func(s *model.Snapshot, du *model.DiskUsage) {
+		podmanState(s, du)
+		s.Engine.StoppedUseNetworks = true
+		s.Containers[1].Networks = []string{hexID("", 204)} // api (stopped) on ci_net
+	})
+	press(a, "5", "*", "d")
+	out := screen(a)
+	if !strings.Contains(out, "1 marked network has stopped containers attached (ci_net): it stays unless those containers go first") {
+		t.Errorf("the dialog does not say ci_net stays:\n%s", out)
+	}
+	if strings.Contains(out, "the engine removes") {
+		t.Errorf("the dialog says Podman removes a network bilge keeps:\n%s", out)
+	}
+}

@@ -18,9 +18,16 @@ import (
 // pane and waits for its first rows.
 func startBilge(t *testing.T, e *enginetest.Engine, args ...string) *term {
 	t.Helper()
+	return startBilgeAt(t, e.Host(), args...)
+}
+
+// startBilgeAt is startBilge against the engine at host (a proxy in front
+// of the test engine, say).
+func startBilgeAt(t *testing.T, host string, args ...string) *term {
+	t.Helper()
 	bin := testbin.Build(t)
 	cfg := t.TempDir()
-	env := []string{"DOCKER_HOST=" + e.Host(), "DOCKER_CONTEXT=", "DOCKER_CONFIG=" + cfg, "XDG_CACHE_HOME=" + cfg, "XDG_STATE_HOME=" + cfg}
+	env := []string{"DOCKER_HOST=" + host, "DOCKER_CONTEXT=", "DOCKER_CONFIG=" + cfg, "XDG_CACHE_HOME=" + cfg, "XDG_STATE_HOME=" + cfg}
 	tm := startTerm(t, 160, 45, env, append([]string{bin}, args...)...)
 	tm.state = cfg
 	tm.waitText("● connected", 30*time.Second)
