@@ -500,7 +500,7 @@ func (f *Fleet) helpBody() []string {
 		lines = block(groups)
 	}
 	lines = append(lines, "")
-	lines = append(lines, wrapHanging(fmt.Sprintf("Every engine is measured in parallel, each within its own deadline, as bilge df --fleet measures it, and again every %s. In an engine's tabs the keys are the tabs' own: marks and deletions act on that engine only.", shortDur(f.opts.Refresh)), "  ", "  ", f.width, f.st.Muted)...)
+	lines = append(lines, wrapHanging(fmt.Sprintf("Every engine is measured in parallel, each within its own deadline, as bilge df --fleet does, again every %s. In an engine's tabs the keys are the tabs' own: marks and deletions act on that engine only. Mouse: the wheel moves, a click selects, a click on a title sorts.", shortDur(f.opts.Refresh)), "  ", "  ", f.width, f.st.Muted)...)
 	return append(lines, "", f.st.Muted.Render("  ? or esc closes this help"))
 }
 
