@@ -39,13 +39,13 @@ func runFleetUI(ctx context.Context, o options, stderr io.Writer) error {
 	src := newFleetSource(o, pol, members)
 	defer src.close()
 	fo := ui.FleetOptions{}
-	if path := os.Getenv("BILGE_TRACE"); path != "" {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return fmt.Errorf("BILGE_TRACE: %w", err)
-		}
-		defer f.Close()
-		fo.Trace = f
+	trace, err := openTrace()
+	if err != nil {
+		return err
+	}
+	if trace != nil {
+		defer trace.Close()
+		fo.Trace = trace
 	}
 	fl := ui.NewFleet(ctx, src, fo)
 	_, err = tea.NewProgram(fl, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
@@ -56,19 +56,7 @@ func runFleetUI(ctx context.Context, o options, stderr io.Writer) error {
 	fl.Close()
 	src.close()
 	_, _ = io.Copy(stderr, src.warnings())
-	var sig signalError
-	signalled := errors.As(context.Cause(ctx), &sig)
-	if rep := fl.ExitReport(); rep != "" {
-		code, msg := 1, rep
-		if signalled {
-			code, msg = 128+int(sig.sig), sig.Error()+": "+rep
-		}
-		return &exitError{code: code, msg: msg}
-	}
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		return nil
-	}
-	return err
+	return uiExit(ctx, fl.ExitReport(), err)
 }
 
 // fleetSource gives the fleet view its engines: measured with
@@ -108,13 +96,9 @@ func (s *fleetSource) Open(ctx context.Context, i int) (ui.Engine, ui.Options, f
 	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Parallel: o.parallel}
 	uo.Policy, uo.PolicyPath, uo.PolicyErr = s.pol.Policy, s.pol.PolicyPath, s.pol.PolicyErr
 	name := s.Members()[i].Name
-	switch ep := m.Endpoint; {
-	case m.Demo:
+	uo.Title = engineTitle(m.Endpoint)
+	if m.Demo {
 		uo.Title = name + ": " + m.Where()
-	case ep.Context != "":
-		uo.Title = "context " + ep.Context + " (" + ep.Host + ")"
-	default:
-		uo.Title = ep.Host
 	}
 	release := func() {}
 	if m.Demo {

@@ -599,12 +599,9 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 	if err := ping(ctx, e); err != nil {
 		return err
 	}
-	ep := e.Endpoint()
-	title := ep.Host
+	title := engineTitle(e.Endpoint())
 	if o.demo {
 		title = fmt.Sprintf("demo engine (seed %d)", o.demoSeed)
-	} else if ep.Context != "" {
-		title = "context " + ep.Context + " (" + ep.Host + ")"
 	}
 	uo := ui.Options{Interval: o.interval, ReadOnly: o.readOnly, Title: title, Parallel: o.parallel}
 	uo.Policy, uo.PolicyPath, uo.PolicyErr = pol.Policy, pol.PolicyPath, pol.PolicyErr
@@ -619,14 +616,13 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 	hist, closeHistory := uiHistory(ctx, o, e, stderr)
 	defer closeHistory()
 	uo.History = hist
-	if path := os.Getenv("BILGE_TRACE"); path != "" {
-		// Milestones for scripts/bench.sh; undocumented for users.
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return fmt.Errorf("BILGE_TRACE: %w", err)
-		}
-		defer f.Close()
-		uo.Trace = f
+	trace, err := openTrace()
+	if err != nil {
+		return err
+	}
+	if trace != nil {
+		defer trace.Close()
+		uo.Trace = trace
 	}
 	app := ui.New(ctx, e, uo)
 	_, err = tea.NewProgram(app, tea.WithContext(ctx), tea.WithFPS(fps())).Run()
@@ -643,12 +639,19 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 	if w := app.LogWarning(); w != "" {
 		fmt.Fprintf(stderr, "bilge: warning: %s\n", w)
 	}
-	var sig signalError
-	signalled := errors.As(context.Cause(ctx), &sig)
-	if rep := app.ExitReport(); rep != "" {
-		code, msg := 1, rep
-		if signalled {
-			code, msg = 128+int(sig.sig), sig.Error()+": "+rep
+	return uiExit(ctx, app.ExitReport(), err)
+}
+
+// uiExit is how the UI (one engine or the fleet) ends once the terminal is
+// restored: report, when not "", says what a clean-up left undone (exit
+// 1, or 128+N when signal N ended it); a signal alone is a normal way to
+// leave; err is the program's own error.
+func uiExit(ctx context.Context, report string, err error) error {
+	if report != "" {
+		code, msg := 1, report
+		var sig signalError
+		if errors.As(context.Cause(ctx), &sig) {
+			code, msg = 128+int(sig.sig), sig.Error()+": "+report
 		}
 		return &exitError{code: code, msg: msg}
 	}
@@ -656,6 +659,29 @@ func runUI(ctx context.Context, o options, stderr io.Writer) error {
 		return nil // interrupted by a signal: a normal way to leave
 	}
 	return err
+}
+
+// openTrace opens BILGE_TRACE's file for the UI's milestones (for
+// scripts/bench.sh; undocumented for users): nil when it is not set.
+func openTrace() (*os.File, error) {
+	path := os.Getenv("BILGE_TRACE")
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("BILGE_TRACE: %w", err)
+	}
+	return f, nil
+}
+
+// engineTitle names an engine in the UI's header: its context and
+// address, or its address.
+func engineTitle(ep dockerapi.Endpoint) string {
+	if ep.Context != "" {
+		return "context " + ep.Context + " (" + ep.Host + ")"
+	}
+	return ep.Host
 }
 
 // uiPolicy gives the UI the retention policy: --policy FILE, else the

@@ -231,16 +231,22 @@ func New(ctx context.Context, eng Engine, opts Options) *App {
 func (a *App) setStyles(dark bool) {
 	a.isDark = dark
 	a.st = NewStyles(dark)
-	a.help.Styles = help.Styles{
-		ShortKey:       lipgloss.NewStyle().Foreground(a.st.HelpKey),
-		ShortDesc:      lipgloss.NewStyle().Foreground(a.st.HelpDesc),
-		ShortSeparator: lipgloss.NewStyle().Foreground(a.st.HelpSep),
-		Ellipsis:       lipgloss.NewStyle().Foreground(a.st.HelpSep),
-		FullKey:        lipgloss.NewStyle().Foreground(a.st.HelpKey),
-		FullDesc:       lipgloss.NewStyle().Foreground(a.st.HelpDesc),
-		FullSeparator:  lipgloss.NewStyle().Foreground(a.st.HelpSep),
-	}
+	a.help.Styles = helpStyles(a.st)
 	a.spin.Style = a.st.Muted
+}
+
+// helpStyles colours the help bar (and full help) of a Styles: the App's
+// and the fleet's alike.
+func helpStyles(st Styles) help.Styles {
+	return help.Styles{
+		ShortKey:       lipgloss.NewStyle().Foreground(st.HelpKey),
+		ShortDesc:      lipgloss.NewStyle().Foreground(st.HelpDesc),
+		ShortSeparator: lipgloss.NewStyle().Foreground(st.HelpSep),
+		Ellipsis:       lipgloss.NewStyle().Foreground(st.HelpSep),
+		FullKey:        lipgloss.NewStyle().Foreground(st.HelpKey),
+		FullDesc:       lipgloss.NewStyle().Foreground(st.HelpDesc),
+		FullSeparator:  lipgloss.NewStyle().Foreground(st.HelpSep),
+	}
 }
 
 // Init starts the first fetches: the cheap lists and the event stream at

@@ -20,7 +20,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"bilge/model"
 )
@@ -201,6 +200,11 @@ func NewFleetKeyMap() FleetKeyMap {
 	}
 }
 
+// moves is the movement keys in moveDelta's order.
+func (k FleetKeyMap) moves() [6]key.Binding {
+	return [6]key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
 func (k FleetKeyMap) helpGroups() []helpGroup {
 	return []helpGroup{
 		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}},
@@ -271,12 +275,7 @@ func NewFleet(ctx context.Context, src FleetSource, opts FleetOptions) *Fleet {
 func (f *Fleet) setStyles(dark bool) {
 	f.isDark = dark
 	f.st = NewStyles(dark)
-	f.help.Styles = help.Styles{
-		ShortKey:       lipgloss.NewStyle().Foreground(f.st.HelpKey),
-		ShortDesc:      lipgloss.NewStyle().Foreground(f.st.HelpDesc),
-		ShortSeparator: lipgloss.NewStyle().Foreground(f.st.HelpSep),
-		Ellipsis:       lipgloss.NewStyle().Foreground(f.st.HelpSep),
-	}
+	f.help.Styles = helpStyles(f.st)
 	f.spin.Style = f.st.Muted
 }
 
@@ -592,21 +591,13 @@ func (f *Fleet) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if d, ok := moveDelta(msg, f.rowsRoom(), k.moves()); ok {
+		f.move(d)
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Help):
 		f.showHelp = true
-	case key.Matches(msg, k.Up):
-		f.move(-1)
-	case key.Matches(msg, k.Down):
-		f.move(1)
-	case key.Matches(msg, k.PageUp):
-		f.move(-f.rowsRoom())
-	case key.Matches(msg, k.PageDown):
-		f.move(f.rowsRoom())
-	case key.Matches(msg, k.Top):
-		f.move(-1 << 30)
-	case key.Matches(msg, k.Bottom):
-		f.move(1 << 30)
 	case key.Matches(msg, k.Open):
 		if len(f.order) > 0 {
 			return f.open(f.cursor)

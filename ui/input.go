@@ -152,6 +152,10 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 	}
+	if d, ok := moveDelta(msg, a.pageSize(), k.moves()); ok {
+		a.moveCursor(d)
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.NextTab):
 		a.setActive((a.active + 1) % numTabs)
@@ -160,18 +164,6 @@ func (a *App) onBrowseKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Refresh):
 		a.listing = false
 		return tea.Batch(a.startLists(), a.requestDF(true), a.pingCmd(), a.startSpinner())
-	case key.Matches(msg, k.Up):
-		a.moveCursor(-1)
-	case key.Matches(msg, k.Down):
-		a.moveCursor(1)
-	case key.Matches(msg, k.PageUp):
-		a.moveCursor(-a.pageSize())
-	case key.Matches(msg, k.PageDown):
-		a.moveCursor(a.pageSize())
-	case key.Matches(msg, k.Top):
-		a.moveCursor(-1 << 30)
-	case key.Matches(msg, k.Bottom):
-		a.moveCursor(1 << 30)
 	case key.Matches(msg, k.SortSize):
 		a.toggleSort(model.SortSize)
 	case key.Matches(msg, k.SortAge):

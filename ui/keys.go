@@ -34,6 +34,24 @@ type KeyMap struct {
 	Apply, Cancel key.Binding
 }
 
+// moves is the movement keys in moveDelta's order.
+func (k KeyMap) moves() [6]key.Binding {
+	return [6]key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// moveDelta is how far a movement key moves a cursor: one row up or down,
+// a page of page rows, or to either end; ok is false for any other key.
+// keys are up, down, page up, page down, top, bottom (the moves of a
+// keymap), so the tabs and the Engines view move alike.
+func moveDelta(msg tea.KeyPressMsg, page int, keys [6]key.Binding) (delta int, ok bool) {
+	for i, d := range [6]int{-1, 1, -page, page, -1 << 30, 1 << 30} {
+		if key.Matches(msg, keys[i]) {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
 // NewKeyMap returns the default bindings; readOnly leaves out every key
 // that marks or deletes.
 func NewKeyMap(readOnly bool) KeyMap {
