@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"maps"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -137,19 +135,12 @@ func loggedEngines(t *testing.T) map[string]int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	entries, bad, err := deletionlog.Read(path)
+	if err != nil || bad != 0 || len(entries) == 0 {
+		t.Fatalf("%s: %d entries, %d lines that are not entries, %v", path, len(entries), bad, err)
 	}
-	defer f.Close()
 	n := map[string]int{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var e deletionlog.Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+	for _, e := range entries {
 		n[e.Engine.Host]++
 	}
 	return n

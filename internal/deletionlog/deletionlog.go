@@ -108,6 +108,9 @@ type Log struct {
 // Open names the log at path. Nothing is created until the first entry.
 func Open(path string) *Log { return &Log{path: path} }
 
+// appendMu serialises Append within the process.
+var appendMu sync.Mutex
+
 // Path is where the log is.
 func (l *Log) Path() string { return l.path }
 
@@ -119,6 +122,12 @@ func (l *Log) Append(entries ...Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	// Writers in this process take turns (prune --fleet logs several
+	// engines at once): the torn-line check below reads the file's last
+	// byte, which another writer's half-done write could make look torn
+	// and so cost a blank line.
+	appendMu.Lock()
+	defer appendMu.Unlock()
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return fmt.Errorf("deletions log: %w", err)
 	}
